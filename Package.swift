@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Semblance",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Semblance", targets: ["Semblance"]),
+        .executable(name: "semblance", targets: ["semblance"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The system liblz4, found by pkg-config (Debian: liblz4-dev).
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+        // Distance kernels in C: per-function target attributes and run-time dispatch,
+        // so no unsafe flags reach the packages that depend on us.
+        .target(name: "SemblanceKernels"),
+        .target(
+            name: "Semblance",
+            dependencies: [
+                "CLZ4",
+                "SemblanceKernels",
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+        // A small real-embedding data set shipped with the package: the demo and the tests use it.
+        .target(
+            name: "SemblanceFixtures",
+            dependencies: ["Semblance"],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "semblance",
+            dependencies: [
+                "Semblance",
+                "SemblanceFixtures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SemblanceKernelsTests",
+            dependencies: ["SemblanceKernels"]
+        ),
+        .testTarget(
+            name: "SemblanceTests",
+            dependencies: ["Semblance", "SemblanceFixtures", "SemblanceKernels"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

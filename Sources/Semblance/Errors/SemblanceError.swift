@@ -1,0 +1,65 @@
+/// The error every Semblance API throws.
+///
+/// Match on ``code`` to react to a kind of failure; show ``description`` to a person. New
+/// codes can be added without breaking your `switch`, because ``Code`` is a struct.
+///
+/// ```swift
+/// do {
+///     try index.insert(id: "doc-1", vector: v)
+/// } catch let error as SemblanceError where error.code == .dimensionMismatch {
+///     print(error.message)   // "vector has 3 components, the index expects 384"
+/// }
+/// ```
+public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: Hashable, Sendable {
+            case dimensionMismatch, nonFiniteComponent, zeroVector, invalidArgument
+            case invalidID, duplicateID, unknownID, invalidConfiguration
+            case invalidFile, compression
+        }
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// A vector's length is not the index's dimension.
+        public static let dimensionMismatch = Code(.dimensionMismatch)
+        /// A vector has a NaN or infinite component.
+        public static let nonFiniteComponent = Code(.nonFiniteComponent)
+        /// An all-zero vector under the cosine metric, where it has no direction.
+        public static let zeroVector = Code(.zeroVector)
+        /// A parameter is out of its range (k ≤ 0, ef ≤ 0, a negative distance, ...).
+        public static let invalidArgument = Code(.invalidArgument)
+        /// An id is empty, too long, or contains a NUL character.
+        public static let invalidID = Code(.invalidID)
+        /// The same id appears twice in one batch.
+        public static let duplicateID = Code(.duplicateID)
+        /// The id is not in the index.
+        public static let unknownID = Code(.unknownID)
+        /// An index or collection configuration is not valid.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// A file is not of the expected format, or is damaged.
+        public static let invalidFile = Code(.invalidFile)
+        /// LZ4 compression or decompression failed.
+        public static let compression = Code(.compression)
+
+        public var description: String { String(describing: wrapped) }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// What went wrong, in words, naming the offending value, file or offset.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension SemblanceError {
+    static func invalidArgument(_ message: String) -> SemblanceError {
+        SemblanceError(.invalidArgument, message)
+    }
+}

@@ -1,0 +1,88 @@
+extension GraphView {
+    /// Greedy descent on one upper layer: moves to a closer neighbour until none is closer.
+    @inline(__always)
+    func greedyClosest(_ query: UnsafePointer<Float>, from start: HeapEntry, level: Int) -> HeapEntry {
+        var best = start
+        var changed = true
+        while changed {
+            changed = false
+            let links = self.links(best.node, level: level)
+            let count = Int(links[0])
+            for j in 1..<(count + 1) {
+                let neighbour = links[j]
+                let d = distance(query, vector(neighbour))
+                if d < best.distance {
+                    best = HeapEntry(distance: d, node: neighbour)
+                    changed = true
+                }
+            }
+        }
+        return best
+    }
+
+    /// Walks from the entry point down to layer 1 greedily and returns the closest node found.
+    func descend(_ query: UnsafePointer<Float>, entryPoint: UInt32, fromLevel top: Int, toLevel bottom: Int) -> HeapEntry {
+        var current = HeapEntry(distance: distance(query, vector(entryPoint)), node: entryPoint)
+        var level = top
+        while level > bottom {
+            current = greedyClosest(query, from: current, level: level)
+            level -= 1
+        }
+        return current
+    }
+
+    /// The best-first beam search of HNSW on one layer (Malkov & Yashunin, algorithm 2).
+    ///
+    /// Leaves up to `ef` accepted nodes in `scratch.results` (a max-heap). Rejected nodes are
+    /// expanded but never kept; with a filter that rejects some, the search goes on until it
+    /// holds `ef` accepted nodes or runs out of candidates.
+    @inline(__always)
+    func searchLayer<F: NodeFilter>(
+        _ query: UnsafePointer<Float>, entry: HeapEntry, ef: Int, level: Int,
+        filter: F, scratch: SearchScratch
+    ) {
+        let stamp = scratch.begin(nodes: nodeCount)
+        let visited = scratch.visited
+        var candidates = scratch.candidates
+        var results = scratch.results
+        defer {
+            scratch.candidates = candidates
+            scratch.results = results
+        }
+        var lowerBound = Float.infinity
+        visited[Int(entry.node)] = stamp
+        candidates.push(entry)
+        if filter.accepts(entry.node, in: self) {
+            results.push(entry)
+            lowerBound = entry.distance
+        }
+
+        while !candidates.isEmpty {
+            let current = candidates.top
+            if current.distance > lowerBound && (results.count >= ef || !filter.rejectsSome) { break }
+            candidates.pop()
+            let links = self.links(current.node, level: level)
+            let count = Int(links[0])
+            if count == 0 { continue }
+            prefetchVector(links[1])
+            for j in 1...count {
+                let neighbour = links[j]
+                if j < count { prefetchVector(links[j + 1]) }
+                if visited[Int(neighbour)] == stamp { continue }
+                visited[Int(neighbour)] = stamp
+                let d = distance(query, vector(neighbour))
+                if results.count < ef || d < lowerBound {
+                    candidates.push(HeapEntry(distance: d, node: neighbour))
+                    if filter.accepts(neighbour, in: self) {
+                        if results.count < ef {
+                            results.push(HeapEntry(distance: d, node: neighbour))
+                        } else {
+                            results.replaceTop(HeapEntry(distance: d, node: neighbour))
+                        }
+                        lowerBound = results.top.distance
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// An append-only table of fixed-width rows, stored in pages with copy-on-write per page.
+///
+/// Copying the table is O(1). The first write after a copy duplicates only the page it
+/// touches (and the small array of page references); writes to a uniquely held table happen
+/// in place. Readers on the hot path take raw page addresses through ``withPageBases(_:)``.
+struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
+    // Invariant (why @unchecked): `bases[p]` is always `pages[p].base`; rows are written only
+    // by the mutating methods below, after making the page unique, so a value shared with
+    // another thread never sees its rows change.
+
+    /// Elements per row.
+    let stride: Int
+    /// log₂ of the rows per page.
+    let shift: Int
+    private(set) var pages: [RowPage<Element>] = []
+    private(set) var bases: [UnsafeMutablePointer<Element>] = []
+    /// Rows in use.
+    private(set) var count = 0
+    /// Bytes this value copied because a page it wrote was shared with another value.
+    private(set) var copiedBytes = 0
+
+    /// - Parameters:
+    ///   - stride: elements per row.
+    ///   - targetPageBytes: the page size to aim for; pages hold a power of two of rows,
+    ///     between 16 and 4096.
+    init(stride: Int, targetPageBytes: Int = 2 << 20) {
+        precondition(stride > 0, "a row needs at least one element")
+        self.stride = stride
+        let rowBytes = stride * MemoryLayout<Element>.stride
+        var rows = 16
+        while rows < 4096 && rows * 2 * rowBytes <= targetPageBytes { rows *= 2 }
+        shift = rows.trailingZeroBitCount
+    }
+
+    var rowsPerPage: Int { 1 << shift }
+    var mask: Int { rowsPerPage - 1 }
+
+    /// Bytes of row storage allocated.
+    var allocatedBytes: Int { pages.count * rowsPerPage * stride * MemoryLayout<Element>.stride }
+
+    /// The row `i`, read-only. `i` must be below ``count``.
+    @inline(__always)
+    func row(_ i: Int) -> UnsafePointer<Element> {
+        UnsafePointer(bases[i >> shift] + (i & mask) * stride)
+    }
+
+    /// The row `i` for writing, after copying its page if another value shares it.
+    @inline(__always)
+    mutating func mutableRow(_ i: Int) -> UnsafeMutablePointer<Element> {
+        let p = i >> shift
+        if !isKnownUniquelyReferenced(&pages[p]) { copyPage(p) }
+        return bases[p] + (i & mask) * stride
+    }
+
+    /// Adds a zero-filled row (unless another value wrote it first; write it through
+    /// ``mutableRow(_:)``) and returns its number.
+    mutating func appendRow() -> Int {
+        let i = count
+        if i >> shift == pages.count {
+            let page = RowPage<Element>(capacity: rowsPerPage * stride)
+            pages.append(page)
+            bases.append(page.base)
+        }
+        count += 1
+        return i
+    }
+
+    /// Calls `body` with the address of every page, for reads without reference counting.
+    @inline(__always)
+    func withPageBases<R>(_ body: (UnsafePointer<UnsafeMutablePointer<Element>>) throws -> R) rethrows -> R {
+        try bases.withUnsafeBufferPointer { try body($0.baseAddress ?? UnsafePointer(bitPattern: 8)!) }
+    }
+
+    @inline(never)
+    private mutating func copyPage(_ p: Int) {
+        let used = min(rowsPerPage, count - p * rowsPerPage) * stride
+        let copy = RowPage(copying: max(used, 0), of: pages[p])
+        pages[p] = copy
+        bases[p] = copy.base
+        copiedBytes += max(used, 0) * MemoryLayout<Element>.stride
+    }
+}

@@ -1,0 +1,98 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The reusable memory of one search: a generation-stamped visited array (no clearing
+/// between searches), the two queues, and an aligned buffer for the normalised query.
+final class SearchScratch: @unchecked Sendable {
+    // Invariant (why @unchecked): a scratch is used by one search at a time; it is taken
+    // out of its pool under the pool's lock and given back only when the search is done.
+    private(set) var visited: UnsafeMutablePointer<UInt16>
+    private(set) var visitedCapacity: Int
+    private(set) var stamp: UInt16 = 0
+    var candidates = MinHeap(capacity: 256)
+    var results = MaxHeap(capacity: 256)
+    private(set) var query: UnsafeMutablePointer<Float>
+    private(set) var queryCapacity: Int
+
+    init(nodes: Int, dimension: Int) {
+        visitedCapacity = max(nodes, 1024)
+        visited = .allocate(capacity: visitedCapacity)
+        visited.initialize(repeating: 0, count: visitedCapacity)
+        queryCapacity = max(dimension, 16)
+        query = UnsafeMutableRawPointer.allocate(byteCount: queryCapacity * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: queryCapacity)
+    }
+
+    deinit {
+        visited.deallocate()
+        UnsafeMutableRawPointer(query).deallocate()
+        candidates.deallocate()
+        results.deallocate()
+    }
+
+    /// Starts a search over `nodes` nodes: a fresh stamp marks nothing as visited.
+    @inline(__always)
+    func begin(nodes: Int) -> UInt16 {
+        if nodes > visitedCapacity { growVisited(to: nodes) }
+        stamp &+= 1
+        if stamp == 0 {
+            visited.update(repeating: 0, count: visitedCapacity)
+            stamp = 1
+        }
+        candidates.removeAll()
+        results.removeAll()
+        return stamp
+    }
+
+    /// Copies `vector` into the aligned query buffer, normalised when asked.
+    func loadQuery(_ vector: [Float], normalize: Bool) -> UnsafePointer<Float> {
+        if vector.count > queryCapacity {
+            UnsafeMutableRawPointer(query).deallocate()
+            queryCapacity = vector.count
+            query = UnsafeMutableRawPointer.allocate(byteCount: queryCapacity * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: queryCapacity)
+        }
+        let scale = normalize ? VectorMath.inverseNorm(vector) : 1
+        for i in 0..<vector.count { query[i] = vector[i] * scale }
+        return UnsafePointer(query)
+    }
+
+    @inline(never)
+    private func growVisited(to nodes: Int) {
+        visited.deallocate()
+        visitedCapacity = max(nodes, visitedCapacity * 2)
+        visited = .allocate(capacity: visitedCapacity)
+        visited.initialize(repeating: 0, count: visitedCapacity)
+        stamp = 0
+    }
+}
+
+/// A small pool of scratch spaces shared by every copy of an index, so that concurrent
+/// searches on copies each get their own and sequential searches reuse one.
+final class SearchScratchPool: Sendable {
+    private let free = Mutex<[SearchScratch]>([])
+    private let dimension: Int
+
+    init(dimension: Int) { self.dimension = dimension }
+
+    func withScratch<R>(nodes: Int, _ body: (SearchScratch) throws -> R) rethrows -> R {
+        let scratch = free.withLock { $0.popLast() } ?? SearchScratch(nodes: nodes, dimension: dimension)
+        defer { free.withLock { if $0.count < 64 { $0.append(scratch) } } }
+        return try body(scratch)
+    }
+}
+
+/// Small vector helpers used off the hot path.
+enum VectorMath {
+    /// 1 / ‖v‖, computed in double precision.
+    static func inverseNorm(_ v: [Float]) -> Float {
+        var sum = 0.0
+        for x in v { sum += Double(x) * Double(x) }
+        return Float(1 / sum.squareRoot())
+    }
+}

@@ -1,0 +1,110 @@
+extension VectorIndex {
+    /// The nearest live vectors to `query`, nearest first.
+    ///
+    /// - Parameters:
+    ///   - k: how many results at most; larger than ``count`` returns every live vector.
+    ///   - ef: the search beam width (at least `k` is used); defaults to the configuration's
+    ///     `defaultEf`. Larger is slower and more accurate.
+    ///   - maxDistance: drop results farther than this.
+    ///   - allowedIDs: search only among these ids. Small sets are scanned exactly.
+    /// - Returns: up to `k` results; exactly `min(k, live candidates)` when no `maxDistance`
+    ///   cuts them.
+    /// - Throws: ``SemblanceError`` (`.invalidArgument`, `.dimensionMismatch`,
+    ///   `.nonFiniteComponent`, `.zeroVector`).
+    public func search(
+        _ query: [Float], k: Int, ef: Int? = nil, maxDistance: Float? = nil,
+        allowedIDs: Set<String>? = nil
+    ) throws(SemblanceError) -> [SearchResult] {
+        try validate(vector: query, role: "query")
+        guard k > 0 else { throw .invalidArgument("k must be at least 1, got \(k)") }
+        if let ef, ef <= 0 { throw .invalidArgument("ef must be at least 1, got \(ef)") }
+        if let maxDistance, maxDistance.isNaN { throw .invalidArgument("maxDistance must not be NaN") }
+
+        let beam = max(ef ?? configuration.defaultEf, k)
+        let hits: [HeapEntry]
+        if let allowedIDs {
+            let allowed = allowedIDs.compactMap { nodeByID[$0] }
+            hits = searchAllowed(query, k: k, ef: beam, allowed: allowed)
+        } else {
+            hits = searchLive(query, k: k, ef: beam)
+        }
+        var results: [SearchResult] = []
+        results.reserveCapacity(hits.count)
+        for hit in hits {
+            if let maxDistance, hit.distance > maxDistance { break }
+            results.append(SearchResult(id: nodeIDs[Int(hit.node)], distance: hit.distance))
+        }
+        return results
+    }
+
+    /// Graph search over every live node, with an exact scan as the fallback whenever the
+    /// graph yields fewer than `k` results while more are live.
+    private func searchLive(_ query: [Float], k: Int, ef: Int) -> [HeapEntry] {
+        guard let entryPoint, liveCount > 0 else { return [] }
+        let wanted = min(k, liveCount)
+        let hits = scratchPool.withScratch(nodes: nodes.count) { scratch in
+            withGraphView { view in
+                let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
+                let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0)
+                if liveCount == nodes.count {
+                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), scratch: scratch)
+                } else {
+                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), scratch: scratch)
+                }
+                return scratch.results.drainAscending()
+            }
+        }
+        if hits.count >= wanted { return Array(hits.prefix(k)) }
+        return exactSearch(query, k: k, among: nil)
+    }
+
+    /// Search restricted to `allowed` nodes: an exact scan when the set is small, else a
+    /// graph search that keeps only allowed nodes (falling back to the scan if short).
+    private func searchAllowed(_ query: [Float], k: Int, ef: Int, allowed: [UInt32]) -> [HeapEntry] {
+        guard let entryPoint, !allowed.isEmpty else { return [] }
+        if allowed.count <= 4096 || allowed.count * 20 <= liveCount {
+            return exactSearch(query, k: k, among: allowed)
+        }
+        var bits = [UInt64](repeating: 0, count: (nodes.count + 63) / 64)
+        for node in allowed { bits[Int(node) >> 6] |= 1 << UInt64(node & 63) }
+        let hits = bits.withUnsafeBufferPointer { bitsBuffer in
+            scratchPool.withScratch(nodes: nodes.count) { scratch in
+                withGraphView { view in
+                    let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
+                    let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0)
+                    let filter = AcceptAllowedNodes(bits: bitsBuffer.baseAddress!)
+                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: filter, scratch: scratch)
+                    return scratch.results.drainAscending()
+                }
+            }
+        }
+        if hits.count >= min(k, allowed.count) { return Array(hits.prefix(k)) }
+        return exactSearch(query, k: k, among: allowed)
+    }
+
+    /// The exact `k` nearest live nodes, among `candidates` or (nil) among all nodes.
+    func exactSearch(_ query: [Float], k: Int, among candidates: [UInt32]?) -> [HeapEntry] {
+        scratchPool.withScratch(nodes: nodes.count) { scratch in
+            withGraphView { view in
+                let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
+                var best = MaxHeap(capacity: k)
+                defer { best.deallocate() }
+                func offer(_ node: UInt32) {
+                    if view.record(node).isDeleted { return }
+                    let d = view.distance(q, view.vector(node))
+                    if best.count < k {
+                        best.push(HeapEntry(distance: d, node: node))
+                    } else if d < best.top.distance {
+                        best.replaceTop(HeapEntry(distance: d, node: node))
+                    }
+                }
+                if let candidates {
+                    for node in candidates { offer(node) }
+                } else {
+                    for node in 0..<UInt32(view.nodeCount) { offer(node) }
+                }
+                return best.drainAscending()
+            }
+        }
+    }
+}

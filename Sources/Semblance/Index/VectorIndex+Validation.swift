@@ -1,0 +1,33 @@
+extension VectorIndex {
+    /// Checks a vector before anything is changed: length, finiteness, and a direction
+    /// under cosine.
+    func validate(vector: [Float], role: String = "vector") throws(SemblanceError) {
+        guard vector.count == configuration.dimension else {
+            throw SemblanceError(.dimensionMismatch,
+                "\(role) has \(vector.count) components, the index expects \(configuration.dimension)")
+        }
+        var sumOfSquares: Float = 0
+        for (i, x) in vector.enumerated() {
+            guard x.isFinite else {
+                throw SemblanceError(.nonFiniteComponent, "\(role) component \(i) is \(x); components must be finite")
+            }
+            sumOfSquares += x * x
+        }
+        if configuration.metric == .cosine && sumOfSquares == 0 && !vector.contains(where: { $0 != 0 }) {
+            throw SemblanceError(.zeroVector, "\(role) is all zeros, which has no direction under the cosine metric")
+        }
+    }
+
+    /// Checks an id: not empty, at most ``IndexConfiguration/maximumIDBytes`` UTF-8 bytes, no NUL.
+    static func validate(id: String) throws(SemblanceError) {
+        guard !id.isEmpty else { throw SemblanceError(.invalidID, "an id must not be empty") }
+        let bytes = id.utf8.count
+        guard bytes <= IndexConfiguration.maximumIDBytes else {
+            throw SemblanceError(.invalidID,
+                "id of \(bytes) bytes is longer than the limit of \(IndexConfiguration.maximumIDBytes) bytes")
+        }
+        guard !id.utf8.contains(0) else {
+            throw SemblanceError(.invalidID, "id \(id.debugDescription) contains a NUL character")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import HashTreeCollections
+
+/// One shard's vectors and their HNSW graph, as a Swift value.
+///
+/// `VectorIndex` has value semantics with copy-on-write per page: `var b = a` is O(1),
+/// the first write to `b` copies only the pages it touches, and `a` is never affected.
+/// Writes to a uniquely held index happen in place. A copy is `Sendable`, so a snapshot can
+/// be searched from any number of tasks while its original keeps changing.
+///
+/// ```swift
+/// var index = try VectorIndex(IndexConfiguration(dimension: 3, metric: .cosine))
+/// try index.insert(id: "a", vector: [1, 0, 0])
+/// try index.insert(id: "b", vector: [0, 1, 0])
+/// let hits = try index.search([0.9, 0.1, 0], k: 1)   // [SearchResult(id: "a", ...)]
+/// ```
+public struct VectorIndex: Sendable {
+    /// The parameters the index was created with.
+    public let configuration: IndexConfiguration
+
+    var vectors: PagedRows<Float>
+    var level0Links: PagedRows<UInt32>
+    var upperLinks: PagedRows<UInt32>
+    var nodes: PagedRows<NodeRecord>
+    var nodeIDs = ChunkedArray<String>()
+    var nodeByID = TreeDictionary<String, UInt32>()
+    var entryPoint: UInt32?
+    var maxLevel = 0
+    var liveCount = 0
+    var levels: LevelGenerator
+    let scratchPool: SearchScratchPool
+    let kernels: DistanceKernels
+
+    /// An empty index.
+    /// - Throws: ``SemblanceError/Code/invalidConfiguration`` when a parameter is out of range.
+    public init(_ configuration: IndexConfiguration) throws(SemblanceError) {
+        try configuration.validate()
+        self.configuration = configuration
+        let paddedDimension = (configuration.dimension + 15) / 16 * 16
+        vectors = PagedRows(stride: paddedDimension)
+        level0Links = PagedRows(stride: 2 * configuration.m + 1, targetPageBytes: 512 << 10)
+        upperLinks = PagedRows(stride: configuration.m + 1, targetPageBytes: 128 << 10)
+        nodes = PagedRows(stride: 1, targetPageBytes: 32 << 10)
+        levels = LevelGenerator(seed: configuration.seed, m: configuration.m)
+        scratchPool = SearchScratchPool(dimension: configuration.dimension)
+        kernels = .best
+    }
+
+    /// Live (not deleted) vectors.
+    public var count: Int { liveCount }
+    /// Whether the index holds no live vector.
+    public var isEmpty: Bool { liveCount == 0 }
+    /// Nodes in the graph, deleted ones included; compaction (rebuilding) drops the deleted.
+    public var nodeCount: Int { nodes.count }
+    /// Deleted vectors still in the graph as tombstones.
+    public var deletedCount: Int { nodes.count - liveCount }
+
+    /// Whether `id` names a live vector.
+    public func contains(_ id: String) -> Bool { nodeByID[id] != nil }
+
+    /// The stored vector of `id` (unit length under ``DistanceMetric/cosine``), or nil.
+    public func get(_ id: String) -> [Float]? {
+        guard let node = nodeByID[id] else { return nil }
+        return vector(of: node)
+    }
+
+    /// Every live (id, vector) pair, in insertion order of their current versions.
+    public var records: Records { Records(index: self) }
+
+    /// A sequence of the live (id, vector) pairs of an index value.
+    public struct Records: Sequence, Sendable {
+        let index: VectorIndex
+
+        public func makeIterator() -> Iterator { Iterator(index: index) }
+
+        public struct Iterator: IteratorProtocol {
+            let index: VectorIndex
+            var position = 0
+
+            public mutating func next() -> (id: String, vector: [Float])? {
+                while position < index.nodes.count {
+                    let node = position
+                    position += 1
+                    if !index.nodes.row(node).pointee.isDeleted {
+                        return (index.nodeIDs[node], index.vector(of: UInt32(node)))
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
+    func vector(of node: UInt32) -> [Float] {
+        Array(UnsafeBufferPointer(start: vectors.row(Int(node)), count: configuration.dimension))
+    }
+
+    func record(of node: UInt32) -> NodeRecord { nodes.row(Int(node)).pointee }
+}
+
+/// One search hit: the id and its distance to the query (lower is more similar).
+public struct SearchResult: Sendable, Hashable {
+    public var id: String
+    public var distance: Float
+
+    public init(id: String, distance: Float) {
+        self.id = id
+        self.distance = distance
+    }
+}
+
+/// Memory and copy-on-write figures of an index value.
+public struct IndexStatistics: Sendable, Hashable {
+    /// Bytes allocated for vectors, links and node records.
+    public var allocatedBytes: Int
+    /// Bytes this value copied because pages it wrote were shared with another value.
+    public var copiedBytes: Int
+    /// Edges (directed links) in the graph, all layers.
+    public var edges: Int
+}
+
+extension VectorIndex {
+    /// Memory and copy-on-write figures. Counting edges walks every node.
+    public var statistics: IndexStatistics {
+        var edges = 0
+        for node in 0..<nodes.count {
+            let record = nodes.row(node).pointee
+            edges += Int(level0Links.row(node).pointee)
+            for level in 0..<Int(record.level) {
+                edges += Int(upperLinks.row(Int(record.upperStart) + level).pointee)
+            }
+        }
+        return IndexStatistics(
+            allocatedBytes: vectors.allocatedBytes + level0Links.allocatedBytes
+                + upperLinks.allocatedBytes + nodes.allocatedBytes,
+            copiedBytes: vectors.copiedBytes + level0Links.copiedBytes + upperLinks.copiedBytes
+                + nodes.copiedBytes,
+            edges: edges)
+    }
+}
