@@ -61,3 +61,19 @@ extension VectorIndex {
         return problems
     }
 }
+
+extension VectorIndex {
+    /// Every node's level and links on every layer, as text: two indexes with equal dumps
+    /// have the same graph.
+    func graphDump() -> [String] {
+        (0..<nodes.count).map { node in
+            let record = nodes.row(node).pointee
+            var line = "\(node) L\(record.level):"
+            for layer in 0...Int(record.level) {
+                let links = layer == 0 ? level0Links.row(node) : upperLinks.row(Int(record.upperStart) + layer - 1)
+                line += " [" + (0..<Int(links[0])).map { String(links[$0 + 1]) }.joined(separator: ",") + "]"
+            }
+            return line
+        }
+    }
+}

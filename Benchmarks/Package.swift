@@ -1,0 +1,19 @@
+// swift-tools-version: 6.0
+// Benchmarks live in their own package so that their dependencies never reach library users.
+import PackageDescription
+
+let package = Package(
+    name: "SemblanceBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Semblance", path: "../"),
+    ],
+    targets: [
+        // The external-program peer of ../shared/bench (protocol version 1).
+        .executableTarget(
+            name: "semblance-ann",
+            dependencies: [.product(name: "Semblance", package: "Semblance")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
