@@ -58,3 +58,24 @@ struct IndexRecallTests {
         }
     }
 }
+
+@Suite("Parallel batch insert")
+struct ParallelBuildTests {
+    @Test("a parallel build keeps the graph sound and recall ≥ 0.95, into an empty and a non-empty index")
+    func parallelBuild() throws {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        let records = fixture.base.enumerated().map { (id: "doc-\($0.offset)", vector: $0.element) }
+        var index = try VectorIndex(IndexConfiguration(dimension: fixture.dimension, metric: .cosine))
+        try index.insert(contentsOf: records.prefix(1000), parallelism: 4)
+        let snapshot = index
+        try index.insert(contentsOf: records.dropFirst(1000), parallelism: 4)
+        #expect(index.invariantViolations().isEmpty)
+        #expect(index.count == records.count && snapshot.count == 1000)
+        #expect(snapshot.invariantViolations().isEmpty)
+        let recall = try Recall.recall(of: index, queries: fixture.queries, records: records, k: 10)
+        print("parallel build, minilm fixture: recall@10 = \(recall)")
+        #expect(recall >= 0.95, "recall@10 \(recall)")
+        let snapshotRecall = try Recall.recall(of: snapshot, queries: fixture.queries, records: Array(records.prefix(1000)), k: 10)
+        #expect(snapshotRecall >= 0.95, "recall@10 of the copy taken between batches \(snapshotRecall)")
+    }
+}

@@ -46,14 +46,21 @@ struct ValueSemanticsTests {
 
     @Test("the first insert after a copy copies only the pages it touches")
     func firstWriteCopiesFewPages() throws {
-        let (original, data) = try Self.makeIndex(count: 20_000, seed: 31)
+        let (original, data) = try Self.makeIndex(count: 40_000, seed: 31)
         let total = original.statistics.allocatedBytes
         var copy = original
         #expect(copy.statistics.copiedBytes == 0)
         try copy.insert(id: "one-more", vector: data.queries[0])
         let copied = copy.statistics.copiedBytes
         print("index of \(total) bytes: first insert after a copy copied \(copied) bytes")
+        // At most: the last vector page, the new node's record page, and one link page per
+        // list written (its own and up to 2·M neighbours' on layer 0, M per upper layer).
+        func pageBytes<T>(_ rows: PagedRows<T>) -> Int { rows.rowsPerPage * rows.stride * MemoryLayout<T>.stride }
+        let m = copy.configuration.m
+        let bound = pageBytes(copy.vectors) + pageBytes(copy.nodes)
+            + (2 * m + 1) * pageBytes(copy.level0Links) + (m + 1) * (copy.maxLevel + 1) * pageBytes(copy.upperLinks)
         #expect(copied > 0)
+        #expect(copied <= bound, "copied \(copied), bound \(bound)")
         #expect(copied * 4 < total, "copied \(copied) of \(total) bytes")
         #expect(original.statistics.copiedBytes == 0)
     }

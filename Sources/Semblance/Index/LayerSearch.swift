@@ -1,12 +1,14 @@
 extension GraphView {
     /// Greedy descent on one upper layer: moves to a closer neighbour until none is closer.
     @inline(__always)
-    func greedyClosest(_ query: UnsafePointer<Float>, from start: HeapEntry, level: Int) -> HeapEntry {
+    func greedyClosest<R: LinkReader>(
+        _ query: UnsafePointer<Float>, from start: HeapEntry, level: Int, reader: R, buffer: UnsafeMutablePointer<UInt32>
+    ) -> HeapEntry {
         var best = start
         var changed = true
         while changed {
             changed = false
-            let links = self.links(best.node, level: level)
+            let links = reader.links(best.node, level: level, in: self, buffer: buffer)
             let count = Int(links[0])
             for j in 1..<(count + 1) {
                 let neighbour = links[j]
@@ -21,11 +23,14 @@ extension GraphView {
     }
 
     /// Walks from the entry point down to layer 1 greedily and returns the closest node found.
-    func descend(_ query: UnsafePointer<Float>, entryPoint: UInt32, fromLevel top: Int, toLevel bottom: Int) -> HeapEntry {
+    func descend<R: LinkReader>(
+        _ query: UnsafePointer<Float>, entryPoint: UInt32, fromLevel top: Int, toLevel bottom: Int,
+        reader: R, buffer: UnsafeMutablePointer<UInt32>
+    ) -> HeapEntry {
         var current = HeapEntry(distance: distance(query, vector(entryPoint)), node: entryPoint)
         var level = top
         while level > bottom {
-            current = greedyClosest(query, from: current, level: level)
+            current = greedyClosest(query, from: current, level: level, reader: reader, buffer: buffer)
             level -= 1
         }
         return current
@@ -37,10 +42,11 @@ extension GraphView {
     /// expanded but never kept; with a filter that rejects some, the search goes on until it
     /// holds `ef` accepted nodes or runs out of candidates.
     @inline(__always)
-    func searchLayer<F: NodeFilter>(
+    func searchLayer<F: NodeFilter, R: LinkReader>(
         _ query: UnsafePointer<Float>, entry: HeapEntry, ef: Int, level: Int,
-        filter: F, scratch: SearchScratch
+        filter: F, reader: R, scratch: SearchScratch
     ) {
+        let buffer = scratch.linkBuffer
         let stamp = scratch.begin(nodes: nodeCount)
         let visited = scratch.visited
         var candidates = scratch.candidates
@@ -61,7 +67,7 @@ extension GraphView {
             let current = candidates.top
             if current.distance > lowerBound && (results.count >= ef || !filter.rejectsSome) { break }
             candidates.pop()
-            let links = self.links(current.node, level: level)
+            let links = reader.links(current.node, level: level, in: self, buffer: buffer)
             let count = Int(links[0])
             if count == 0 { continue }
             prefetchVector(links[1])

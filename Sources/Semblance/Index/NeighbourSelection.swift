@@ -1,36 +1,35 @@
 extension VectorIndex {
     /// Links `node` on `level` to the best of `candidates` (nearest first), and links each
     /// chosen neighbour back, pruning its list with the same heuristic when it is full.
-    mutating func connect(_ node: UInt32, to candidates: [HeapEntry], level: Int) {
-        let m = configuration.m
+    /// `between` is the distance between two stored nodes.
+    static func connect<W: LinkWriter>(
+        _ node: UInt32, to candidates: [HeapEntry], level: Int, m: Int,
+        writer: inout W, between: (UInt32, UInt32) -> Float
+    ) {
         let maxDegree = level == 0 ? 2 * m : m
-        let vectorRows = vectors  // read-only below; sharing it costs nothing, as no vector is written
-        let distance = DistanceFunction(
-            metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
-        let between = { (a: UInt32, b: UInt32) -> Float in distance(vectorRows.row(Int(a)), vectorRows.row(Int(b))) }
-
-        let selected = Self.selectNeighbours(candidates.filter { $0.node != node }, limit: m, distanceBetween: between)
-        let own = mutableLinks(node, level: level)
-        own[0] = UInt32(selected.count)
-        for (j, neighbour) in selected.enumerated() { own[j + 1] = neighbour.node }
-
+        let selected = selectNeighbours(candidates.filter { $0.node != node }, limit: m, distanceBetween: between)
+        writer.withMutableLinks(node, level: level) { own in
+            own[0] = UInt32(selected.count)
+            for (j, neighbour) in selected.enumerated() { own[j + 1] = neighbour.node }
+        }
         for neighbour in selected {
-            let links = mutableLinks(neighbour.node, level: level)
-            let count = Int(links[0])
-            if count < maxDegree {
-                links[count + 1] = node
-                links[0] = UInt32(count + 1)
-                continue
+            writer.withMutableLinks(neighbour.node, level: level) { links in
+                let count = Int(links[0])
+                if count < maxDegree {
+                    links[count + 1] = node
+                    links[0] = UInt32(count + 1)
+                    return
+                }
+                var pool = [HeapEntry(distance: neighbour.distance, node: node)]
+                pool.reserveCapacity(count + 1)
+                for j in 1...count {
+                    pool.append(HeapEntry(distance: between(neighbour.node, links[j]), node: links[j]))
+                }
+                pool.sort { $0.distance < $1.distance }
+                let kept = selectNeighbours(pool, limit: maxDegree, distanceBetween: between)
+                links[0] = UInt32(kept.count)
+                for (j, entry) in kept.enumerated() { links[j + 1] = entry.node }
             }
-            var pool = [HeapEntry(distance: neighbour.distance, node: node)]
-            pool.reserveCapacity(count + 1)
-            for j in 1...count {
-                pool.append(HeapEntry(distance: between(neighbour.node, links[j]), node: links[j]))
-            }
-            pool.sort { $0.distance < $1.distance }
-            let kept = Self.selectNeighbours(pool, limit: maxDegree, distanceBetween: between)
-            links[0] = UInt32(kept.count)
-            for (j, entry) in kept.enumerated() { links[j + 1] = entry.node }
         }
     }
 

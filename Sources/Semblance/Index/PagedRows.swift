@@ -72,11 +72,19 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     @inline(never)
-    private mutating func copyPage(_ p: Int) {
+    fileprivate mutating func copyPage(_ p: Int) {
         let used = min(rowsPerPage, count - p * rowsPerPage) * stride
         let copy = RowPage(copying: max(used, 0), of: pages[p])
         pages[p] = copy
         bases[p] = copy.base
         copiedBytes += max(used, 0) * MemoryLayout<Element>.stride
+    }
+}
+
+extension PagedRows {
+    /// Copies every page this value shares, so that rows can then be written in place
+    /// through raw pointers (a parallel build does, under per-node locks).
+    mutating func makeAllPagesUnique() {
+        for p in pages.indices where !isKnownUniquelyReferenced(&pages[p]) { copyPage(p) }
     }
 }

@@ -18,6 +18,8 @@ final class SearchScratch: @unchecked Sendable {
     var results = MaxHeap(capacity: 256)
     private(set) var query: UnsafeMutablePointer<Float>
     private(set) var queryCapacity: Int
+    /// Room for one node's links, copied out under its lock during a parallel build.
+    let linkBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 256 + 1)
 
     init(nodes: Int, dimension: Int) {
         visitedCapacity = max(nodes, 1024)
@@ -33,6 +35,7 @@ final class SearchScratch: @unchecked Sendable {
         UnsafeMutableRawPointer(query).deallocate()
         candidates.deallocate()
         results.deallocate()
+        linkBuffer.deallocate()
     }
 
     /// Starts a search over `nodes` nodes: a fresh stamp marks nothing as visited.

@@ -9,13 +9,54 @@ extension VectorIndex {
         guard nodeByID[id] == nil else {
             throw SemblanceError(.duplicateID, "id \(id.debugDescription) is already in the index; use upsert to replace its vector")
         }
-        addNode(id: id, vector: vector)
+        let node = appendNode(id: id, vector: vector)
+        link(node)
     }
 
     /// Adds many vectors under new ids. Every record is checked first: if any is invalid,
     /// or an id repeats or already exists, nothing is added.
-    public mutating func insert(contentsOf records: some Sequence<(id: String, vector: [Float])>) throws(SemblanceError) {
+    ///
+    /// - Parameter parallelism: threads that link the new nodes into the graph. With more
+    ///   than one the build is faster but the graph depends on thread timing; with one (the
+    ///   default) the same inputs always give the same graph. A parallel batch first copies
+    ///   any link page this value shares with a copy.
+    public mutating func insert(
+        contentsOf records: some Sequence<(id: String, vector: [Float])>, parallelism: Int = 1
+    ) throws(SemblanceError) {
         let batch = Array(records)
+        try validate(batch: batch)
+        guard parallelism > 1 && batch.count >= 4 * parallelism else {
+            for record in batch { link(appendNode(id: record.id, vector: record.vector)) }
+            return
+        }
+        var rest = batch[...]
+        if entryPoint == nil, let first = rest.popFirst() { link(appendNode(id: first.id, vector: first.vector)) }
+        let firstNode = UInt32(nodes.count)
+        for record in rest { _ = appendNode(id: record.id, vector: record.vector) }
+        linkInParallel(firstNode..<UInt32(nodes.count), threads: parallelism)
+    }
+
+    /// Adds `id`, or replaces its vector if it exists (the old version becomes a tombstone).
+    /// - Returns: whether an existing vector was replaced.
+    @discardableResult
+    public mutating func upsert(id: String, vector: [Float]) throws(SemblanceError) -> Bool {
+        try Self.validate(id: id)
+        try validate(vector: vector)
+        let replaced = markDeleted(id)
+        link(appendNode(id: id, vector: vector))
+        return replaced
+    }
+
+    /// Deletes `id`. Its node stays in the graph as a tombstone that searches pass through
+    /// but never return, until the index is rebuilt.
+    /// - Returns: whether the id was present.
+    @discardableResult
+    public mutating func delete(_ id: String) throws(SemblanceError) -> Bool {
+        try Self.validate(id: id)
+        return markDeleted(id)
+    }
+
+    private func validate(batch: [(id: String, vector: [Float])]) throws(SemblanceError) {
         var seen = Set<String>()
         seen.reserveCapacity(batch.count)
         for (offset, record) in batch.enumerated() {
@@ -32,27 +73,6 @@ extension VectorIndex {
                 throw SemblanceError(.duplicateID, "record \(offset): id \(record.id.debugDescription) appears twice in the batch")
             }
         }
-        for record in batch { addNode(id: record.id, vector: record.vector) }
-    }
-
-    /// Adds `id`, or replaces its vector if it exists (the old version becomes a tombstone).
-    /// - Returns: whether an existing vector was replaced.
-    @discardableResult
-    public mutating func upsert(id: String, vector: [Float]) throws(SemblanceError) -> Bool {
-        try Self.validate(id: id)
-        try validate(vector: vector)
-        let replaced = markDeleted(id)
-        addNode(id: id, vector: vector)
-        return replaced
-    }
-
-    /// Deletes `id`. Its node stays in the graph as a tombstone that searches pass through
-    /// but never return, until the index is rebuilt.
-    /// - Returns: whether the id was present.
-    @discardableResult
-    public mutating func delete(_ id: String) throws(SemblanceError) -> Bool {
-        try Self.validate(id: id)
-        return markDeleted(id)
     }
 
     private mutating func markDeleted(_ id: String) -> Bool {
@@ -62,56 +82,87 @@ extension VectorIndex {
         return true
     }
 
-    /// Appends a node for a validated record and links it into every layer up to its level.
-    private mutating func addNode(id: String, vector: [Float]) {
+    /// Appends the rows of a validated record, with its level drawn, but links nothing.
+    private mutating func appendNode(id: String, vector: [Float]) -> UInt32 {
         let node = UInt32(nodes.count)
         let level = levels.nextLevel()
-
-        let row = vectors.appendRow()
-        let destination = vectors.mutableRow(row)
+        let destination = vectors.mutableRow(vectors.appendRow())
         let scale = configuration.metric == .cosine ? VectorMath.inverseNorm(vector) : 1
         for i in 0..<vector.count { destination[i] = vector[i] * scale }
 
-        var record = NodeRecord(upperStart: UInt32(upperLinks.count), level: UInt8(level), flags: 0, reserved: 0)
-        if level == 0 { record.upperStart = 0 }
+        let record = NodeRecord(
+            upperStart: level > 0 ? UInt32(upperLinks.count) : 0, level: UInt8(level), flags: 0, reserved: 0)
         nodes.mutableRow(nodes.appendRow()).pointee = record
         for _ in 0..<level { _ = upperLinks.appendRow() }
         _ = level0Links.appendRow()
         nodeIDs.append(id)
         nodeByID[id] = node
         liveCount += 1
+        return node
+    }
 
-        guard let entry = entryPoint else {
+    /// Links an appended node into every layer up to its level (Malkov & Yashunin,
+    /// algorithm 1), writing through copy-on-write pages.
+    private mutating func link(_ node: UInt32) {
+        let level = Int(record(of: node).level)
+        guard let entryPoint else {
             entryPoint = node
             maxLevel = level
             return
         }
-        link(node, level: level, entryPoint: entry)
+        let layers = searchNeighbourhoods(of: node, level: level, entryPoint: entryPoint, topLevel: maxLevel,
+                                          reader: DirectLinkReader())
+        let vectorRows = vectors  // read-only while linking; sharing it copies nothing
+        let distance = DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
+        let m = configuration.m
+        withUnsafeMutablePointer(to: &self) { index in
+            var writer = CopyOnWriteLinkWriter(index: index)
+            for (layer, candidates) in layers {
+                Self.connect(node, to: candidates, level: layer, m: m, writer: &writer) {
+                    distance(vectorRows.row(Int($0)), vectorRows.row(Int($1)))
+                }
+            }
+        }
         if level > maxLevel {
-            entryPoint = node
+            self.entryPoint = node
             maxLevel = level
         }
     }
 
-    /// Finds the new node's neighbours on each of its layers and links both ways.
-    private mutating func link(_ node: UInt32, level: Int, entryPoint: UInt32) {
+    /// For each layer the node joins, top down, the `efConstruction` nearest nodes found.
+    private func searchNeighbourhoods<R: LinkReader>(
+        of node: UInt32, level: Int, entryPoint: UInt32, topLevel: Int, reader: R
+    ) -> [(layer: Int, candidates: [HeapEntry])] {
         let efConstruction = configuration.efConstruction
-        let topLevel = maxLevel
-        scratchPool.withScratch(nodes: nodes.count) { scratch in
-            var entry = withGraphView { view in
-                view.descend(view.vector(node), entryPoint: entryPoint, fromLevel: topLevel, toLevel: level)
-            }
-            var layer = min(level, topLevel)
-            while layer >= 0 {
-                let found = withGraphView { view in
-                    view.searchLayer(view.vector(node), entry: entry, ef: efConstruction, level: layer,
-                                     filter: AcceptAllNodes(), scratch: scratch)
-                    return scratch.results.drainAscending()
-                }
-                connect(node, to: found, level: layer)
-                entry = found[0]
-                layer -= 1
+        return scratchPool.withScratch(nodes: nodes.count) { scratch in
+            withGraphView { view in
+                view.neighbourhoods(of: node, level: level, entryPoint: entryPoint, topLevel: topLevel,
+                                    efConstruction: efConstruction, reader: reader, scratch: scratch)
             }
         }
+    }
+}
+
+extension GraphView {
+    /// The construction-time searches of a new node: greedy descent to its level, then a
+    /// beam search of width `efConstruction` on each layer it joins.
+    func neighbourhoods<R: LinkReader>(
+        of node: UInt32, level: Int, entryPoint: UInt32, topLevel: Int, efConstruction: Int,
+        reader: R, scratch: SearchScratch
+    ) -> [(layer: Int, candidates: [HeapEntry])] {
+        let query = vector(node)
+        var entry = descend(query, entryPoint: entryPoint, fromLevel: topLevel, toLevel: level,
+                            reader: reader, buffer: scratch.linkBuffer)
+        var found: [(layer: Int, candidates: [HeapEntry])] = []
+        var layer = min(level, topLevel)
+        while layer >= 0 {
+            searchLayer(query, entry: entry, ef: efConstruction, level: layer,
+                        filter: AcceptAllNodes(), reader: reader, scratch: scratch)
+            let candidates = scratch.results.drainAscending()
+            found.append((layer, candidates))
+            entry = candidates[0]
+            layer -= 1
+        }
+        return found
     }
 }

@@ -45,11 +45,12 @@ extension VectorIndex {
         let hits = scratchPool.withScratch(nodes: nodes.count) { scratch in
             withGraphView { view in
                 let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0)
+                let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
+                                         reader: DirectLinkReader(), buffer: scratch.linkBuffer)
                 if liveCount == nodes.count {
-                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), scratch: scratch)
+                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), reader: DirectLinkReader(), scratch: scratch)
                 } else {
-                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), scratch: scratch)
+                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), reader: DirectLinkReader(), scratch: scratch)
                 }
                 return scratch.results.drainAscending()
             }
@@ -71,9 +72,10 @@ extension VectorIndex {
             scratchPool.withScratch(nodes: nodes.count) { scratch in
                 withGraphView { view in
                     let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                    let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0)
+                    let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
+                                         reader: DirectLinkReader(), buffer: scratch.linkBuffer)
                     let filter = AcceptAllowedNodes(bits: bitsBuffer.baseAddress!)
-                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: filter, scratch: scratch)
+                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(), scratch: scratch)
                     return scratch.results.drainAscending()
                 }
             }

@@ -37,9 +37,11 @@ public struct VectorIndex: Sendable {
         self.configuration = configuration
         let paddedDimension = (configuration.dimension + 15) / 16 * 16
         vectors = PagedRows(stride: paddedDimension)
-        level0Links = PagedRows(stride: 2 * configuration.m + 1, targetPageBytes: 512 << 10)
-        upperLinks = PagedRows(stride: configuration.m + 1, targetPageBytes: 128 << 10)
-        nodes = PagedRows(stride: 1, targetPageBytes: 32 << 10)
+        // Link pages are small: an insert rewrites the lists of up to 2·M random neighbours,
+        // and after a copy each of those writes copies one page.
+        level0Links = PagedRows(stride: 2 * configuration.m + 1, targetPageBytes: 64 << 10)
+        upperLinks = PagedRows(stride: configuration.m + 1, targetPageBytes: 32 << 10)
+        nodes = PagedRows(stride: 1, targetPageBytes: 16 << 10)
         levels = LevelGenerator(seed: configuration.seed, m: configuration.m)
         scratchPool = SearchScratchPool(dimension: configuration.dimension)
         kernels = .best

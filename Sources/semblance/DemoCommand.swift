@@ -1,0 +1,189 @@
+import ArgumentParser
+import Foundation
+import Semblance
+import SemblanceFixtures
+
+/// `semblance demo`: semantic search over the bundled Debian-descriptions fixture, then
+/// recall against an exact scan and the search speed, at several beam widths.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Search 3,000 real Debian package descriptions; measure recall and speed.",
+        discussion: """
+            Loads the fixture bundled with the package (all-MiniLM-L6-v2 embeddings of Debian \
+            package descriptions), builds a VectorIndex (cosine, default parameters) from its \
+            3,000 base vectors with the package names as ids, and shows the nearest packages \
+            to a few of its 100 held-out queries. Then it measures recall@k of all 100 queries \
+            against an exact scan, and the mean search latency on one thread, at several ef values.
+            """
+    )
+
+    @Option(help: "Neighbours per query; recall is recall@k. The example queries show at most 5.")
+    var k = 10
+
+    @Option(help: ArgumentHelp(
+        "Search beam width of the example queries, also measured for recall (default: the index's, 64).",
+        valueName: "ef"))
+    var ef: Int?
+
+    @Option(name: .customLong("queries"), help: ArgumentHelp(
+        "How many held-out queries to show with their hits (0-100).", valueName: "n"))
+    var exampleCount = 5
+
+    @Flag(help: "Print the same figures as JSON.")
+    var json = false
+
+    /// Hits shown per example query.
+    static let shownHits = 5
+    /// Beam widths always measured, besides the default and `--ef`.
+    static let sweep = [16, 32, 128]
+    /// How long each row of the latency table runs the queries, at least.
+    static let timingBudget = Duration.milliseconds(250)
+
+    func validate() throws {
+        guard (1...1000).contains(k) else { throw ValidationError("--k must be between 1 and 1000, got \(k)") }
+        if let ef, !(1...10_000).contains(ef) {
+            throw ValidationError("--ef must be between 1 and 10000, got \(ef)")
+        }
+        guard (0...100).contains(exampleCount) else {
+            throw ValidationError("--queries must be between 0 and 100, got \(exampleCount)")
+        }
+    }
+
+    func run() async throws {
+        let fixture = try Self.loadFixture()
+        guard k <= fixture.base.count else {
+            throw DemoFailure("--k \(k) is more than the \(fixture.base.count) vectors of the fixture")
+        }
+        let clock = ContinuousClock()
+        let kernels = DistanceKernels.best
+
+        // Build: ids are the package names, made unique with "#2", "#3", ...
+        let ids = Self.uniqueIDs(fixture.baseLabels.map(\.name))
+        let labelByID = Dictionary(uniqueKeysWithValues: zip(ids, fixture.baseLabels))
+        let configuration = IndexConfiguration(dimension: fixture.dimension, metric: fixture.metric)
+        var index = try VectorIndex(configuration)
+        let records = zip(ids, fixture.base).map { (id: $0, vector: $1) }
+        let buildTime = try clock.measure { try index.insert(contentsOf: records) }
+        let exampleEf = ef ?? configuration.defaultEf
+
+        // A few held-out queries, spread over the set, with their nearest packages.
+        let exampleRows = (0..<exampleCount).map { $0 * fixture.queries.count / max(exampleCount, 1) }
+        let examples = try exampleRows.map { row in
+            let hits = try index.search(fixture.queries[row], k: min(k, Self.shownHits), ef: exampleEf)
+            return DemoReport.Example(
+                query: fixture.queryLabels[row].name, summary: fixture.queryLabels[row].summary,
+                hits: hits.map { hit in
+                    let label = labelByID[hit.id]
+                    return DemoReport.Hit(
+                        id: hit.id, name: label?.name ?? hit.id, summary: label?.summary ?? "",
+                        distance: DemoReport.rounded(Double(hit.distance), 4))
+                })
+        }
+
+        // The exact k nearest of every query, by a full scan with the same kernels; then the
+        // speed of that scan, as the baseline of the table.
+        let truth = fixture.queries.map {
+            Set(Self.exactNearest($0, in: fixture.base, k: k, kernels: kernels, metric: fixture.metric).map { ids[$0] })
+        }
+        let exactLatency = try Self.meanLatency(queries: fixture.queries.count, clock: clock) { row in
+            Self.exactNearest(fixture.queries[row], in: fixture.base, k: k, kernels: kernels, metric: fixture.metric).count
+        }
+
+        // Recall@k and latency of every beam width.
+        let efs = Set((Self.sweep + [configuration.defaultEf, exampleEf]).map { max($0, k) }).sorted()
+        var rows: [DemoReport.RecallRow] = []
+        for searchEf in efs {
+            var found = 0
+            for (query, exact) in zip(fixture.queries, truth) {
+                found += try index.search(query, k: k, ef: searchEf).filter { exact.contains($0.id) }.count
+            }
+            let latency = try Self.meanLatency(queries: fixture.queries.count, clock: clock) { row in
+                try index.search(fixture.queries[row], k: k, ef: searchEf).count
+            }
+            rows.append(DemoReport.RecallRow(
+                ef: searchEf, recall: Double(found) / Double(k * fixture.queries.count), latency: latency,
+                isDefault: searchEf == max(configuration.defaultEf, k), isRequested: ef.map { max($0, k) } == searchEf))
+        }
+
+        let report = DemoReport(
+            kernels: kernels.variant.description,
+            dataset: .init(
+                name: "minilm-debian", model: "all-MiniLM-L6-v2", vectors: fixture.base.count,
+                queries: fixture.queries.count, dimension: fixture.dimension, metric: fixture.metric.rawValue),
+            index: .init(
+                m: configuration.m, efConstruction: configuration.efConstruction,
+                defaultEf: configuration.defaultEf, buildSeconds: DemoReport.rounded(buildTime.seconds, 3),
+                vectorsPerSecond: DemoReport.rounded(Double(index.count) / buildTime.seconds, 0)),
+            k: k, exampleEf: exampleEf, examples: examples, recall: rows,
+            exactScan: .init(latency: exactLatency))
+        print(json ? try report.json() : report.text())
+    }
+
+    /// The mean seconds of `search(row)` over rows `0..<queries`, repeated for at least
+    /// ``timingBudget``. `search` returns its result count, which is checked so that the
+    /// work cannot be optimised away.
+    static func meanLatency(queries: Int, clock: ContinuousClock, _ search: (Int) throws -> Int) throws -> Double {
+        var searches = 0
+        var results = 0
+        let start = clock.now
+        repeat {
+            for row in 0..<queries { results &+= try search(row) }
+            searches += queries
+        } while clock.now - start < timingBudget
+        let elapsed = clock.now - start
+        precondition(results > 0, "the searches returned nothing")
+        return elapsed.seconds / Double(searches)
+    }
+
+    /// The fixture, or a one-line error if it cannot be read.
+    static func loadFixture() throws -> EmbeddingFixture {
+        let fixture: EmbeddingFixture
+        do {
+            fixture = try EmbeddingFixture.minilmDebian()
+        } catch let error as SemblanceError {
+            throw error
+        } catch {
+            throw DemoFailure("cannot read the bundled fixture: \(error.localizedDescription)")
+        }
+        guard fixture.baseLabels.count == fixture.base.count, fixture.queryLabels.count == fixture.queries.count,
+              !fixture.base.isEmpty, !fixture.queries.isEmpty
+        else {
+            throw DemoFailure("the bundled fixture is inconsistent: \(fixture.base.count) vectors with "
+                + "\(fixture.baseLabels.count) labels, \(fixture.queries.count) queries with \(fixture.queryLabels.count)")
+        }
+        return fixture
+    }
+
+    /// `names` made unique: the second "foo" becomes "foo#2", the third "foo#3".
+    static func uniqueIDs(_ names: [String]) -> [String] {
+        var seen: [String: Int] = [:]
+        return names.map { name in
+            let n = seen[name, default: 0] + 1
+            seen[name] = n
+            return n == 1 ? name : "\(name)#\(n)"
+        }
+    }
+
+    /// The positions in `base` of the exact `k` nearest vectors to `query`, nearest first.
+    static func exactNearest(
+        _ query: [Float], in base: [[Float]], k: Int, kernels: DistanceKernels, metric: DistanceMetric
+    ) -> [Int] {
+        var best: [(distance: Float, row: Int)] = []  // ascending, at most k
+        best.reserveCapacity(k + 1)
+        for (row, vector) in base.enumerated() {
+            let d = kernels.distance(metric, query, vector)
+            if best.count == k, let last = best.last, d >= last.distance { continue }
+            let at = best.firstIndex { $0.distance > d } ?? best.count
+            best.insert((d, row), at: at)
+            if best.count > k { best.removeLast() }
+        }
+        return best.map(\.row)
+    }
+}
+
+/// A failure of the demo, reported as its message.
+struct DemoFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// The figures `semblance demo` measures, as text for a person or JSON for a program.
+struct DemoReport: Codable {
+    struct Dataset: Codable {
+        var name: String
+        var model: String
+        var vectors: Int
+        var queries: Int
+        var dimension: Int
+        var metric: String
+    }
+
+    struct Index: Codable {
+        var m: Int
+        var efConstruction: Int
+        var defaultEf: Int
+        var buildSeconds: Double
+        var vectorsPerSecond: Double
+    }
+
+    struct Hit: Codable {
+        var id: String
+        var name: String
+        var summary: String
+        var distance: Double
+    }
+
+    struct Example: Codable {
+        var query: String
+        var summary: String
+        var hits: [Hit]
+    }
+
+    /// Recall@k of every query at one beam width, and the mean latency on one thread.
+    struct RecallRow: Codable {
+        var ef: Int
+        var recall: Double
+        var meanLatencyMicroseconds: Double
+        var queriesPerSecond: Double
+        var isDefault: Bool
+        var isRequested: Bool
+
+        init(ef: Int, recall: Double, latency: Double, isDefault: Bool, isRequested: Bool) {
+            self.ef = ef
+            self.recall = DemoReport.rounded(recall, 4)
+            meanLatencyMicroseconds = DemoReport.rounded(latency * 1e6, 1)
+            queriesPerSecond = DemoReport.rounded(1 / latency, 0)
+            self.isDefault = isDefault
+            self.isRequested = isRequested
+        }
+    }
+
+    /// The exact scan the recall is measured against.
+    struct ExactScan: Codable {
+        var meanLatencyMicroseconds: Double
+        var queriesPerSecond: Double
+
+        init(latency: Double) {
+            meanLatencyMicroseconds = DemoReport.rounded(latency * 1e6, 1)
+            queriesPerSecond = DemoReport.rounded(1 / latency, 0)
+        }
+    }
+
+    var kernels: String
+    var dataset: Dataset
+    var index: Index
+    var k: Int
+    var exampleEf: Int
+    var examples: [Example]
+    var recall: [RecallRow]
+    var exactScan: ExactScan
+
+    static func rounded(_ value: Double, _ places: Int) -> Double {
+        guard value.isFinite else { return 0 }
+        let scale = pow(10, Double(places))
+        return (value * scale).rounded() / scale
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The report for a terminal: at most 100 columns.
+    func text() -> String {
+        typealias T = Terminal
+        var lines: [String] = []
+        lines.append("Semblance demo: semantic search over \(T.grouped(dataset.vectors)) Debian package descriptions")
+        lines.append("  embeddings  \(dataset.model), \(dataset.dimension)-d, \(dataset.metric); kernels \(kernels)")
+        lines.append("  index       built in \(T.fixed(index.buildSeconds, 2)) s "
+            + "(\(T.grouped(Int(index.vectorsPerSecond))) vectors/s, one thread); "
+            + "m \(index.m), efConstruction \(index.efConstruction)")
+
+        let nameWidth = min(examples.flatMap(\.hits).map(\.id.count).max() ?? 0, 32)
+        if !examples.isEmpty {
+            lines.append("")
+            lines.append("Nearest packages to \(examples.count) held-out queries (packages not in the index), ef \(exampleEf):")
+        }
+        for example in examples {
+            lines.append("")
+            lines.append(T.truncate("\(example.query): \(example.summary)", to: 100))
+            for hit in example.hits {
+                let prefix = "  \(T.fixed(hit.distance, 3))  \(T.padRight(T.truncate(hit.id, to: nameWidth), nameWidth))  "
+                lines.append(prefix + T.truncate(hit.summary, to: 100 - prefix.count))
+            }
+        }
+
+        lines.append("")
+        lines.append("Recall@\(k) of all \(dataset.queries) held-out queries against an exact scan; "
+            + "latency on one thread:")
+        lines.append("    ef   recall    latency     queries/s")
+        func row(_ ef: String, _ recall: String, _ micros: Double, _ qps: Double, _ note: String) -> String {
+            T.padLeft(ef, 6) + T.padLeft(recall, 9) + T.padLeft(T.fixed(micros, 1), 9) + " µs"
+                + T.padLeft(T.grouped(Int(qps)), 14) + (note.isEmpty ? "" : "  " + note)
+        }
+        for r in recall {
+            let notes = [r.isDefault ? "default" : nil, r.isRequested && !r.isDefault ? "--ef" : nil].compactMap { $0 }
+            lines.append(row(String(r.ef), T.fixed(r.recall, 3), r.meanLatencyMicroseconds, r.queriesPerSecond,
+                             notes.joined(separator: ", ")))
+        }
+        lines.append(row("exact", "1.000", exactScan.meanLatencyMicroseconds, exactScan.queriesPerSecond,
+                         "full scan, same kernels"))
+        return lines.joined(separator: "\n")
+    }
+}

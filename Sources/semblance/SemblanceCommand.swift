@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+
+/// The `semblance` command-line tool. Each subcommand lives in its own file.
+@main
+struct SemblanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "semblance",
+        abstract: "Semblance, an in-process vector database for Swift.",
+        version: "0.1.0",
+        subcommands: [DemoCommand.self]
+    )
+
+    /// ArgumentParser's `main`, except that a failure is reported as one line on stderr
+    /// (no usage block) before the non-zero exit. Help and `--version` print as usual.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            var line = message(for: error)
+                .split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .joined(separator: " ")
+            if code == .validationFailure { line += " (see '\(helpHint()) --help')" }
+            if !line.isEmpty { Terminal.writeError("semblance: error: \(line)") }
+            exit(withError: ExitCode(code.rawValue))
+        }
+    }
+
+    /// `semblance` or `semblance <subcommand>`, whichever the arguments name.
+    private static func helpHint() -> String {
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        if let subcommand = CommandLine.arguments.dropFirst().first(where: names.contains) {
+            return "semblance \(subcommand)"
+        }
+        return "semblance"
+    }
+}
