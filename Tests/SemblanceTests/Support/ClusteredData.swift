@@ -11,7 +11,7 @@ struct ClusteredData {
     init(count: Int, queries queryCount: Int, dimension: Int, clusters clusterCount: Int, seed: UInt64) {
         var rng = SeededGenerator(seed: seed)
         let centres = (0..<clusterCount).map { _ in
-            (0..<dimension).map { _ in 60 + 12 * rng.nextGaussian() }
+            (0..<dimension).map { _ in 60 + 4 * rng.nextGaussian() }
         }
         // Skewed cluster sizes: weight ∝ 1 + u².
         let weights = (0..<clusterCount).map { _ in 1 + pow(Double.random(in: 0..<1, using: &rng), 2) * 4 }
