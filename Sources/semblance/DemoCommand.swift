@@ -144,7 +144,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch let error as SemblanceError {
             throw error
         } catch {
-            throw DemoFailure("cannot read the bundled fixture: \(error.localizedDescription)")
+            throw DemoFailure("cannot read the bundled fixture: \(describe(error))")
         }
         guard fixture.baseLabels.count == fixture.base.count, fixture.queryLabels.count == fixture.queries.count,
               !fixture.base.isEmpty, !fixture.queries.isEmpty
@@ -153,6 +153,22 @@ struct DemoCommand: AsyncParsableCommand {
                 + "\(fixture.baseLabels.count) labels, \(fixture.queries.count) queries with \(fixture.queryLabels.count)")
         }
         return fixture
+    }
+
+    /// A Foundation error in one line, with the file it names.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? DecodingError {
+            switch error {
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
+                 .dataCorrupted(let context):
+                return "a label is not valid JSON of the expected shape: \(context.debugDescription)"
+            @unknown default:
+                return "a label is not valid JSON of the expected shape"
+            }
+        }
+        let error = error as NSError
+        let path = error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+        return error.localizedDescription + (path.map { " (\($0))" } ?? "")
     }
 
     /// `names` made unique: the second "foo" becomes "foo#2", the third "foo#3".

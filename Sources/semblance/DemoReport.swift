@@ -96,7 +96,8 @@ struct DemoReport: Codable {
         let nameWidth = min(examples.flatMap(\.hits).map(\.id.count).max() ?? 0, 32)
         if !examples.isEmpty {
             lines.append("")
-            lines.append("Nearest packages to \(examples.count) held-out queries (packages not in the index), ef \(exampleEf):")
+            let queries = examples.count == 1 ? "1 held-out query" : "\(examples.count) held-out queries"
+            lines.append("Nearest packages to \(queries) (packages not in the index), ef \(exampleEf):")
         }
         for example in examples {
             lines.append("")

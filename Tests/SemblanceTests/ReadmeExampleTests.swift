@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+// Not @testable: the README may only use the public API.
+import Semblance
+
+/// The README's Swift example, compiled and run, and a check that the two stay the same.
+@Suite("README example")
+struct ReadmeExampleTests {
+    @Test("the README's VectorIndex example runs and gives the results its comments show")
+    func readmeExample() throws {
+        // ---- the README's code, from its first line after `import Semblance` ----
+        // 3-dimensional vectors compared by cosine distance (0 = same direction).
+        var index = try VectorIndex(IndexConfiguration(dimension: 3, metric: .cosine))
+        try index.insert(id: "apple", vector: [0.9, 0.1, 0.0])
+        try index.insert(contentsOf: [
+            (id: "banana", vector: [0.8, 0.3, 0.1]),
+            (id: "car", vector: [0.0, 0.2, 0.9]),
+            (id: "bus", vector: [0.1, 0.1, 1.0]),
+        ])
+        try index.upsert(id: "banana", vector: [0.7, 0.4, 0.0])  // replaces banana's vector
+
+        // Up to 3 nearest, with a wider search beam than the default (64), none farther than 0.5.
+        let hits = try index.search([1.0, 0.2, 0.0], k: 3, ef: 100, maxDistance: 0.5)
+        print(hits.map(\.id))  // ["apple", "banana"]: car and bus are too far
+
+        // A copy is a snapshot: O(1), and changes to one side never reach the other.
+        let snapshot = index
+        try index.delete("apple")
+        print(index.contains("apple"), snapshot.contains("apple"))  // false true
+        print(try snapshot.search([1.0, 0.2, 0.0], k: 1).map(\.id))  // ["apple"]
+        // ---- end of the README's code ----
+
+        #expect(hits.map(\.id) == ["apple", "banana"])
+        #expect(hits.allSatisfy { $0.distance <= 0.5 })
+        #expect(hits[0].distance < hits[1].distance)
+        #expect(IndexConfiguration(dimension: 3).defaultEf == 64, "the README's comment names the default ef")
+        #expect(index.get("banana")?[2] == 0, "banana has its upserted vector")
+        #expect(!index.contains("apple") && snapshot.contains("apple"))
+        #expect(index.count == 3 && snapshot.count == 4)
+        #expect(try snapshot.search([1.0, 0.2, 0.0], k: 1).map(\.id) == ["apple"])
+        #expect(try index.search([1.0, 0.2, 0.0], k: 1).map(\.id) == ["banana"])
+    }
+
+    @Test("every swift code block of README.md appears, line for line, in this file")
+    func readmeMatchesThisFile() throws {
+        let thisFile = URL(fileURLWithPath: #filePath)
+        let root = thisFile.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let tests = Self.normalisedLines(try String(contentsOf: thisFile, encoding: .utf8))
+
+        let blocks = Self.swiftBlocks(in: readme)
+        #expect(!blocks.isEmpty, "README.md has no ```swift code block")
+        for block in blocks {
+            var lines = Self.normalisedLines(block)
+            // The imports sit at the top of this file, the rest inside the test above.
+            while let first = lines.first, first.hasPrefix("import ") {
+                let imported = tests.contains(first)
+                #expect(imported, "README's `\(first)` is not in ReadmeExampleTests.swift")
+                lines.removeFirst()
+            }
+            let contained = Self.contains(tests, lines)
+            #expect(contained,
+                    """
+                    README.md's swift block is not in ReadmeExampleTests.swift (indentation aside); \
+                    update both together. The block:
+                    \(block)
+                    """)
+        }
+    }
+
+    /// The bodies of the ```swift fenced blocks of a Markdown text.
+    static func swiftBlocks(in markdown: String) -> [String] {
+        var blocks: [String] = []
+        var current: [Substring]?
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if current == nil, trimmed == "```swift" {
+                current = []
+            } else if let lines = current, trimmed.hasPrefix("```") {
+                blocks.append(lines.joined(separator: "\n"))
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    /// The lines of `text` without leading and trailing white space (or \r); blank lines dropped.
+    static func normalisedLines(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+    }
+
+    /// Whether `part` occurs in `whole` as consecutive elements.
+    static func contains(_ whole: [String], _ part: [String]) -> Bool {
+        guard !part.isEmpty else { return true }
+        guard part.count <= whole.count else { return false }
+        return (0...(whole.count - part.count)).contains { Array(whole[$0..<($0 + part.count)]) == part }
+    }
+}
