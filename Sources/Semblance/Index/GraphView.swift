@@ -66,6 +66,11 @@ struct GraphView {
     func prefetchVector(_ node: UInt32) {
         sk_prefetch(vector(node), prefetchBytes)
     }
+
+    @inline(__always)
+    func prefetchLinks(_ node: UInt32, level: Int) {
+        if level == 0 { sk_prefetch(links(node, level: 0), 64) }
+    }
 }
 
 extension VectorIndex {

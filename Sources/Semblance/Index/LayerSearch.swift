@@ -79,6 +79,8 @@ extension GraphView {
                 let d = distance(query, vector(neighbour))
                 if results.count < ef || d < lowerBound {
                     candidates.push(HeapEntry(distance: d, node: neighbour))
+                    // The best candidate is expanded next: fetch its links meanwhile.
+                    prefetchLinks(candidates.top.node, level: level)
                     if filter.accepts(neighbour, in: self) {
                         if results.count < ef {
                             results.push(HeapEntry(distance: d, node: neighbour))

@@ -24,7 +24,8 @@ struct LockedLinkReader: LinkReader {
         let source = view.links(node, level: level)
         locks.lock(node)
         let count = Int(source[0])
-        buffer.update(from: source, count: count + 1)
+        // A plain loop: the lists are short, and a memmove call costs more than the copy.
+        for i in 0...count { buffer[i] = source[i] }
         locks.unlock(node)
         return UnsafePointer(buffer)
     }
