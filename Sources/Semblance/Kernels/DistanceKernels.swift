@@ -46,6 +46,20 @@ public struct DistanceKernels: Sendable {
     /// 1 − cosine similarity; 1 when either vector is zero.
     public func cosineDistance(_ a: [Float], _ b: [Float]) -> Float { call(cosine, a, b) }
 
+    /// Σ (aᵢ − bᵢ)² over `count` components at raw addresses (no alignment needed; 64-byte
+    /// alignment is fastest).
+    public func squaredEuclidean(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        l2sq(a, b, count)
+    }
+    /// Σ aᵢ·bᵢ over `count` components at raw addresses.
+    public func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        dot(a, b, count)
+    }
+    /// 1 − cosine similarity over `count` components at raw addresses.
+    public func cosineDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        cosine(a, b, count)
+    }
+
     /// The distance under `metric`, lower = more similar, between vectors of equal length.
     public func distance(_ metric: DistanceMetric, _ a: [Float], _ b: [Float]) -> Float {
         switch metric {
