@@ -17,6 +17,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
             case dimensionMismatch, nonFiniteComponent, zeroVector, invalidArgument
             case invalidID, duplicateID, unknownID, invalidConfiguration
             case invalidFile, compression
+            case io, locked, corruptFile, unsupportedFormatVersion, storageUnavailable
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -41,6 +42,19 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         public static let invalidFile = Code(.invalidFile)
         /// LZ4 compression or decompression failed.
         public static let compression = Code(.compression)
+        /// A file-system call failed; the message names the call, the path and the errno.
+        public static let io = Code(.io)
+        /// Another process holds the directory's lock.
+        public static let locked = Code(.locked)
+        /// A stored file is damaged: a bad checksum or hash, a missing page, a wrong magic
+        /// number. The message names the file and the byte offset.
+        public static let corruptFile = Code(.corruptFile)
+        /// A stored file was written by a newer, unknown format version.
+        public static let unsupportedFormatVersion = Code(.unsupportedFormatVersion)
+        /// An earlier write or fsync failed, so this log or collection accepts no more
+        /// writes until it is reopened (a failed fsync is never retried: the kernel may
+        /// already have dropped the unsynced data).
+        public static let storageUnavailable = Code(.storageUnavailable)
 
         public var description: String { String(describing: wrapped) }
     }

@@ -46,6 +46,13 @@ int sk_level_supported(int level);
 /// below it, never code that would fault.
 sk_kernel_table sk_kernels(int level);
 
+/// CRC-32C (Castagnoli) of `count` bytes, continuing from `crc` (0 to start): hardware
+/// (SSE 4.2) where available, else a table-driven loop. crc32c("123456789") == 0xE3069283.
+uint32_t sk_crc32c_update(uint32_t crc, const void *data, size_t count);
+
+/// The table-driven CRC-32C, for testing the hardware path against.
+uint32_t sk_crc32c_software(uint32_t crc, const void *data, size_t count);
+
 /// Hints the CPU to bring `bytes` starting at `p` into cache. Inlined into Swift callers.
 static inline void sk_prefetch(const void *p, size_t bytes) {
     const char *c = (const char *)p;

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The real file system, through POSIX calls: files opened with `O_NOFOLLOW | O_CLOEXEC`,
+/// created `0600`, directories `0700`; `fsync` for files and directories; `flock` for the
+/// exclusive lock. Interrupted calls are retried; every other failure is an `.io` error
+/// naming the call, the path and the errno.
+public struct PosixFileSystem: FileSystem {
+    public init() {}
+
+    private static func failure(_ call: String, _ path: String, _ code: Int32 = errno) -> SemblanceError {
+        SemblanceError(.io, "\(call) \(path): \(String(cString: strerror(code))) (errno \(code))")
+    }
+
+    private static func retrying(_ body: () -> Int) -> Int {
+        while true {
+            let result = body()
+            if result >= 0 || errno != EINTR { return result }
+        }
+    }
+
+    public func open(_ path: String, _ mode: FileOpenMode) throws(SemblanceError) -> FileHandleID {
+        var flags = O_CLOEXEC | O_NOFOLLOW
+        switch mode {
+        case .read: flags |= O_RDONLY
+        case .readWrite: flags |= O_RDWR
+        case .createNew: flags |= O_RDWR | O_CREAT | O_EXCL
+        case .createOrOpen: flags |= O_RDWR | O_CREAT
+        }
+        let fd = Self.retrying { Int(Glibc.open(path, flags, 0o600)) }
+        guard fd >= 0 else { throw Self.failure("open", path) }
+        return FileHandleID(raw: Int32(fd))
+    }
+
+    public func write(_ file: FileHandleID, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(SemblanceError) {
+        var done = 0
+        while done < bytes.count {
+            let n = Self.retrying {
+                pwrite(file.raw, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            }
+            guard n > 0 else { throw Self.failure("pwrite", "fd \(file.raw)", n == 0 ? EIO : errno) }
+            done += n
+        }
+    }
+
+    public func read(_ file: FileHandleID, count: Int, at offset: Int64) throws(SemblanceError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                Self.retrying { pread(file.raw, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            }
+            guard n >= 0 else { throw Self.failure("pread", "fd \(file.raw)") }
+            if n == 0 { break }
+            done += n
+        }
+        if done < count { buffer.removeLast(count - done) }
+        return buffer
+    }
+
+    public func size(_ file: FileHandleID) throws(SemblanceError) -> Int64 {
+        var info = stat()
+        guard fstat(file.raw, &info) == 0 else { throw Self.failure("fstat", "fd \(file.raw)") }
+        return Int64(info.st_size)
+    }
+
+    public func sync(_ file: FileHandleID) throws(SemblanceError) {
+        guard Self.retrying({ Int(fsync(file.raw)) }) == 0 else { throw Self.failure("fsync", "fd \(file.raw)") }
+    }
+
+    public func truncate(_ file: FileHandleID, to size: Int64) throws(SemblanceError) {
+        guard Self.retrying({ Int(ftruncate(file.raw, off_t(size))) }) == 0 else {
+            throw Self.failure("ftruncate", "fd \(file.raw)")
+        }
+    }
+
+    public func close(_ file: FileHandleID) {
+        _ = Glibc.close(file.raw)
+    }
+
+    public func rename(_ source: String, to destination: String) throws(SemblanceError) {
+        guard Glibc.rename(source, destination) == 0 else { throw Self.failure("rename", "\(source) -> \(destination)") }
+    }
+
+    public func remove(_ path: String) throws(SemblanceError) {
+        guard unlink(path) == 0 else { throw Self.failure("unlink", path) }
+    }
+
+    public func syncDirectory(_ path: String) throws(SemblanceError) {
+        let fd = Self.retrying { Int(Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) }
+        guard fd >= 0 else { throw Self.failure("open", path) }
+        defer { _ = Glibc.close(Int32(fd)) }
+        guard Self.retrying({ Int(fsync(Int32(fd))) }) == 0 else { throw Self.failure("fsync", path) }
+    }
+
+    public func createDirectory(_ path: String) throws(SemblanceError) {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw SemblanceError(.io, "mkdir \(path): exists and is not a directory")
+            }
+            return
+        }
+        let parent = Path.directory(of: path)
+        if parent != path && parent != "/" && parent != "." { try createDirectory(parent) }
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw Self.failure("mkdir", path) }
+    }
+
+    public func contentsOfDirectory(_ path: String) throws(SemblanceError) -> [String] {
+        guard let directory = opendir(path) else { throw Self.failure("opendir", path) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public func fileExists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    public func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID {
+        let file = try open(path, .createOrOpen)
+        guard flock(file.raw, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(file)
+            if code == EWOULDBLOCK {
+                throw SemblanceError(.locked, "\(path) is locked by another process using the same directory")
+            }
+            throw Self.failure("flock", path, code)
+        }
+        return file
+    }
+}

@@ -1,0 +1,87 @@
+/// What a write-ahead log holds, as read back.
+struct LogContents {
+    var header: LogFormat.FileHeader
+    /// The frames, in order: each one's first sequence number and its records.
+    var batches: [(firstSequence: UInt64, records: [LogRecord])] = []
+    /// The end of the last whole frame: where the next frame is written.
+    var validLength: Int64
+    /// Bytes after `validLength`: a torn tail, dropped (an append interrupted by a crash).
+    var tornTailBytes: Int64
+    /// The sequence number the next record gets.
+    var nextSequence: UInt64
+}
+
+/// Reads a write-ahead log, telling a torn tail (ignored) from damage (an error).
+///
+/// A tail is torn when the file ends inside a frame, or everything from a frame's start to
+/// the end of the file is zero (space allocated, never written). Anything else that does not
+/// check out (a frame header or payload checksum, a wrong magic, a gap in the sequence
+/// numbers, a payload that does not decode) is `.corruptFile`, naming the file and offset.
+enum LogReader {
+    static func read(_ fs: some FileSystem, path: String, maximumDimension: Int) throws(SemblanceError) -> LogContents {
+        let bytes = try fs.readFile(path)
+        let header = try LogFormat.decodeHeader(bytes, file: path)
+        var contents = LogContents(
+            header: header, validLength: Int64(LogFormat.fileHeaderSize), tornTailBytes: 0,
+            nextSequence: header.startSequence)
+        var offset = LogFormat.fileHeaderSize
+
+        func damage(_ what: String, at position: Int) -> SemblanceError {
+            SemblanceError(.corruptFile, "\(path): \(what) at byte offset \(position)")
+        }
+        func zeroFrom(_ position: Int) -> Bool { bytes[position...].allSatisfy { $0 == 0 } }
+
+        while offset < bytes.count {
+            let remaining = bytes.count - offset
+            if remaining < LogFormat.frameHeaderSize { break }  // torn inside a frame header
+            var reader = ByteReader(Array(bytes[offset..<(offset + LogFormat.frameHeaderSize)]), file: path, baseOffset: offset)
+            let magic = try reader.read(UInt32.self)
+            let headerCRC = try reader.read(UInt32.self)
+            let storedLength = Int(try reader.read(UInt32.self))
+            let rawLength = Int(try reader.read(UInt32.self))
+            let firstSequence = try reader.read(UInt64.self)
+            let recordCount = Int(try reader.read(UInt32.self))
+            let payloadCRC = try reader.read(UInt32.self)
+            guard magic == LogFormat.frameMagic,
+                  headerCRC == CRC32C.checksum(bytes[(offset + 8)..<(offset + LogFormat.frameHeaderSize)])
+            else {
+                if zeroFrom(offset) { break }
+                throw damage("frame header damaged (magic or checksum)", at: offset)
+            }
+            guard rawLength <= LogFormat.maximumFrameBytes, storedLength <= rawLength else {
+                throw damage("frame declares \(storedLength) stored / \(rawLength) raw bytes, over the limits", at: offset)
+            }
+            let payloadStart = offset + LogFormat.frameHeaderSize
+            if payloadStart + storedLength > bytes.count { break }  // torn inside the payload
+            let stored = bytes[payloadStart..<(payloadStart + storedLength)]
+            guard payloadCRC == CRC32C.checksum(stored) else {
+                if zeroFrom(payloadStart) { break }
+                throw damage("frame payload checksum mismatch", at: payloadStart)
+            }
+            guard firstSequence == contents.nextSequence else {
+                throw damage("frame starts at sequence \(firstSequence), expected \(contents.nextSequence)", at: offset)
+            }
+            let raw: [UInt8]
+            do {
+                raw = storedLength < rawLength
+                    ? try LZ4.decompress(Array(stored), size: rawLength, limit: LogFormat.maximumFrameBytes)
+                    : Array(stored)
+            } catch {
+                throw damage("frame payload does not decompress (\(error.message))", at: payloadStart)
+            }
+            var payload = ByteReader(raw, file: path + " (decompressed frame payload)", baseOffset: 0)
+            var records: [LogRecord] = []
+            records.reserveCapacity(recordCount)
+            for _ in 0..<recordCount {
+                records.append(try LogRecord.decode(from: &payload, maximumDimension: maximumDimension))
+            }
+            guard payload.isAtEnd else { throw damage("frame payload has \(payload.remaining) bytes after its records", at: payloadStart) }
+            contents.batches.append((firstSequence, records))
+            contents.nextSequence = firstSequence + UInt64(recordCount)
+            offset = payloadStart + storedLength
+            contents.validLength = Int64(offset)
+        }
+        contents.tornTailBytes = Int64(bytes.count) - contents.validLength
+        return contents
+    }
+}
