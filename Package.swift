@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The system liblz4, found by pkg-config (Debian: liblz4-dev).
@@ -28,6 +29,7 @@ let package = Package(
                 "CLZ4",
                 "SemblanceKernels",
                 .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // A small real-embedding data set shipped with the package: the demo and the tests use it.

@@ -1,9 +1,17 @@
 /// An append-only array stored in chunks, so that a copy shares every chunk and the first
 /// append after a copy duplicates only the last one.
 struct ChunkedArray<Element> {
-    private static var chunkSize: Int { 1024 }
-    private var chunks: [ContiguousArray<Element>] = []
+    static var chunkSize: Int { 1024 }
+    private(set) var chunks: [ContiguousArray<Element>] = []
     private(set) var count = 0
+
+    init() {}
+
+    /// An array made of `chunks`, each full but the last.
+    init(chunks: [ContiguousArray<Element>]) {
+        self.chunks = chunks
+        count = chunks.reduce(0) { $0 + $1.count }
+    }
 
     subscript(i: Int) -> Element {
         chunks[i / Self.chunkSize][i % Self.chunkSize]

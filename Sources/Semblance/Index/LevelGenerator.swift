@@ -7,12 +7,17 @@ import Darwin
 /// Draws HNSW node levels from a seeded SplitMix64 stream, so that the same inputs in the
 /// same order build the same graph.
 struct LevelGenerator: Sendable, Hashable {
-    private var state: UInt64
+    /// The generator's position; persisted so that a reopened index draws the same levels.
+    private(set) var state: UInt64
     private let levelMultiplier: Double
 
     init(seed: UInt64, m: Int) {
         state = seed
         levelMultiplier = 1 / log(Double(m))
+    }
+
+    init(state: UInt64, m: Int) {
+        self.init(seed: state, m: m)
     }
 
     /// The next level: ⌊−ln(U) · 1/ln(M)⌋ with U uniform in (0, 1], capped at 31.

@@ -12,10 +12,10 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     let stride: Int
     /// log₂ of the rows per page.
     let shift: Int
-    private(set) var pages: [RowPage<Element>] = []
-    private(set) var bases: [UnsafeMutablePointer<Element>] = []
+    fileprivate(set) var pages: [RowPage<Element>] = []
+    fileprivate(set) var bases: [UnsafeMutablePointer<Element>] = []
     /// Rows in use.
-    private(set) var count = 0
+    fileprivate(set) var count = 0
     /// Bytes this value copied because a page it wrote was shared with another value.
     private(set) var copiedBytes = 0
 
@@ -86,5 +86,37 @@ extension PagedRows {
     /// through raw pointers (a parallel build does, under per-node locks).
     mutating func makeAllPagesUnique() {
         for p in pages.indices where !isKnownUniquelyReferenced(&pages[p]) { copyPage(p) }
+    }
+}
+
+extension PagedRows {
+    /// The bytes of page `p` that hold rows in use (a full page, or the used part of the last).
+    func usedBytes(ofPage p: Int) -> UnsafeRawBufferPointer {
+        let rows = Swift.min(rowsPerPage, count - p * rowsPerPage)
+        return UnsafeRawBufferPointer(start: bases[p], count: Swift.max(rows, 0) * stride * MemoryLayout<Element>.stride)
+    }
+
+    /// A table of `count` rows rebuilt from its pages' used bytes, as ``usedBytes(ofPage:)`` gave them.
+    /// - Throws: `.corruptFile` when the pages do not add up to `count` rows of this shape.
+    static func restore(stride: Int, like template: PagedRows, count: Int, pages: [[UInt8]], source: String) throws(SemblanceError) -> PagedRows {
+        var rows = template
+        precondition(rows.count == 0 && rows.stride == stride, "restore into an empty table of the same shape")
+        let rowBytes = stride * MemoryLayout<Element>.stride
+        let expectedPages = (count + rows.rowsPerPage - 1) / rows.rowsPerPage
+        guard pages.count == expectedPages else {
+            throw SemblanceError(.corruptFile, "\(source): \(pages.count) pages for \(count) rows, expected \(expectedPages), at byte offset 0")
+        }
+        for (p, bytes) in pages.enumerated() {
+            let expectedRows = Swift.min(rows.rowsPerPage, count - p * rows.rowsPerPage)
+            guard bytes.count == expectedRows * rowBytes else {
+                throw SemblanceError(.corruptFile, "\(source): page \(p) holds \(bytes.count) bytes, expected \(expectedRows * rowBytes), at byte offset 0")
+            }
+            let page = RowPage<Element>(capacity: rows.rowsPerPage * stride)
+            bytes.withUnsafeBytes { UnsafeMutableRawPointer(page.base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            rows.pages.append(page)
+            rows.bases.append(page.base)
+        }
+        rows.count = count
+        return rows
     }
 }

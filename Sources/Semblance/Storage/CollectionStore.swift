@@ -1,0 +1,336 @@
+import Foundation
+
+/// The stored form of a collection's settings: `<collection>/config.json`, written once.
+struct StoredCollectionConfiguration: Codable, Equatable, Sendable {
+    static let formatVersion = 1
+    var format: Int
+    var index: IndexConfiguration
+    var shardCount: Int
+}
+
+/// What a checkpoint did.
+public struct CheckpointResult: Sendable, Equatable {
+    /// The new head commit.
+    public var commit: String
+    /// Page objects the commit names, and bytes they hold.
+    public var objects: Int
+    public var bytes: Int
+    /// The objects and bytes this checkpoint wrote (the rest were already stored).
+    public var objectsWritten: Int
+    public var bytesWritten: Int
+}
+
+/// One collection on disk: its shards' indexes in memory, a write-ahead log per shard, and
+/// content-addressed snapshots with commits. Synchronous and single-owner: the collection
+/// actor above it serialises calls.
+///
+/// Layout under `directory`:
+///
+///     LOCK                     exclusive flock while open
+///     config.json              dimension, metric, parameters, shard count, format version
+///     objects/ab/cdef…         page objects and commits, named by SHA-256
+///     refs/heads/main          the head commit's hash
+///     wal/main/shard-<n>.log   each shard's log since the head commit
+///
+/// Write order: a change goes to its shard's log (and is fsynced, under `.durable`) before it
+/// is applied and acknowledged. A checkpoint writes pages, then the commit, then the ref,
+/// then replaces the logs with empty ones; each step is durable before the next begins, and
+/// reopening after a crash at any point finds the last ref and replays what the logs hold
+/// beyond it (records at or below a shard's `appliedSequence` are skipped).
+final class CollectionStore {
+    let fs: any FileSystem
+    let directory: String
+    let configuration: StoredCollectionConfiguration
+    let durability: Durability
+    private(set) var shards: [VectorIndex]
+    private var logs: [LogWriter]
+    private(set) var head: ObjectHash?
+    private var lock: FileHandleID?
+    private var lastSync = ContinuousClock.now
+    /// Torn log tails dropped while opening, in bytes.
+    private(set) var droppedTornBytes: Int64 = 0
+
+    var objects: ObjectStore { ObjectStore(fs: fs, directory: directory + "/objects") }
+    var refs: Refs { Refs(fs: fs, directory: directory + "/refs") }
+    func logPath(_ shard: Int) -> String { directory + "/wal/main/shard-\(shard).log" }
+
+    private init(fs: any FileSystem, directory: String, configuration: StoredCollectionConfiguration,
+                 durability: Durability, shards: [VectorIndex], logs: [LogWriter], head: ObjectHash?, lock: FileHandleID) {
+        self.fs = fs
+        self.directory = directory
+        self.configuration = configuration
+        self.durability = durability
+        self.shards = shards
+        self.logs = logs
+        self.head = head
+        self.lock = lock
+    }
+
+    deinit { close() }
+
+    /// Creates a new, empty collection in `directory` (which must not hold one).
+    static func create(
+        _ fs: any FileSystem, directory: String, index: IndexConfiguration, shardCount: Int,
+        durability: Durability = .durable
+    ) throws(SemblanceError) -> CollectionStore {
+        try index.validate()
+        guard (1...256).contains(shardCount) else {
+            throw SemblanceError(.invalidConfiguration, "shard count must be between 1 and 256, got \(shardCount)")
+        }
+        try fs.createDirectory(directory)
+        let lock = try fs.lockExclusively(directory + "/LOCK")
+        do throws(SemblanceError) {
+            guard !fs.fileExists(directory + "/config.json") else {
+                throw SemblanceError(.invalidArgument, "\(directory) already holds a collection")
+            }
+            for folder in ["objects", "refs/heads", "wal/main"] { try fs.createDirectory(directory + "/" + folder) }
+            try fs.syncDirectory(directory + "/wal")
+            try fs.syncDirectory(directory + "/refs")
+            var logs: [LogWriter] = []
+            for shard in 0..<shardCount {
+                logs.append(try LogWriter.create(fs, path: directory + "/wal/main/shard-\(shard).log", shard: UInt32(shard), startSequence: 1))
+            }
+            let stored = StoredCollectionConfiguration(format: StoredCollectionConfiguration.formatVersion, index: index, shardCount: shardCount)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            try fs.writeFileAtomically(directory + "/config.json", Array((try? encoder.encode(stored)) ?? Data()))
+            try fs.syncDirectory(Path.directory(of: directory))
+            let shards = try (0..<shardCount).map { (_) throws(SemblanceError) in try VectorIndex(index) }
+            return CollectionStore(fs: fs, directory: directory, configuration: stored, durability: durability,
+                                   shards: shards, logs: logs, head: nil, lock: lock)
+        } catch {
+            fs.close(lock)
+            throw error
+        }
+    }
+
+    /// Opens the collection in `directory`: the head commit's pages, then each log's records
+    /// after it. Nothing of the graph is rebuilt.
+    /// - Throws: `.locked` when another process has it open; `.corruptFile` or
+    ///   `.unsupportedFormatVersion` naming the damaged file and offset.
+    static func open(_ fs: any FileSystem, directory: String, durability: Durability = .durable) throws(SemblanceError) -> CollectionStore {
+        guard fs.fileExists(directory + "/config.json") else {
+            throw SemblanceError(.invalidArgument, "\(directory) holds no collection (no config.json)")
+        }
+        let lock = try fs.lockExclusively(directory + "/LOCK")
+        do throws(SemblanceError) {
+            let configuration = try readConfiguration(fs, directory: directory)
+            try removeTemporaryFiles(fs, directory: directory)
+            let objects = ObjectStore(fs: fs, directory: directory + "/objects")
+            let refs = Refs(fs: fs, directory: directory + "/refs")
+            let head = try refs.head("main")
+            var shards: [VectorIndex]
+            if let head {
+                let commitPath = objects.path(of: head)
+                let commit = try CommitObject.decode(try objects.get(head), file: commitPath)
+                guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
+                    throw SemblanceError(.corruptFile, "\(commitPath): commit does not match config.json (shards or parameters) at byte offset 0")
+                }
+                shards = try commit.shards.map { (manifest) throws(SemblanceError) in
+                    try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects)
+                }
+                let applied = commit.shards.map(\.appliedSequence)
+                return try finishOpening(fs, directory, configuration, durability, &shards, applied: applied, head: head, lock: lock)
+            }
+            shards = try (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
+            return try finishOpening(fs, directory, configuration, durability, &shards,
+                                     applied: Array(repeating: 0, count: configuration.shardCount), head: nil, lock: lock)
+        } catch {
+            fs.close(lock)
+            throw error
+        }
+    }
+
+    private static func finishOpening(
+        _ fs: any FileSystem, _ directory: String, _ configuration: StoredCollectionConfiguration,
+        _ durability: Durability, _ shards: inout [VectorIndex], applied: [UInt64], head: ObjectHash?, lock: FileHandleID
+    ) throws(SemblanceError) -> CollectionStore {
+        var logs: [LogWriter] = []
+        var dropped: Int64 = 0
+        for shard in 0..<configuration.shardCount {
+            let path = directory + "/wal/main/shard-\(shard).log"
+            let contents = try LogReader.read(fs, path: path, maximumDimension: configuration.index.dimension)
+            guard contents.header.shard == UInt32(shard) else {
+                throw SemblanceError(.corruptFile, "\(path): log of shard \(contents.header.shard) in the place of shard \(shard), at byte offset 12")
+            }
+            guard contents.header.startSequence <= applied[shard] + 1 else {
+                throw SemblanceError(.corruptFile, "\(path): log starts at sequence \(contents.header.startSequence) but the head commit ends at \(applied[shard]): records are missing, at byte offset 16")
+            }
+            for batch in contents.batches {
+                for (i, record) in batch.records.enumerated() where batch.firstSequence + UInt64(i) > applied[shard] {
+                    do {
+                        try apply(record, to: &shards[shard])
+                    } catch {
+                        throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) cannot be applied (\(error.message)), at byte offset \(contents.validLength)")
+                    }
+                }
+            }
+            dropped += contents.tornTailBytes
+            logs.append(try LogWriter.open(fs, path: path, after: contents))
+        }
+        let store = CollectionStore(fs: fs, directory: directory, configuration: configuration, durability: durability,
+                                    shards: shards, logs: logs, head: head, lock: lock)
+        store.droppedTornBytes = dropped
+        return store
+    }
+
+    private static func readConfiguration(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> StoredCollectionConfiguration {
+        let path = directory + "/config.json"
+        let bytes = try fs.readFile(path)
+        struct Versioned: Decodable { var format: Int }
+        guard let version = try? JSONDecoder().decode(Versioned.self, from: Data(bytes)) else {
+            throw SemblanceError(.corruptFile, "\(path): not a Semblance collection configuration at byte offset 0")
+        }
+        guard version.format <= StoredCollectionConfiguration.formatVersion else {
+            throw SemblanceError(.unsupportedFormatVersion, "\(path): collection format \(version.format) is newer than this Semblance reads (\(StoredCollectionConfiguration.formatVersion))")
+        }
+        do {
+            let configuration = try JSONDecoder().decode(StoredCollectionConfiguration.self, from: Data(bytes))
+            try configuration.index.validate()
+            return configuration
+        } catch {
+            throw SemblanceError(.corruptFile, "\(path): invalid collection configuration (\(error)) at byte offset 0")
+        }
+    }
+
+    /// Removes the temp files an interrupted atomic write left behind.
+    private static func removeTemporaryFiles(_ fs: any FileSystem, directory: String) throws(SemblanceError) {
+        var folders = [directory, directory + "/refs/heads", directory + "/wal/main", directory + "/objects"]
+        if fs.fileExists(directory + "/objects") {
+            folders += try fs.contentsOfDirectory(directory + "/objects").filter { $0.count == 2 }.map { directory + "/objects/" + $0 }
+        }
+        for folder in folders where fs.fileExists(folder) {
+            for name in try fs.contentsOfDirectory(folder) where name.hasPrefix(".tmp-") {
+                try fs.remove(folder + "/" + name)
+            }
+        }
+    }
+
+    private static func apply(_ record: LogRecord, to index: inout VectorIndex) throws(SemblanceError) {
+        switch record {
+        case .upsert(let id, let vector): try index.upsert(id: id, vector: vector)
+        case .delete(let id): try index.delete(id)
+        }
+    }
+
+    // MARK: Writes
+
+    /// The shard that owns `id`: FNV-1a of its UTF-8 bytes, stable across processes.
+    func shard(of id: String) -> Int {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in id.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return Int(hash % UInt64(configuration.shardCount))
+    }
+
+    /// Durably adds or replaces records; all are checked before anything is logged.
+    func upsert(_ records: [(id: String, vector: [Float])]) throws(SemblanceError) {
+        var perShard = [[LogRecord]](repeating: [], count: configuration.shardCount)
+        var seen = Set<String>()
+        for (offset, record) in records.enumerated() {
+            let shard = shard(of: record.id)
+            do {
+                try VectorIndex.validate(id: record.id)
+                try shards[shard].validate(vector: record.vector)
+            } catch {
+                throw SemblanceError(error.code, records.count == 1 ? error.message : "record \(offset): \(error.message)")
+            }
+            guard seen.insert(record.id).inserted else {
+                throw SemblanceError(.duplicateID, "record \(offset): id \(record.id.debugDescription) appears twice in the batch")
+            }
+            perShard[shard].append(.upsert(id: record.id, vector: record.vector))
+        }
+        try write(perShard)
+    }
+
+    /// Durably deletes `ids`; returns how many existed.
+    @discardableResult
+    func delete(_ ids: [String]) throws(SemblanceError) -> Int {
+        var perShard = [[LogRecord]](repeating: [], count: configuration.shardCount)
+        for id in ids {
+            try VectorIndex.validate(id: id)
+            let shard = shard(of: id)
+            if shards[shard].contains(id) && !perShard[shard].contains(.delete(id: id)) { perShard[shard].append(.delete(id: id)) }
+        }
+        try write(perShard)
+        return perShard.reduce(0) { $0 + $1.count }
+    }
+
+    /// Logs each shard's records as one frame, syncs as the durability mode asks, then applies.
+    private func write(_ perShard: [[LogRecord]]) throws(SemblanceError) {
+        let syncNow: Bool
+        switch durability {
+        case .durable: syncNow = true
+        case .periodic(let seconds): syncNow = ContinuousClock.now - lastSync >= .milliseconds(Int64(seconds * 1000))
+        case .none: syncNow = false
+        }
+        for (shard, records) in perShard.enumerated() where !records.isEmpty {
+            try logs[shard].append(records, sync: false)
+        }
+        if syncNow {
+            for (shard, records) in perShard.enumerated() where !records.isEmpty || durability != .durable {
+                try logs[shard].sync()
+            }
+            lastSync = .now
+        }
+        for (shard, records) in perShard.enumerated() {
+            for record in records {
+                do {
+                    try Self.apply(record, to: &shards[shard])
+                } catch {
+                    preconditionFailure("a validated record failed to apply: \(error)")
+                }
+            }
+        }
+    }
+
+    /// fsyncs every log with unsynced writes (the periodic mode's timer calls this).
+    func syncLogs() throws(SemblanceError) {
+        for log in logs where log.hasUnsyncedWrites { try log.sync() }
+        lastSync = .now
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes a commit of the current state (pages, commit, ref), then starts empty logs.
+    @discardableResult
+    func checkpoint(message: String = "checkpoint") throws(SemblanceError) -> CheckpointResult {
+        var statistics = PageWriteStatistics()
+        var manifests: [ShardManifest] = []
+        for (shard, index) in shards.enumerated() {
+            let applied = logs[shard].nextSequence - 1
+            let (manifest, written) = try index.writePages(to: objects, appliedSequence: applied)
+            manifests.append(manifest)
+            statistics.add(written)
+        }
+        let commit = CommitObject(
+            format: CommitObject.formatVersion, parents: head.map { [$0] } ?? [],
+            time: Date().timeIntervalSince1970, message: message, configuration: configuration.index,
+            shards: manifests, liveCount: shards.reduce(0) { $0 + $1.count },
+            nodeCount: shards.reduce(0) { $0 + $1.nodeCount })
+        let (hash, _) = try objects.put(try commit.encoded())
+        try refs.setHead("main", to: hash)
+        head = hash
+        for shard in 0..<configuration.shardCount {
+            let next = logs[shard].nextSequence
+            logs[shard].close()
+            logs[shard] = try LogWriter.create(fs, path: logPath(shard), shard: UInt32(shard), startSequence: next)
+        }
+        return CheckpointResult(commit: hash.hex, objects: statistics.objects, bytes: statistics.bytes,
+                                objectsWritten: statistics.objectsWritten, bytesWritten: statistics.bytesWritten)
+    }
+
+    /// Bytes in the write-ahead logs beyond their headers.
+    var logBytes: Int64 { logs.reduce(0) { $0 + $1.endOffset - Int64(LogFormat.fileHeaderSize) } }
+
+    /// Syncs what is unsynced, closes the logs and releases the lock.
+    func close() {
+        for log in logs where log.hasUnsyncedWrites && log.failure == nil { try? log.sync() }
+        for log in logs { log.close() }
+        logs = []
+        if let lock { fs.close(lock) }
+        lock = nil
+    }
+}

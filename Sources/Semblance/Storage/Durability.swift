@@ -1,0 +1,13 @@
+/// When an acknowledged write reaches the disk.
+public enum Durability: Sendable, Hashable, Codable {
+    /// fsync before every write is acknowledged (group commit shares one fsync among
+    /// writers that arrive together). A crash or power loss loses nothing acknowledged.
+    case durable
+    /// Writes are acknowledged once written to the operating system; an fsync runs when at
+    /// least `seconds` have passed since the last one (checked at each write and by
+    /// maintenance). A process crash loses nothing; a power loss can lose up to that long.
+    case periodic(seconds: Double)
+    /// No fsync at all, except at checkpoints. A process crash loses nothing acknowledged; a
+    /// power loss can lose everything since the last checkpoint.
+    case none
+}

@@ -1,0 +1,85 @@
+import Crypto
+
+/// The SHA-256 of an object's bytes, which is also its name.
+public struct ObjectHash: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// 64 lowercase hexadecimal digits.
+    public let hex: String
+
+    init(of bytes: some Collection<UInt8>) {
+        hex = SHA256.hash(data: Array(bytes)).map { String(format2: $0) }.joined()
+    }
+
+    /// Parses 64 lowercase hex digits; nil for anything else.
+    public init?(hex: String) {
+        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        self.hex = hex
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let hash = ObjectHash(hex: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a SHA-256 hex digest: \(text)"))
+        }
+        self = hash
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+
+    public var description: String { hex }
+}
+
+extension String {
+    /// Two lowercase hex digits.
+    fileprivate init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef".utf8)
+        self.init(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
+    }
+}
+
+/// Immutable files named by the SHA-256 of their content, under `<collection>/objects/`:
+/// `objects/ab/cdef…` for hash `abcdef…`. Each is written once, through a temp file, fsync,
+/// rename and directory fsync; an object that exists is never written again. Reading checks
+/// the hash, so a damaged or swapped file is an error, never silently used.
+struct ObjectStore {
+    let fs: any FileSystem
+    let directory: String
+
+    func path(of hash: ObjectHash) -> String {
+        let hex = hash.hex
+        return directory + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
+    }
+
+    /// Stores `bytes` unless an object with their hash exists. Returns the hash and whether
+    /// it wrote a file.
+    @discardableResult
+    func put(_ bytes: [UInt8]) throws(SemblanceError) -> (hash: ObjectHash, written: Bool) {
+        let hash = ObjectHash(of: bytes)
+        let path = path(of: hash)
+        if fs.fileExists(path) { return (hash, false) }
+        let folder = Path.directory(of: path)
+        if !fs.fileExists(folder) {
+            try fs.createDirectory(folder)
+            try fs.syncDirectory(directory)
+        }
+        try fs.writeFileAtomically(path, bytes)
+        return (hash, true)
+    }
+
+    /// The object's bytes, after checking them against its hash.
+    /// - Throws: `.corruptFile` naming the file when it is missing or its content does not
+    ///   match its name.
+    func get(_ hash: ObjectHash) throws(SemblanceError) -> [UInt8] {
+        let path = path(of: hash)
+        guard fs.fileExists(path) else {
+            throw SemblanceError(.corruptFile, "\(path): missing object (page or commit \(hash)) at byte offset 0")
+        }
+        let bytes = try fs.readFile(path)
+        guard ObjectHash(of: bytes) == hash else {
+            throw SemblanceError(.corruptFile, "\(path): content does not match its SHA-256 name (\(bytes.count) bytes) at byte offset 0")
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,142 @@
+/// One shard's state in a commit: its page objects per table and the index's scalar fields.
+struct ShardManifest: Codable, Equatable, Sendable {
+    var nodeCount: Int
+    var upperRowCount: Int
+    var liveCount: Int
+    var entryPoint: UInt32?
+    var maxLevel: Int
+    var levelGeneratorState: UInt64
+    /// The last write-ahead-log sequence number this state includes (0: none).
+    var appliedSequence: UInt64
+    var vectors: [ObjectHash]
+    var level0Links: [ObjectHash]
+    var upperLinks: [ObjectHash]
+    var nodeRecords: [ObjectHash]
+    var ids: [ObjectHash]
+
+    var allObjects: [ObjectHash] { vectors + level0Links + upperLinks + nodeRecords + ids }
+}
+
+/// What writing a shard's pages cost.
+struct PageWriteStatistics: Equatable, Sendable {
+    var objects = 0
+    var objectsWritten = 0
+    var bytes = 0
+    var bytesWritten = 0
+
+    mutating func add(_ other: PageWriteStatistics) {
+        objects += other.objects
+        objectsWritten += other.objectsWritten
+        bytes += other.bytes
+        bytesWritten += other.bytesWritten
+    }
+}
+
+extension VectorIndex {
+    /// Writes every page of this index as a content-addressed object (those that exist are
+    /// not written again) and returns the manifest that names them.
+    func writePages(to store: ObjectStore, appliedSequence: UInt64) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
+        var statistics = PageWriteStatistics()
+        func put(_ bytes: [UInt8]) throws(SemblanceError) -> ObjectHash {
+            let (hash, written) = try store.put(bytes)
+            statistics.objects += 1
+            statistics.bytes += bytes.count
+            if written {
+                statistics.objectsWritten += 1
+                statistics.bytesWritten += bytes.count
+            }
+            return hash
+        }
+        func table<T>(_ rows: PagedRows<T>, _ kind: PageObject.Kind) throws(SemblanceError) -> [ObjectHash] {
+            var hashes: [ObjectHash] = []
+            for p in 0..<rows.pages.count {
+                let bytes = rows.usedBytes(ofPage: p)
+                hashes.append(try put(PageObject.encode(kind: kind, count: bytes.count / (rows.stride * MemoryLayout<T>.stride), payload: bytes)))
+            }
+            return hashes
+        }
+        let manifest = ShardManifest(
+            nodeCount: nodes.count, upperRowCount: upperLinks.count, liveCount: liveCount,
+            entryPoint: entryPoint, maxLevel: maxLevel, levelGeneratorState: levels.state,
+            appliedSequence: appliedSequence,
+            vectors: try table(vectors, .vectors), level0Links: try table(level0Links, .level0Links),
+            upperLinks: try table(upperLinks, .upperLinks), nodeRecords: try table(nodes, .nodeRecords),
+            ids: try nodeIDs.chunks.map { (chunk) throws(SemblanceError) in try put(PageObject.encodeIDs(chunk)) })
+        return (manifest, statistics)
+    }
+
+    /// Rebuilds an index from a manifest's pages, reading each object once and checking its
+    /// hash; nothing of the graph is recomputed. The structure is checked for bounds (links
+    /// in range, levels and counts consistent) so that damage can never crash a search.
+    static func readPages(_ manifest: ShardManifest, configuration: IndexConfiguration, store: ObjectStore) throws(SemblanceError) -> VectorIndex {
+        var index = try VectorIndex(configuration)
+        func rows<T>(_ template: PagedRows<T>, _ hashes: [ObjectHash], _ kind: PageObject.Kind, count: Int) throws(SemblanceError) -> PagedRows<T> {
+            var pages: [[UInt8]] = []
+            pages.reserveCapacity(hashes.count)
+            for hash in hashes {
+                pages.append(try PageObject.decode(store.get(hash), kind: kind, file: store.path(of: hash)).payload)
+            }
+            return try PagedRows.restore(stride: template.stride, like: template, count: count, pages: pages,
+                                         source: "\(store.directory) (\(kind) pages)")
+        }
+        index.vectors = try rows(index.vectors, manifest.vectors, .vectors, count: manifest.nodeCount)
+        index.level0Links = try rows(index.level0Links, manifest.level0Links, .level0Links, count: manifest.nodeCount)
+        index.upperLinks = try rows(index.upperLinks, manifest.upperLinks, .upperLinks, count: manifest.upperRowCount)
+        index.nodes = try rows(index.nodes, manifest.nodeRecords, .nodeRecords, count: manifest.nodeCount)
+        var chunks: [ContiguousArray<String>] = []
+        for hash in manifest.ids {
+            chunks.append(try PageObject.decodeIDs(store.get(hash), file: store.path(of: hash)))
+        }
+        index.nodeIDs = ChunkedArray(chunks: chunks)
+        index.entryPoint = manifest.entryPoint
+        index.maxLevel = manifest.maxLevel
+        index.levels = LevelGenerator(state: manifest.levelGeneratorState, m: configuration.m)
+        try index.rebuildIDMapAndCheckBounds(manifest: manifest, source: store.directory)
+        return index
+    }
+
+    /// Restores the id → node map from the node ids and tombstones, and checks every bound a
+    /// search relies on.
+    private mutating func rebuildIDMapAndCheckBounds(manifest: ShardManifest, source: String) throws(SemblanceError) {
+        func damaged(_ what: String) -> SemblanceError {
+            SemblanceError(.corruptFile, "\(source): shard state inconsistent: \(what) (at byte offset 0 of its manifest)")
+        }
+        let n = nodes.count
+        guard nodeIDs.count == n else { throw damaged("\(nodeIDs.count) ids for \(n) nodes") }
+        var live = 0
+        var topLevel = -1
+        for node in 0..<n {
+            let record = nodes.row(node).pointee
+            let level = Int(record.level)
+            guard level <= 31, level == 0 || Int(record.upperStart) + level <= upperLinks.count else {
+                throw damaged("node \(node) has level \(level) and upper rows from \(record.upperStart)")
+            }
+            topLevel = max(topLevel, level)
+            for layer in 0...level {
+                let links = layer == 0 ? level0Links.row(node) : upperLinks.row(Int(record.upperStart) + layer - 1)
+                let bound = layer == 0 ? 2 * configuration.m : configuration.m
+                guard Int(links[0]) <= bound else { throw damaged("node \(node) has \(links[0]) links on layer \(layer)") }
+                for j in 0..<Int(links[0]) where Int(links[j + 1]) >= n {
+                    throw damaged("node \(node) links to node \(links[j + 1]) of \(n)")
+                }
+            }
+            if !record.isDeleted {
+                live += 1
+                let id = nodeIDs[node]
+                guard nodeByID.updateValue(UInt32(node), forKey: id) == nil else {
+                    throw damaged("id \(id.debugDescription) is live twice")
+                }
+            }
+        }
+        liveCount = live
+        guard live == manifest.liveCount else { throw damaged("\(live) live nodes, the manifest says \(manifest.liveCount)") }
+        if let entryPoint {
+            guard Int(entryPoint) < n, Int(nodes.row(Int(entryPoint)).pointee.level) == maxLevel, maxLevel == topLevel else {
+                throw damaged("entry point \(entryPoint) on level \(maxLevel) of \(topLevel)")
+            }
+        } else {
+            guard n == 0 else { throw damaged("no entry point for \(n) nodes") }
+            maxLevel = 0
+        }
+    }
+}
