@@ -182,7 +182,13 @@ struct CollectionStoreTests {
                 sites += 1
                 // The fault clears; the reopened collection holds every acknowledged write.
                 guard fs.fileExists(path + "/config.json") else { continue }
-                let reopened = try CollectionStore.open(fs, directory: path)
+                let reopened: CollectionStore
+                do {
+                    reopened = try CollectionStore.open(fs, directory: path)
+                } catch {
+                    Issue.record("reopen after a fault at call \(failAt) (persistent \(persistent)) failed: \(error)")
+                    continue
+                }
                 for (id, vector) in ledger.acknowledged {
                     let found = reopened.shards[reopened.shard(of: id)].get(id)
                     let allowed = [vector] + (ledger.inFlight[id].map { [$0] } ?? [])

@@ -72,10 +72,17 @@ extension FileSystem {
         do {
             try write(file, bytes, at: 0)
             try sync(file)
-            close(file)
-            try rename(temporary, to: path)
         } catch {
             close(file)
+            try? remove(temporary)
+            throw error
+        }
+        // Closed exactly once: a second close could close a descriptor number that another
+        // thread has been given since.
+        close(file)
+        do {
+            try rename(temporary, to: path)
+        } catch {
             try? remove(temporary)
             throw error
         }
