@@ -14,6 +14,11 @@ let package = Package(
             name: "semblance-ann",
             dependencies: [.product(name: "Semblance", package: "Semblance")]
         ),
+        // Durable storage: group commit, open versus build, incremental checkpoints.
+        .executableTarget(
+            name: "semblance-storage-bench",
+            dependencies: [.product(name: "Semblance", package: "Semblance")]
+        ),
         // Kernel ns/distance and the cost of copying (forking) a large index.
         .executableTarget(
             name: "semblance-microbench",

@@ -227,39 +227,66 @@ final class CollectionStore {
 
     /// Durably adds or replaces records; all are checked before anything is logged.
     func upsert(_ records: [(id: String, vector: [Float])]) throws(SemblanceError) {
-        var perShard = [[LogRecord]](repeating: [], count: configuration.shardCount)
-        var seen = Set<String>()
-        for (offset, record) in records.enumerated() {
-            let shard = shard(of: record.id)
-            do {
-                try VectorIndex.validate(id: record.id)
-                try shards[shard].validate(vector: record.vector)
-            } catch {
-                throw SemblanceError(error.code, records.count == 1 ? error.message : "record \(offset): \(error.message)")
-            }
-            guard seen.insert(record.id).inserted else {
-                throw SemblanceError(.duplicateID, "record \(offset): id \(record.id.debugDescription) appears twice in the batch")
-            }
-            perShard[shard].append(.upsert(id: record.id, vector: record.vector))
-        }
-        try write(perShard)
+        if let error = check(records) { throw error }
+        _ = try write(records.map { LogRecord.upsert(id: $0.id, vector: $0.vector) })
     }
 
     /// Durably deletes `ids`; returns how many existed.
     @discardableResult
     func delete(_ ids: [String]) throws(SemblanceError) -> Int {
-        var perShard = [[LogRecord]](repeating: [], count: configuration.shardCount)
-        for id in ids {
-            try VectorIndex.validate(id: id)
-            let shard = shard(of: id)
-            if shards[shard].contains(id) && !perShard[shard].contains(.delete(id: id)) { perShard[shard].append(.delete(id: id)) }
-        }
-        try write(perShard)
-        return perShard.reduce(0) { $0 + $1.count }
+        if let error = check(ids) { throw error }
+        return try write(ids.map { LogRecord.delete(id: $0) }).filter { $0 }.count
     }
 
-    /// Logs each shard's records as one frame, syncs as the durability mode asks, then applies.
-    private func write(_ perShard: [[LogRecord]]) throws(SemblanceError) {
+    /// Why `records` cannot be upserted as one batch, or nil when they can.
+    func check(_ records: [(id: String, vector: [Float])]) -> SemblanceError? {
+        var seen = Set<String>()
+        for (offset, record) in records.enumerated() {
+            do {
+                try VectorIndex.validate(id: record.id)
+                try shards[0].validate(vector: record.vector)
+            } catch {
+                return SemblanceError(error.code, records.count == 1 ? error.message : "record \(offset): \(error.message)")
+            }
+            guard seen.insert(record.id).inserted else {
+                return SemblanceError(.duplicateID, "record \(offset): id \(record.id.debugDescription) appears twice in the batch")
+            }
+        }
+        return nil
+    }
+
+    /// Why `ids` cannot be deleted, or nil when they can.
+    func check(_ ids: [String]) -> SemblanceError? {
+        for id in ids {
+            do { try VectorIndex.validate(id: id) } catch { return error }
+        }
+        return nil
+    }
+
+    /// Logs checked records in order (each shard's as one frame), syncs as the durability
+    /// mode asks, then applies them. Deletes of ids that do not exist at their point in the
+    /// sequence are not logged.
+    /// - Returns: for each record, whether it changed something (a delete of an existing id,
+    ///   or any upsert).
+    func write(_ records: [LogRecord]) throws(SemblanceError) -> [Bool] {
+        var perShard = [[LogRecord]](repeating: [], count: configuration.shardCount)
+        var exists: [String: Bool] = [:]
+        var effective: [Bool] = []
+        effective.reserveCapacity(records.count)
+        for record in records {
+            let shard = shard(of: record.id)
+            switch record {
+            case .upsert:
+                exists[record.id] = true
+                perShard[shard].append(record)
+                effective.append(true)
+            case .delete(let id):
+                let present = exists[id] ?? shards[shard].contains(id)
+                if present { perShard[shard].append(record) }
+                exists[id] = false
+                effective.append(present)
+            }
+        }
         let syncNow: Bool
         switch durability {
         case .durable: syncNow = true
@@ -270,9 +297,7 @@ final class CollectionStore {
             try logs[shard].append(records, sync: false)
         }
         if syncNow {
-            for (shard, records) in perShard.enumerated() where !records.isEmpty || durability != .durable {
-                try logs[shard].sync()
-            }
+            for log in logs where log.hasUnsyncedWrites { try log.sync() }
             lastSync = .now
         }
         for (shard, records) in perShard.enumerated() {
@@ -280,10 +305,11 @@ final class CollectionStore {
                 do {
                     try Self.apply(record, to: &shards[shard])
                 } catch {
-                    preconditionFailure("a validated record failed to apply: \(error)")
+                    preconditionFailure("a checked record failed to apply: \(error)")
                 }
             }
         }
+        return effective
     }
 
     /// fsyncs every log with unsynced writes (the periodic mode's timer calls this).

@@ -1,0 +1,213 @@
+import Dispatch
+import Synchronization
+
+/// A collection on disk that many tasks can write to at once.
+///
+/// Writes go to a serial dispatch queue (off the cooperative thread pool, since fsync
+/// blocks). While one group of writes is being logged and fsynced, new writes wait; the next
+/// group takes all of them at once, so concurrent writers share one frame per shard and one
+/// fsync (group commit). After a group is applied, the shards' index values are published
+/// as an immutable snapshot: readers take it without waiting for any writer.
+/// Checkpoints run on the same queue, after a group, when the ``CheckpointPolicy`` says so
+/// or on demand; readers never wait for them.
+public final class DurableCollection: Sendable {
+    private struct Request {
+        enum Operation {
+            case upsert([(id: String, vector: [Float])])
+            case delete([String])
+        }
+        let operation: Operation
+        let done: @Sendable (Result<Int, SemblanceError>) -> Void
+    }
+
+    private struct State {
+        var pending: [Request] = []
+        var draining = false
+        var closed = false
+        var operationsSinceCheckpoint = 0
+        var lastCheckpoint = ContinuousClock.now
+    }
+
+    // Invariant (why @unchecked): the store is touched only on `queue`.
+    private struct StoreBox: @unchecked Sendable { let store: CollectionStore }
+
+    private let box: StoreBox
+    private let queue: DispatchQueue
+    private let state = Mutex(State())
+    private let published: Mutex<[VectorIndex]>
+    /// When checkpoints run by themselves.
+    public let policy: CheckpointPolicy
+    /// When acknowledged writes reach the disk.
+    public let durability: Durability
+    /// The collection's directory.
+    public let directory: String
+
+    private init(store: CollectionStore, policy: CheckpointPolicy) {
+        box = StoreBox(store: store)
+        queue = DispatchQueue(label: "semblance.collection.writer")
+        published = Mutex(store.shards)
+        self.policy = policy
+        durability = store.durability
+        directory = store.directory
+        scheduleTimer()
+    }
+
+    /// Creates a new collection in `directory` (created if missing; it must not hold one).
+    /// - Parameters:
+    ///   - fs: the file system; tests pass a simulated or fault-injecting one.
+    ///   - shardCount: how many shards (write-ahead logs and index values) ids spread over.
+    public static func create(
+        _ fs: any FileSystem = PosixFileSystem(), directory: String, index: IndexConfiguration, shardCount: Int = 1,
+        durability: Durability = .durable, policy: CheckpointPolicy = CheckpointPolicy()
+    ) throws(SemblanceError) -> DurableCollection {
+        DurableCollection(store: try CollectionStore.create(fs, directory: directory, index: index, shardCount: shardCount, durability: durability),
+                          policy: policy)
+    }
+
+    /// Opens the collection in `directory`: the head commit's pages plus the logs after it.
+    /// - Throws: `.locked` when another process has it open; `.corruptFile` or
+    ///   `.unsupportedFormatVersion` naming the damaged file and offset.
+    public static func open(
+        _ fs: any FileSystem = PosixFileSystem(), directory: String, durability: Durability = .durable, policy: CheckpointPolicy = CheckpointPolicy()
+    ) throws(SemblanceError) -> DurableCollection {
+        DurableCollection(store: try CollectionStore.open(fs, directory: directory, durability: durability), policy: policy)
+    }
+
+    /// The latest published state: one index value per shard. O(1), never waits.
+    public var snapshot: [VectorIndex] { published.withLock { $0 } }
+
+    /// Live records in the latest snapshot.
+    public var count: Int { snapshot.reduce(0) { $0 + $1.count } }
+
+    /// Which shard holds `id`.
+    public func shard(of id: String) -> Int { box.store.shard(of: id) }
+
+    /// Adds or replaces records; returns once they are durable (per the durability mode)
+    /// and visible to every search that starts afterwards.
+    public func upsert(_ records: [(id: String, vector: [Float])]) async throws(SemblanceError) {
+        _ = try await submit(.upsert(records))
+    }
+
+    /// Deletes ids; returns how many existed.
+    @discardableResult
+    public func delete(_ ids: [String]) async throws(SemblanceError) -> Int {
+        try await submit(.delete(ids))
+    }
+
+    /// Writes a commit now (after the writes already submitted).
+    @discardableResult
+    public func checkpoint(message: String = "checkpoint") async throws(SemblanceError) -> CheckpointResult {
+        let result: Result<CheckpointResult, SemblanceError> = await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                let outcome = Result { () throws(SemblanceError) in try box.store.checkpoint(message: message) }
+                if case .success = outcome {
+                    state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
+                }
+                continuation.resume(returning: outcome)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Finishes queued work, syncs, and releases the directory.
+    public func close() async {
+        state.withLock { $0.closed = true }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { [box] in
+                box.store.close()
+                continuation.resume()
+            }
+        }
+    }
+
+    private func submit(_ operation: Request.Operation) async throws(SemblanceError) -> Int {
+        let result: Result<Int, SemblanceError> = await withCheckedContinuation { continuation in
+            let request = Request(operation: operation) { continuation.resume(returning: $0) }
+            let startDrain = state.withLock { s -> Bool? in
+                if s.closed { return nil }
+                s.pending.append(request)
+                if s.draining { return false }
+                s.draining = true
+                return true
+            }
+            switch startDrain {
+            case nil: request.done(.failure(SemblanceError(.storageUnavailable, "the collection at \(directory) is closed")))
+            case true?: queue.async { self.drain() }
+            case false?: break
+            }
+        }
+        return try result.get()
+    }
+
+    /// Runs on `queue`: takes every pending request and commits them as one group, until
+    /// none are left.
+    private func drain() {
+        while true {
+            let group = state.withLock { s -> [Request] in
+                let taken = s.pending
+                s.pending = []
+                if taken.isEmpty { s.draining = false }
+                return taken
+            }
+            if group.isEmpty { return }
+            commit(group)
+        }
+    }
+
+    private func commit(_ group: [Request]) {
+        let store = box.store
+        // Each request is checked on its own, so one bad request fails alone; the valid ones
+        // share one frame per shard and one fsync, in the order they were submitted.
+        var records: [LogRecord] = []
+        var accepted: [(request: Request, range: Range<Int>)] = []
+        for request in group {
+            let start = records.count
+            switch request.operation {
+            case .upsert(let batch):
+                if let error = store.check(batch) { request.done(.failure(error)); continue }
+                records += batch.map { .upsert(id: $0.id, vector: $0.vector) }
+            case .delete(let ids):
+                if let error = store.check(ids) { request.done(.failure(error)); continue }
+                records += ids.map { .delete(id: $0) }
+            }
+            accepted.append((request, start..<records.count))
+        }
+        guard !accepted.isEmpty else { return }
+        do {
+            let effective = try store.write(records)
+            published.withLock { $0 = store.shards }
+            for (request, range) in accepted {
+                request.done(.success(effective[range].filter { $0 }.count))
+            }
+            let due = state.withLock { s -> Bool in
+                s.operationsSinceCheckpoint += records.count
+                return s.operationsSinceCheckpoint >= policy.maxOperations || store.logBytes >= policy.maxLogBytes
+            }
+            if due { checkpointInBackground() }
+        } catch {
+            for (request, _) in accepted { request.done(.failure(error)) }
+        }
+    }
+
+    /// Runs on `queue`: a checkpoint that nobody waits for; a failure leaves the logs as
+    /// they are (nothing is lost) and is retried at the next threshold.
+    private func checkpointInBackground() {
+        if (try? box.store.checkpoint(message: "automatic checkpoint")) != nil {
+            state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
+        }
+    }
+
+    /// Every second, on the queue: the periodic mode's fsync and the age threshold.
+    private func scheduleTimer() {
+        queue.asyncAfter(deadline: .now() + 1) { [weak self] in
+            guard let self else { return }
+            let (closed, age, operations) = state.withLock { ($0.closed, ContinuousClock.now - $0.lastCheckpoint, $0.operationsSinceCheckpoint) }
+            if closed { return }
+            if case .periodic = durability { try? box.store.syncLogs() }
+            if operations > 0 && age >= .milliseconds(Int64(min(policy.maxAgeSeconds, 1e9) * 1000)) {
+                checkpointInBackground()
+            }
+            scheduleTimer()
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import Semblance
+
+@Suite("Durable collection: group commit, published snapshots, checkpoints")
+struct DurableCollectionTests {
+    let fs = PosixFileSystem()
+    static let configuration = IndexConfiguration(dimension: 4, metric: .squaredEuclidean, m: 8, efConstruction: 32)
+
+    static func vector(_ i: Int) -> [Float] { (0..<4).map { Float((i * 7 + $0 * 3) % 23) } }
+
+    @Test("concurrent single-record writers share frames and fsyncs, and every write is durable")
+    func groupCommit() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("c")
+        let collection = try DurableCollection.create(fs, directory: path, index: Self.configuration, shardCount: 1,
+                                                      policy: .manual)
+        let writers = 8, perWriter = 40
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    for i in 0..<perWriter { try await collection.upsert([(id: "w\(w)-\(i)", vector: Self.vector(w * 100 + i))]) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(collection.snapshot[0].count == writers * perWriter)
+        await collection.close()
+        let contents = try LogReader.read(fs, path: path + "/wal/main/shard-0.log", maximumDimension: 4)
+        let frames = contents.batches.count
+        print("\(writers * perWriter) single-record upserts from \(writers) tasks went into \(frames) frames")
+        #expect(frames < writers * perWriter)
+        let reopened = try CollectionStore.open(fs, directory: path)
+        #expect(reopened.shards[0].count == writers * perWriter)
+        #expect(reopened.shards[0].get("w3-7") == Self.vector(307))
+    }
+
+    @Test("an awaited write is visible to the next read of the snapshot; deletes report what existed")
+    func visibility() async throws {
+        let directory = TemporaryDirectory()
+        let collection = try DurableCollection.create(fs, directory: directory.file("c"), index: Self.configuration, shardCount: 2)
+        try await collection.upsert([(id: "a", vector: Self.vector(1)), (id: "b", vector: Self.vector(2))])
+        let before = collection.snapshot
+        #expect(before.reduce(0) { $0 + $1.count } == 2)
+        #expect(try await collection.delete(["a", "zzz"]) == 1)
+        #expect(collection.snapshot.reduce(0) { $0 + $1.count } == 1)
+        #expect(before.reduce(0) { $0 + $1.count } == 2)  // a snapshot taken earlier is unchanged
+        do {
+            try await collection.upsert([(id: "bad", vector: [1, 2])])
+            Issue.record("no error")
+        } catch {
+            #expect(error.code == .dimensionMismatch)
+        }
+        await collection.close()
+    }
+
+    @Test("a checkpoint runs by itself once the operation threshold is passed; reopening sees everything")
+    func automaticCheckpoint() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("c")
+        let collection = try DurableCollection.create(fs, directory: path, index: Self.configuration, shardCount: 2,
+                                                      policy: CheckpointPolicy(maxOperations: 50))
+        for i in 0..<120 { try await collection.upsert([(id: "v\(i)", vector: Self.vector(i))]) }
+        await collection.close()
+        let reopened = try CollectionStore.open(fs, directory: path)
+        #expect(reopened.head != nil)
+        #expect(reopened.shards.reduce(0) { $0 + $1.count } == 120)
+        #expect(reopened.logBytes < 60 * 40)  // the logs hold only what came after the last checkpoint
+    }
+}
