@@ -1,26 +1,37 @@
 /// The layout of a page object (see docs/file-format.md):
 ///
-///     magic "SMBLPAGE" (8) | version u32 | kind u32 | count u32 | zero u32 | payload
+///     version 2: magic "SMBLPAGE" (8) | version u32 | kind u32 | count u32 | flags u32 | rawLength u32 | payload
+///     version 1: magic "SMBLPAGE" (8) | version u32 | kind u32 | count u32 | zero u32 | payload (raw)
 ///
 /// `count` is the number of rows (or ids) in the payload. Table pages hold their rows'
 /// raw little-endian bytes; id pages hold `count` ids, each a u16 length and UTF-8 bytes.
+/// In version 2, flag bit 0 means the payload is one LZ4 block that expands to `rawLength`
+/// bytes (used when that is smaller: link pages, whose unused slots are zeros, shrink by a
+/// third); otherwise it is stored raw and `rawLength` is its length. Version 1 files (no
+/// compression) are still read.
 enum PageObject {
     enum Kind: UInt32, CaseIterable {
         case vectors = 1, level0Links = 2, upperLinks = 3, nodeRecords = 4, ids = 5
     }
 
     static let magic: [UInt8] = Array("SMBLPAGE".utf8)
-    static let version: UInt32 = 1
-    static let headerSize = 24
+    static let version: UInt32 = 2
+    static let headerSize = 28
+    static let compressedFlag: UInt32 = 1
+    /// The largest payload a reader expands, checked before allocating.
+    static let maximumPayloadBytes = 256 << 20
 
     static func encode(kind: Kind, count: Int, payload: UnsafeRawBufferPointer) -> [UInt8] {
-        var writer = ByteWriter(capacity: headerSize + payload.count)
+        let compressed = (try? LZ4.compress(payload)) ?? []
+        let useCompressed = !compressed.isEmpty && compressed.count < payload.count
+        var writer = ByteWriter(capacity: headerSize + (useCompressed ? compressed.count : payload.count))
         writer.append(bytes: magic)
         writer.append(version)
         writer.append(kind.rawValue)
         writer.append(UInt32(count))
-        writer.append(UInt32(0))
-        writer.append(bytes: payload)
+        writer.append(useCompressed ? compressedFlag : 0)
+        writer.append(UInt32(payload.count))
+        if useCompressed { writer.append(bytes: compressed) } else { writer.append(bytes: payload) }
         return writer.bytes
     }
 
@@ -32,10 +43,13 @@ enum PageObject {
 
     /// The payload of a page object, after checking its header.
     static func decode(_ bytes: [UInt8], kind: Kind, file: String) throws(SemblanceError) -> (count: Int, payload: [UInt8]) {
-        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else {
+        guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
             throw SemblanceError(.corruptFile, "\(file): not a Semblance page (wrong magic) at byte offset 0")
         }
-        var reader = ByteReader(Array(bytes[8..<headerSize]), file: file, baseOffset: 8)
+        guard bytes.count >= 24 else {
+            throw SemblanceError(.corruptFile, "\(file): truncated page header at byte offset \(bytes.count)")
+        }
+        var reader = ByteReader(Array(bytes[8..<min(bytes.count, headerSize)]), file: file, baseOffset: 8)
         let version = try reader.read(UInt32.self)
         guard version <= Self.version else {
             throw SemblanceError(.unsupportedFormatVersion, "\(file): page format version \(version) is newer than this Semblance reads (\(Self.version))")
@@ -45,12 +59,29 @@ enum PageObject {
             throw SemblanceError(.corruptFile, "\(file): page of kind \(storedKind) where kind \(kind.rawValue) was expected, at byte offset 12")
         }
         let count = Int(try reader.read(UInt32.self))
-        return (count, Array(bytes[headerSize...]))
+        let flags = try reader.read(UInt32.self)
+        if version == 1 { return (count, Array(bytes[24...])) }
+        let rawLength = Int(try reader.read(UInt32.self))
+        guard bytes.count >= headerSize else {
+            throw SemblanceError(.corruptFile, "\(file): truncated page header at byte offset \(bytes.count)")
+        }
+        let stored = bytes[headerSize...]
+        guard flags & compressedFlag != 0 else {
+            guard stored.count == rawLength else {
+                throw SemblanceError(.corruptFile, "\(file): page payload is \(stored.count) bytes, its header says \(rawLength), at byte offset \(headerSize)")
+            }
+            return (count, Array(stored))
+        }
+        do {
+            return (count, try LZ4.decompress(Array(stored), size: rawLength, limit: maximumPayloadBytes))
+        } catch {
+            throw SemblanceError(.corruptFile, "\(file): page payload does not decompress (\(error.message)) at byte offset \(headerSize)")
+        }
     }
 
     static func decodeIDs(_ bytes: [UInt8], file: String) throws(SemblanceError) -> ContiguousArray<String> {
         let (count, payload) = try decode(bytes, kind: .ids, file: file)
-        var reader = ByteReader(payload, file: file, baseOffset: headerSize)
+        var reader = ByteReader(payload, file: file + " (page payload)", baseOffset: 0)
         var ids = ContiguousArray<String>()
         ids.reserveCapacity(count)
         for _ in 0..<count { ids.append(try reader.readShortString()) }
