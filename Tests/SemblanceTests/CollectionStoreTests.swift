@@ -65,6 +65,48 @@ struct CollectionStoreTests {
         #expect(small.bytesWritten * 20 < full.bytes)
     }
 
+    @Test("a log that ends before the head commit (its tail lost, the ref durable) does not swallow later writes")
+    func logShorterThanCommit() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("c")
+        var store = try CollectionStore.create(fs, directory: path, index: Self.configuration, shardCount: 1, durability: .none)
+        try store.upsert([(id: "a", vector: Self.vector(1))])
+        let logPath = store.logPath(0)
+        let savedLog = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        try store.upsert([(id: "b", vector: Self.vector(2)), (id: "c", vector: Self.vector(3))])
+        try store.checkpoint()
+        store.close()
+        // As after a power loss: the checkpoint's ref survived, the log's new content did not.
+        try savedLog.write(to: URL(fileURLWithPath: logPath))
+        store = try CollectionStore.open(fs, directory: path)
+        #expect(Self.contents(store).count == 3)
+        try store.upsert([(id: "d", vector: Self.vector(4))])
+        store.close()
+        store = try CollectionStore.open(fs, directory: path)
+        #expect(store.shards[0].get("d") == Self.vector(4))
+        #expect(Self.contents(store).count == 4)
+    }
+
+    @Test("after a failed write the store refuses further writes until reopened")
+    func poisonedStore() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("c")
+        let faulty = FaultInjectingFileSystem(fs)
+        let store = try CollectionStore.create(faulty, directory: path, index: Self.configuration, shardCount: 2)
+        try store.upsert([(id: "a", vector: Self.vector(1))])
+        faulty.setPlan(.init(failAt: 1, fault: .ioError, persistent: false))
+        #expect(throws: SemblanceError.self) { try store.upsert([(id: "b", vector: Self.vector(2))]) }
+        do {
+            try store.delete(["a"])
+            Issue.record("a write after a failure was accepted")
+        } catch {
+            #expect(error.code == .storageUnavailable)
+        }
+        store.close()
+        let reopened = try CollectionStore.open(fs, directory: path)
+        #expect(reopened.shards[reopened.shard(of: "a")].get("a") == Self.vector(1))
+    }
+
     @Test("a second open of the same directory is refused with .locked and changes nothing")
     func exclusiveLock() throws {
         let directory = TemporaryDirectory()

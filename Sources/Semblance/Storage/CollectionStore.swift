@@ -45,10 +45,27 @@ final class CollectionStore {
     private(set) var shards: [VectorIndex]
     private var logs: [LogWriter]
     private(set) var head: ObjectHash?
+    /// Objects known to be durable: those of the head commit (checked when it was opened)
+    /// and those this process wrote and fsynced.
+    private var durableObjects = Set<ObjectHash>()
     private var lock: FileHandleID?
     private var lastSync = ContinuousClock.now
     /// Torn log tails dropped while opening, in bytes.
     private(set) var droppedTornBytes: Int64 = 0
+    /// Set by a failed write or checkpoint: the files may then hold changes the memory does
+    /// not (one shard's frame written, another's failed), so nothing more is accepted until
+    /// the collection is reopened and reads the files again.
+    private(set) var failure: SemblanceError?
+
+    private func ensureWritable() throws(SemblanceError) {
+        if let failure { throw failure }
+    }
+
+    private func poison(_ error: SemblanceError) -> SemblanceError {
+        failure = SemblanceError(.storageUnavailable,
+            "an earlier write to \(directory) failed (\(error.message)); reopen the collection to continue")
+        return error
+    }
 
     var objects: ObjectStore { ObjectStore(fs: fs, directory: directory + "/objects") }
     var refs: Refs { Refs(fs: fs, directory: directory + "/refs") }
@@ -93,7 +110,10 @@ final class CollectionStore {
             let stored = StoredCollectionConfiguration(format: StoredCollectionConfiguration.formatVersion, index: index, shardCount: shardCount)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try fs.writeFileAtomically(directory + "/config.json", Array((try? encoder.encode(stored)) ?? Data()))
+            guard let encoded = try? encoder.encode(stored) else {
+                throw SemblanceError(.invalidConfiguration, "the collection configuration could not be encoded")
+            }
+            try fs.writeFileAtomically(directory + "/config.json", Array(encoded))
             try fs.syncDirectory(Path.directory(of: directory))
             let shards = try (0..<shardCount).map { (_) throws(SemblanceError) in try VectorIndex(index) }
             return CollectionStore(fs: fs, directory: directory, configuration: stored, durability: durability,
@@ -115,7 +135,6 @@ final class CollectionStore {
         let lock = try fs.lockExclusively(directory + "/LOCK")
         do throws(SemblanceError) {
             let configuration = try readConfiguration(fs, directory: directory)
-            try removeTemporaryFiles(fs, directory: directory)
             let objects = ObjectStore(fs: fs, directory: directory + "/objects")
             let refs = Refs(fs: fs, directory: directory + "/refs")
             let head = try refs.head("main")
@@ -130,7 +149,9 @@ final class CollectionStore {
                     try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects)
                 }
                 let applied = commit.shards.map(\.appliedSequence)
-                return try finishOpening(fs, directory, configuration, durability, &shards, applied: applied, head: head, lock: lock)
+                let store = try finishOpening(fs, directory, configuration, durability, &shards, applied: applied, head: head, lock: lock)
+                store.durableObjects = Set(commit.shards.flatMap(\.allObjects) + [head])
+                return store
             }
             shards = try (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
             return try finishOpening(fs, directory, configuration, durability, &shards,
@@ -145,28 +166,47 @@ final class CollectionStore {
         _ fs: any FileSystem, _ directory: String, _ configuration: StoredCollectionConfiguration,
         _ durability: Durability, _ shards: inout [VectorIndex], applied: [UInt64], head: ObjectHash?, lock: FileHandleID
     ) throws(SemblanceError) -> CollectionStore {
-        var logs: [LogWriter] = []
-        var dropped: Int64 = 0
+        // Read and replay every log before changing any file, so that a damaged or newer file
+        // anywhere leaves the directory exactly as it was found.
+        var contents: [LogContents] = []
         for shard in 0..<configuration.shardCount {
             let path = directory + "/wal/main/shard-\(shard).log"
-            let contents = try LogReader.read(fs, path: path, maximumDimension: configuration.index.dimension)
-            guard contents.header.shard == UInt32(shard) else {
-                throw SemblanceError(.corruptFile, "\(path): log of shard \(contents.header.shard) in the place of shard \(shard), at byte offset 12")
+            guard fs.fileExists(path) else {
+                throw SemblanceError(.corruptFile, "\(path): the write-ahead log of shard \(shard) is missing, at byte offset 0")
             }
-            guard contents.header.startSequence <= applied[shard] + 1 else {
-                throw SemblanceError(.corruptFile, "\(path): log starts at sequence \(contents.header.startSequence) but the head commit ends at \(applied[shard]): records are missing, at byte offset 16")
+            let log = try LogReader.read(fs, path: path, maximumDimension: configuration.index.dimension)
+            guard log.header.shard == UInt32(shard) else {
+                throw SemblanceError(.corruptFile, "\(path): log of shard \(log.header.shard) in the place of shard \(shard), at byte offset 12")
             }
-            for batch in contents.batches {
+            guard applied[shard] < UInt64.max, log.header.startSequence <= applied[shard] + 1 else {
+                throw SemblanceError(.corruptFile, "\(path): log starts at sequence \(log.header.startSequence) but the head commit ends at \(applied[shard]): records are missing, at byte offset 16")
+            }
+            for batch in log.batches {
                 for (i, record) in batch.records.enumerated() where batch.firstSequence + UInt64(i) > applied[shard] {
                     do {
                         try apply(record, to: &shards[shard])
                     } catch {
-                        throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) cannot be applied (\(error.message)), at byte offset \(contents.validLength)")
+                        throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) cannot be applied (\(error.message))")
                     }
                 }
             }
-            dropped += contents.tornTailBytes
-            logs.append(try LogWriter.open(fs, path: path, after: contents))
+            contents.append(log)
+        }
+        try removeTemporaryFiles(fs, directory: directory)
+        var logs: [LogWriter] = []
+        var dropped: Int64 = 0
+        for shard in 0..<configuration.shardCount {
+            let path = directory + "/wal/main/shard-\(shard).log"
+            dropped += contents[shard].tornTailBytes
+            if contents[shard].nextSequence <= applied[shard] {
+                // The log ends before the head commit (a checkpoint's ref became durable but the
+                // log's unsynced tail did not): everything in it is in the commit. Start a new
+                // log after the commit, or new writes would reuse sequence numbers the commit
+                // already covers and be skipped on the next open.
+                logs.append(try LogWriter.create(fs, path: path, shard: UInt32(shard), startSequence: applied[shard] + 1))
+            } else {
+                logs.append(try LogWriter.open(fs, path: path, after: contents[shard]))
+            }
         }
         let store = CollectionStore(fs: fs, directory: directory, configuration: configuration, durability: durability,
                                     shards: shards, logs: logs, head: head, lock: lock)
@@ -181,7 +221,7 @@ final class CollectionStore {
         guard let version = try? JSONDecoder().decode(Versioned.self, from: Data(bytes)) else {
             throw SemblanceError(.corruptFile, "\(path): not a Semblance collection configuration at byte offset 0")
         }
-        guard version.format <= StoredCollectionConfiguration.formatVersion else {
+        guard (1...StoredCollectionConfiguration.formatVersion).contains(version.format) else {
             throw SemblanceError(.unsupportedFormatVersion, "\(path): collection format \(version.format) is newer than this Semblance reads (\(StoredCollectionConfiguration.formatVersion))")
         }
         do {
@@ -269,6 +309,7 @@ final class CollectionStore {
     /// - Returns: for each record, whether it changed something (a delete of an existing id,
     ///   or any upsert).
     func write(_ records: [LogRecord]) throws(SemblanceError) -> [Bool] {
+        try ensureWritable()
         var perShard = [[LogRecord]](repeating: [], count: configuration.shardCount)
         var exists: [String: Bool] = [:]
         var effective: [Bool] = []
@@ -293,12 +334,16 @@ final class CollectionStore {
         case .periodic(let seconds): syncNow = ContinuousClock.now - lastSync >= .milliseconds(Int64(seconds * 1000))
         case .none: syncNow = false
         }
-        for (shard, records) in perShard.enumerated() where !records.isEmpty {
-            try logs[shard].append(records, sync: false)
-        }
-        if syncNow {
-            for log in logs where log.hasUnsyncedWrites { try log.sync() }
-            lastSync = .now
+        do {
+            for (shard, records) in perShard.enumerated() where !records.isEmpty {
+                try logs[shard].append(records, sync: false)
+            }
+            if syncNow {
+                for log in logs where log.hasUnsyncedWrites { try log.sync() }
+                lastSync = .now
+            }
+        } catch {
+            throw poison(error)
         }
         for (shard, records) in perShard.enumerated() {
             for record in records {
@@ -314,7 +359,12 @@ final class CollectionStore {
 
     /// fsyncs every log with unsynced writes (the periodic mode's timer calls this).
     func syncLogs() throws(SemblanceError) {
-        for log in logs where log.hasUnsyncedWrites { try log.sync() }
+        try ensureWritable()
+        do {
+            for log in logs where log.hasUnsyncedWrites { try log.sync() }
+        } catch {
+            throw poison(error)
+        }
         lastSync = .now
     }
 
@@ -323,11 +373,20 @@ final class CollectionStore {
     /// Writes a commit of the current state (pages, commit, ref), then starts empty logs.
     @discardableResult
     func checkpoint(message: String = "checkpoint") throws(SemblanceError) -> CheckpointResult {
+        try ensureWritable()
+        do {
+            return try writeCheckpoint(message: message)
+        } catch {
+            throw poison(error)
+        }
+    }
+
+    private func writeCheckpoint(message: String) throws(SemblanceError) -> CheckpointResult {
         var statistics = PageWriteStatistics()
         var manifests: [ShardManifest] = []
         for (shard, index) in shards.enumerated() {
             let applied = logs[shard].nextSequence - 1
-            let (manifest, written) = try index.writePages(to: objects, appliedSequence: applied)
+            let (manifest, written) = try index.writePages(to: objects, durable: &durableObjects, appliedSequence: applied)
             manifests.append(manifest)
             statistics.add(written)
         }
@@ -336,7 +395,7 @@ final class CollectionStore {
             time: Date().timeIntervalSince1970, message: message, configuration: configuration.index,
             shards: manifests, liveCount: shards.reduce(0) { $0 + $1.count },
             nodeCount: shards.reduce(0) { $0 + $1.nodeCount })
-        let (hash, _) = try objects.put(try commit.encoded())
+        let (hash, _) = try objects.put(try commit.encoded(), durable: &durableObjects)
         try refs.setHead("main", to: hash)
         head = hash
         for shard in 0..<configuration.shardCount {

@@ -32,7 +32,7 @@ struct CommitObject: Codable, Equatable, Sendable {
         guard let version = try? JSONDecoder().decode(Versioned.self, from: data) else {
             throw SemblanceError(.corruptFile, "\(file): not a Semblance commit (no format field) at byte offset 0")
         }
-        guard version.format <= formatVersion else {
+        guard (1...formatVersion).contains(version.format) else {
             throw SemblanceError(.unsupportedFormatVersion, "\(file): commit format \(version.format) is newer than this Semblance reads (\(formatVersion))")
         }
         do {

@@ -52,19 +52,27 @@ struct ObjectStore {
         return directory + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
     }
 
-    /// Stores `bytes` unless an object with their hash exists. Returns the hash and whether
-    /// it wrote a file.
+    /// Stores `bytes` unless an object with their hash is already durable. An object in
+    /// `durable` is trusted as it is; one found on disk but not known to be durable (left by
+    /// an interrupted checkpoint) is checked against its name and its directory is fsynced
+    /// before it is reused; a damaged one is replaced. Returns the hash and whether it wrote.
     @discardableResult
-    func put(_ bytes: [UInt8]) throws(SemblanceError) -> (hash: ObjectHash, written: Bool) {
+    func put(_ bytes: [UInt8], durable: inout Set<ObjectHash>) throws(SemblanceError) -> (hash: ObjectHash, written: Bool) {
         let hash = ObjectHash(of: bytes)
+        if durable.contains(hash) { return (hash, false) }
         let path = path(of: hash)
-        if fs.fileExists(path) { return (hash, false) }
         let folder = Path.directory(of: path)
+        if fs.fileExists(path), (try? fs.readFile(path)).map({ ObjectHash(of: $0) == hash }) == true {
+            try fs.syncDirectory(folder)
+            durable.insert(hash)
+            return (hash, false)
+        }
         if !fs.fileExists(folder) {
             try fs.createDirectory(folder)
             try fs.syncDirectory(directory)
         }
         try fs.writeFileAtomically(path, bytes)
+        durable.insert(hash)
         return (hash, true)
     }
 

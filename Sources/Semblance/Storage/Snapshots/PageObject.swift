@@ -51,6 +51,9 @@ enum PageObject {
         }
         var reader = ByteReader(Array(bytes[8..<min(bytes.count, headerSize)]), file: file, baseOffset: 8)
         let version = try reader.read(UInt32.self)
+        guard version >= 1 else {
+            throw SemblanceError(.corruptFile, "\(file): page format version \(version) does not exist, at byte offset 8")
+        }
         guard version <= Self.version else {
             throw SemblanceError(.unsupportedFormatVersion, "\(file): page format version \(version) is newer than this Semblance reads (\(Self.version))")
         }
@@ -83,7 +86,7 @@ enum PageObject {
         let (count, payload) = try decode(bytes, kind: .ids, file: file)
         var reader = ByteReader(payload, file: file + " (page payload)", baseOffset: 0)
         var ids = ContiguousArray<String>()
-        ids.reserveCapacity(count)
+        ids.reserveCapacity(min(count, payload.count / 2))  // an id takes at least 2 bytes
         for _ in 0..<count { ids.append(try reader.readShortString()) }
         guard reader.isAtEnd else { throw reader.corrupt("\(reader.remaining) bytes after the last id") }
         return ids

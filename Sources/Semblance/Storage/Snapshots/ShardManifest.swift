@@ -35,10 +35,10 @@ struct PageWriteStatistics: Equatable, Sendable {
 extension VectorIndex {
     /// Writes every page of this index as a content-addressed object (those that exist are
     /// not written again) and returns the manifest that names them.
-    func writePages(to store: ObjectStore, appliedSequence: UInt64) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
+    func writePages(to store: ObjectStore, durable: inout Set<ObjectHash>, appliedSequence: UInt64) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
         var statistics = PageWriteStatistics()
         func put(_ bytes: [UInt8]) throws(SemblanceError) -> ObjectHash {
-            let (hash, written) = try store.put(bytes)
+            let (hash, written) = try store.put(bytes, durable: &durable)
             statistics.objects += 1
             statistics.bytes += bytes.count
             if written {
@@ -70,6 +70,12 @@ extension VectorIndex {
     /// in range, levels and counts consistent) so that damage can never crash a search.
     static func readPages(_ manifest: ShardManifest, configuration: IndexConfiguration, store: ObjectStore) throws(SemblanceError) -> VectorIndex {
         var index = try VectorIndex(configuration)
+        guard manifest.nodeCount >= 0, manifest.upperRowCount >= 0, manifest.liveCount >= 0,
+              manifest.nodeCount < Int(UInt32.max), manifest.maxLevel >= 0, manifest.maxLevel <= 31,
+              manifest.appliedSequence < UInt64.max / 2
+        else {
+            throw SemblanceError(.corruptFile, "\(store.directory): shard manifest has counts out of range (at byte offset 0 of its commit)")
+        }
         func rows<T>(_ template: PagedRows<T>, _ hashes: [ObjectHash], _ kind: PageObject.Kind, count: Int) throws(SemblanceError) -> PagedRows<T> {
             var pages: [[UInt8]] = []
             pages.reserveCapacity(hashes.count)
@@ -84,8 +90,14 @@ extension VectorIndex {
         index.upperLinks = try rows(index.upperLinks, manifest.upperLinks, .upperLinks, count: manifest.upperRowCount)
         index.nodes = try rows(index.nodes, manifest.nodeRecords, .nodeRecords, count: manifest.nodeCount)
         var chunks: [ContiguousArray<String>] = []
-        for hash in manifest.ids {
-            chunks.append(try PageObject.decodeIDs(store.get(hash), file: store.path(of: hash)))
+        for (i, hash) in manifest.ids.enumerated() {
+            let chunk = try PageObject.decodeIDs(store.get(hash), file: store.path(of: hash))
+            // Every id page but the last holds exactly one chunk's worth, or lookups would miss.
+            let expected = min(ChunkedArray<String>.chunkSize, manifest.nodeCount - i * ChunkedArray<String>.chunkSize)
+            guard chunk.count == expected else {
+                throw SemblanceError(.corruptFile, "\(store.path(of: hash)): id page \(i) holds \(chunk.count) ids, expected \(expected), at byte offset 0")
+            }
+            chunks.append(chunk)
         }
         index.nodeIDs = ChunkedArray(chunks: chunks)
         index.entryPoint = manifest.entryPoint

@@ -50,11 +50,17 @@ enum LogFormat {
         let start = try reader.read(UInt64.self)
         let crc = try reader.read(UInt32.self)
         guard crc == CRC32C.checksum(bytes[0..<24]) else {
-            throw SemblanceError(.corruptFile, "\(file): log header checksum mismatch at byte offset 20")
+            throw SemblanceError(.corruptFile, "\(file): log header checksum mismatch at byte offset 24")
+        }
+        guard version >= 1 else {
+            throw SemblanceError(.corruptFile, "\(file): log format version \(version) does not exist, at byte offset 8")
         }
         guard version <= Self.version else {
             throw SemblanceError(.unsupportedFormatVersion,
                 "\(file): log format version \(version) is newer than this Semblance reads (\(Self.version))")
+        }
+        guard start >= 1 && start < UInt64.max / 2 else {
+            throw SemblanceError(.corruptFile, "\(file): log start sequence \(start) is out of range, at byte offset 16")
         }
         return FileHeader(shard: shard, startSequence: start)
     }

@@ -70,14 +70,16 @@ enum LogReader {
                 throw damage("frame payload does not decompress (\(error.message))", at: payloadStart)
             }
             var payload = ByteReader(raw, file: path + " (decompressed frame payload)", baseOffset: 0)
+            let (end, overflow) = firstSequence.addingReportingOverflow(UInt64(recordCount))
+            guard !overflow else { throw damage("frame sequence numbers overflow", at: offset) }
             var records: [LogRecord] = []
-            records.reserveCapacity(recordCount)
+            records.reserveCapacity(min(recordCount, raw.count / 3))  // a record takes at least 3 bytes
             for _ in 0..<recordCount {
                 records.append(try LogRecord.decode(from: &payload, maximumDimension: maximumDimension))
             }
             guard payload.isAtEnd else { throw damage("frame payload has \(payload.remaining) bytes after its records", at: payloadStart) }
             contents.batches.append((firstSequence, records))
-            contents.nextSequence = firstSequence + UInt64(recordCount)
+            contents.nextSequence = end
             offset = payloadStart + storedLength
             contents.validLength = Int64(offset)
         }
