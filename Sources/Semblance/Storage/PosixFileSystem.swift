@@ -30,7 +30,7 @@ public struct PosixFileSystem: FileSystem {
         case .createNew: flags |= O_RDWR | O_CREAT | O_EXCL
         case .createOrOpen: flags |= O_RDWR | O_CREAT
         }
-        let fd = Self.retrying { Int(Glibc.open(path, flags, 0o600)) }
+        let fd = Self.retrying { Int(systemOpen(path, flags, 0o600)) }
         guard fd >= 0 else { throw Self.failure("open", path) }
         return FileHandleID(raw: Int32(fd))
     }
@@ -68,7 +68,7 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func sync(_ file: FileHandleID) throws(SemblanceError) {
-        guard Self.retrying({ Int(fsync(file.raw)) }) == 0 else { throw Self.failure("fsync", "fd \(file.raw)") }
+        guard Self.retrying({ Int(fullSync(file.raw)) }) == 0 else { throw Self.failure("fsync", "fd \(file.raw)") }
     }
 
     public func truncate(_ file: FileHandleID, to size: Int64) throws(SemblanceError) {
@@ -78,11 +78,11 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func close(_ file: FileHandleID) {
-        _ = Glibc.close(file.raw)
+        _ = systemClose(file.raw)
     }
 
     public func rename(_ source: String, to destination: String) throws(SemblanceError) {
-        guard Glibc.rename(source, destination) == 0 else { throw Self.failure("rename", "\(source) -> \(destination)") }
+        guard systemRename(source, destination) == 0 else { throw Self.failure("rename", "\(source) -> \(destination)") }
     }
 
     public func remove(_ path: String) throws(SemblanceError) {
@@ -90,10 +90,10 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func syncDirectory(_ path: String) throws(SemblanceError) {
-        let fd = Self.retrying { Int(Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) }
+        let fd = Self.retrying { Int(systemOpen(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) }
         guard fd >= 0 else { throw Self.failure("open", path) }
-        defer { _ = Glibc.close(Int32(fd)) }
-        guard Self.retrying({ Int(fsync(Int32(fd))) }) == 0 else { throw Self.failure("fsync", path) }
+        defer { _ = systemClose(Int32(fd)) }
+        guard Self.retrying({ Int(fullSync(Int32(fd))) }) == 0 else { throw Self.failure("fsync", path) }
     }
 
     public func createDirectory(_ path: String) throws(SemblanceError) {
@@ -139,4 +139,37 @@ public struct PosixFileSystem: FileSystem {
         }
         return file
     }
+}
+
+// The C library's calls, named apart from this type's methods of the same names.
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.open(path, flags, mode)
+    #else
+    Darwin.open(path, flags, mode)
+    #endif
+}
+
+private func systemClose(_ fd: Int32) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.close(fd)
+    #else
+    Darwin.close(fd)
+    #endif
+}
+
+private func systemRename(_ source: String, _ destination: String) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.rename(source, destination)
+    #else
+    Darwin.rename(source, destination)
+    #endif
+}
+
+/// fsync, or on Apple systems F_FULLFSYNC, since their fsync does not flush the drive's cache.
+private func fullSync(_ fd: Int32) -> Int32 {
+    #if canImport(Darwin)
+    if fcntl(fd, F_FULLFSYNC) == 0 { return 0 }
+    #endif
+    return fsync(fd)
 }
