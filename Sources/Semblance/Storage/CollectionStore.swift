@@ -94,7 +94,7 @@ final class CollectionStore {
         guard (1...256).contains(shardCount) else {
             throw SemblanceError(.invalidConfiguration, "shard count must be between 1 and 256, got \(shardCount)")
         }
-        try fs.createDirectory(directory)
+        try createDurably(fs, directory)
         let lock = try fs.lockExclusively(directory + "/LOCK")
         do throws(SemblanceError) {
             guard !fs.fileExists(directory + "/config.json") else {
@@ -114,7 +114,6 @@ final class CollectionStore {
                 throw SemblanceError(.invalidConfiguration, "the collection configuration could not be encoded")
             }
             try fs.writeFileAtomically(directory + "/config.json", Array(encoded))
-            try fs.syncDirectory(Path.directory(of: directory))
             let shards = try (0..<shardCount).map { (_) throws(SemblanceError) in try VectorIndex(index) }
             return CollectionStore(fs: fs, directory: directory, configuration: stored, durability: durability,
                                    shards: shards, logs: logs, head: nil, lock: lock)
@@ -122,6 +121,19 @@ final class CollectionStore {
             fs.close(lock)
             throw error
         }
+    }
+
+    /// Creates `directory` and any missing parents, fsyncing the parent of each folder it
+    /// creates: a new folder's entry is durable only once its parent is synced.
+    private static func createDurably(_ fs: any FileSystem, _ directory: String) throws(SemblanceError) {
+        var missing: [String] = []
+        var path = directory
+        while !fs.fileExists(path) && path != "/" && path != "." && !path.isEmpty {
+            missing.append(path)
+            path = Path.directory(of: path)
+        }
+        try fs.createDirectory(directory)
+        for created in missing.reversed() { try fs.syncDirectory(Path.directory(of: created)) }
     }
 
     /// Opens the collection in `directory`: the head commit's pages, then each log's records
