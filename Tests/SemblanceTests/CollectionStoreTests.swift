@@ -125,6 +125,33 @@ struct CollectionStoreTests {
         #expect(Self.contents(try CollectionStore.open(fs, directory: path)).count == 2)
     }
 
+    @Test("files are owner-only, and a symbolic link planted in place of a file is not followed")
+    func permissionsAndSymlinks() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("c")
+        let store = try CollectionStore.create(fs, directory: path, index: Self.configuration, shardCount: 1)
+        try store.upsert([(id: "a", vector: Self.vector(1))])
+        try store.checkpoint()
+        store.close()
+        let files = try FileManager.default.subpathsOfDirectory(atPath: path)
+        for file in files {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path + "/" + file)
+            let mode = (attributes[.posixPermissions] as? Int ?? 0) & 0o077
+            #expect(mode == 0, "\(file) is readable or writable by others")
+        }
+        // Replace the log with a link to a file outside the collection: opening must refuse it.
+        let outside = directory.file("outside.log")
+        let logPath = path + "/wal/main/shard-0.log"
+        try FileManager.default.moveItem(atPath: logPath, toPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: logPath, withDestinationPath: outside)
+        do {
+            _ = try CollectionStore.open(fs, directory: path)
+            Issue.record("a symbolic link was followed")
+        } catch {
+            #expect(error.code == .io && error.message.contains("shard-0.log"), "\(error)")
+        }
+    }
+
     @Test("leftover temp files of interrupted writes are removed on open")
     func temporaryFilesRemoved() throws {
         let directory = TemporaryDirectory()
