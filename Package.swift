@@ -52,7 +52,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SemblanceTests",
-            dependencies: ["Semblance", "SemblanceFixtures", "SemblanceKernels"]
+            dependencies: ["Semblance", "SemblanceFixtures", "SemblanceKernels"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]
