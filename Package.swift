@@ -46,6 +46,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The child process of the crash tests: a scripted workload that kills itself at the
+        // n-th I/O call. Uses `@testable import`, so it builds only with -enable-testing
+        // (debug builds, and the tests as scripts/test.sh runs them).
+        .executableTarget(name: "semblance-crash-worker", dependencies: ["Semblance"], path: "Sources/SemblanceCrashWorker"),
         .testTarget(
             name: "SemblanceKernelsTests",
             dependencies: ["SemblanceKernels"]

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+@testable import Semblance
+
+// The child process of the crash tests (Tests/SemblanceTests/CrashTests.swift).
+//
+//   semblance-crash-worker <directory> <seed> <crash-at> <torn: yes|no> [trace]
+//       Runs the scripted workload (Workload.swift) on a new collection in <directory>,
+//       printing `inflight`/`ack` lines, and kills itself with SIGKILL at the <crash-at>-th
+//       counted I/O call (0: never; see CrashingFileSystem.swift for what is counted), or
+//       when torn is `yes`, at the <crash-at>-th write, after writing a random prefix of it.
+//       Ends with `done <calls>` when it was not killed. `trace` lists every counted call.
+//
+//   semblance-crash-worker hold <directory>
+//       Creates (or opens) a collection there, upserts the id "held", prints `holding`,
+//       and sleeps with the collection open (its lock held) until killed, or 120 s.
+//
+//   semblance-crash-worker serve
+//       Starts workers (this executable) on request and reports their pids and ends; the
+//       tests spawn their children through it (Spawner.swift says why).
+//
+// Exit status 64 for bad arguments, 1 when a storage call fails (`error <message>`).
+
+func fail(_ message: String, status: Int32) -> Never {
+    Output.line("error \(message)")
+    exit(status)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let usage = "usage: semblance-crash-worker <directory> <seed> <crash-at> <yes|no> [trace] | hold <directory> | serve"
+
+if arguments == ["serve"] { Spawner.serve() }
+
+if arguments.count == 2 && arguments[0] == "hold" {
+    let directory = arguments[1]
+    let fs = PosixFileSystem()
+    do throws(SemblanceError) {
+        let store = fs.fileExists(directory + "/config.json")
+            ? try CollectionStore.open(fs, directory: directory)
+            : try CollectionStore.create(fs, directory: directory, index: Workload.configuration, shardCount: Workload.shardCount)
+        try store.upsert([(id: "held", vector: [Float](repeating: 0.5, count: Workload.configuration.dimension))])
+        Output.line("holding")
+        sleep(120)
+        store.close()
+    } catch {
+        fail(error.description, status: 1)
+    }
+    exit(0)
+}
+
+guard (4...5).contains(arguments.count),
+      let seed = UInt64(arguments[1]),
+      let crashAt = Int(arguments[2]), crashAt >= 0,
+      ["yes", "no"].contains(arguments[3]),
+      arguments.count == 4 || arguments[4] == "trace"
+else {
+    fail(usage, status: 64)
+}
+
+let fs = CrashingFileSystem(crashAt: crashAt, torn: arguments[3] == "yes", seed: seed, trace: arguments.count == 5)
+var workload = Workload(seed: seed)
+do throws(SemblanceError) {
+    try workload.run(fs, directory: arguments[0])
+} catch {
+    fail(error.description, status: 1)
+}
+Output.line("done \(fs.calls)")
