@@ -47,8 +47,7 @@ let package = Package(
             ]
         ),
         // The child process of the crash tests: a scripted workload that kills itself at the
-        // n-th I/O call. Uses `@testable import`, so it builds only with -enable-testing
-        // (debug builds, and the tests as scripts/test.sh runs them).
+        // n-th I/O call, through the public API.
         .executableTarget(name: "semblance-crash-worker", dependencies: ["Semblance"], path: "Sources/SemblanceCrashWorker"),
         .testTarget(
             name: "SemblanceKernelsTests",

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Synchronization
-@testable import Semblance
+import Semblance
 
 /// Wraps the real file system and kills its own process with SIGKILL at a chosen I/O call,
 /// so that a parent process can test what survives a crash at exactly that point.

@@ -1,4 +1,4 @@
-@testable import Semblance
+import Semblance
 
 /// The scripted workload: the same sequence of calls for the same seed, whatever the crash
 /// point, so the parent can kill it at every I/O call in turn.
@@ -54,10 +54,10 @@ struct Workload {
         return taken
     }
 
-    mutating func run(_ fs: any FileSystem, directory: String) throws(SemblanceError) {
+    mutating func run(_ fs: any FileSystem, directory: String) async throws(SemblanceError) {
         Output.line("inflight create")
-        let store = try CollectionStore.create(fs, directory: directory, index: Self.configuration,
-                                               shardCount: Self.shardCount, durability: .durable)
+        let store = try DurableCollection.create(fs, directory: directory, index: Self.configuration,
+                                                 shardCount: Self.shardCount, durability: .durable, policy: .manual)
         Output.line("ack create")
         for step in 0..<Self.steps {
             // An upsert: 1–6 new ids; half the time 1–3 live ids again; a quarter of the
@@ -81,7 +81,7 @@ struct Workload {
             let batch = (ids + reused).map { (id: $0, vector: vector()) }
             let text = "upsert \(step) " + batch.map { "\($0.id)=\(Self.hex($0.vector))" }.joined(separator: " ")
             Output.line("inflight " + text)
-            try store.upsert(batch)
+            try await store.upsert(batch)
             Output.line("ack " + text)
             for id in ids + reused where !live.contains(id) { live.append(id) }
 
@@ -92,7 +92,7 @@ struct Workload {
                 if Int.random(in: 0..<4, using: &random) == 0 { doomed.append("never-\(step)") }
                 let text = "delete \(step) " + doomed.joined(separator: " ")
                 Output.line("inflight " + text)
-                try store.delete(doomed)
+                try await store.delete(doomed)
                 Output.line("ack " + text)
                 live.removeAll { victims.contains($0) }
                 deleted += victims
@@ -100,12 +100,12 @@ struct Workload {
 
             if step % 7 == 6 {
                 Output.line("inflight checkpoint \(step)")
-                try store.checkpoint(message: "step \(step)")
+                try await store.checkpoint(message: "step \(step)")
                 Output.line("ack checkpoint \(step)")
             }
         }
         Output.line("inflight close")
-        store.close()
+        await store.close()
         Output.line("ack close")
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-@testable import Semblance
+import Semblance
 
 // The child process of the crash tests (Tests/SemblanceTests/CrashTests.swift).
 //
@@ -39,12 +39,12 @@ if arguments.count == 2 && arguments[0] == "hold" {
     let fs = PosixFileSystem()
     do throws(SemblanceError) {
         let store = fs.fileExists(directory + "/config.json")
-            ? try CollectionStore.open(fs, directory: directory)
-            : try CollectionStore.create(fs, directory: directory, index: Workload.configuration, shardCount: Workload.shardCount)
-        try store.upsert([(id: "held", vector: [Float](repeating: 0.5, count: Workload.configuration.dimension))])
+            ? try DurableCollection.open(fs, directory: directory, policy: .manual)
+            : try DurableCollection.create(fs, directory: directory, index: Workload.configuration, shardCount: Workload.shardCount, policy: .manual)
+        try await store.upsert([(id: "held", vector: [Float](repeating: 0.5, count: Workload.configuration.dimension))])
         Output.line("holding")
         sleep(120)
-        store.close()
+        await store.close()
     } catch {
         fail(error.description, status: 1)
     }
@@ -61,9 +61,14 @@ else {
 }
 
 let fs = CrashingFileSystem(crashAt: crashAt, torn: arguments[3] == "yes", seed: seed, trace: arguments.count == 5)
-var workload = Workload(seed: seed)
+/// Runs the workload in a local variable (a top-level one would belong to the main actor).
+func runWorkload(seed: UInt64, fs: any FileSystem, directory: String) async throws(SemblanceError) {
+    var workload = Workload(seed: seed)
+    try await workload.run(fs, directory: directory)
+}
+
 do throws(SemblanceError) {
-    try workload.run(fs, directory: arguments[0])
+    try await runWorkload(seed: seed, fs: fs, directory: arguments[0])
 } catch {
     fail(error.description, status: 1)
 }
