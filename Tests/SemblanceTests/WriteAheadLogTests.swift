@@ -88,6 +88,30 @@ struct WriteAheadLogTests {
         #expect(contents.batches.map(\.records) == Array(batches.prefix(4)))
     }
 
+    @Test("a last frame whose end sectors are zeros is a torn tail (an append torn at a sector boundary)")
+    func lastFrameTornAtSector() throws {
+        let directory = TemporaryDirectory()
+        let batches = Self.batches(seed: 6)
+        let (path, ends) = try writeLog(directory, batches)
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let lastStart = Int(ends[ends.count - 2]) + LogFormat.frameHeaderSize
+        let boundaries = stride(from: (lastStart / 512 + 1) * 512, to: original.count, by: 512).map { $0 }
+        #expect(boundaries.count >= 1, "the last frame spans at least two sectors")
+        for boundary in boundaries {
+            var torn = original
+            torn.replaceSubrange(boundary..., with: [UInt8](repeating: 0, count: original.count - boundary))
+            try torn.write(to: URL(fileURLWithPath: path))
+            let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
+            #expect(contents.batches.map(\.records) == Array(batches.dropLast()), "zeros from \(boundary)")
+            #expect(contents.validLength == ends[ends.count - 2])
+        }
+        // The same frame with one flipped bit and no zeros is damage, not a torn tail.
+        var flipped = original
+        flipped[original.count - 3] ^= 0x10
+        try flipped.write(to: URL(fileURLWithPath: path))
+        #expect(throws: SemblanceError.self) { try LogReader.read(fs, path: path, maximumDimension: 64) }
+    }
+
     @Test("any flipped bit is a corruptFile error naming the file and an offset, or reads back exactly")
     func flippedBits() throws {
         let directory = TemporaryDirectory()

@@ -18,6 +18,8 @@ enum LogFormat {
     static let frameHeaderSize = 32
     /// The largest decompressed payload a reader accepts, checked before allocating.
     static let maximumFrameBytes = 64 << 20
+    /// The unit in which a torn append is assumed to reach the disk (or not): a disk sector.
+    static let sectorSize = 512
 
     struct FileHeader: Equatable {
         var shard: UInt32

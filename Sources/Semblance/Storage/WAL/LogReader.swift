@@ -13,8 +13,11 @@ struct LogContents {
 
 /// Reads a write-ahead log, telling a torn tail (ignored) from damage (an error).
 ///
-/// A tail is torn when the file ends inside a frame, or everything from a frame's start to
-/// the end of the file is zero (space allocated, never written). Anything else that does not
+/// A tail is torn when the file ends inside a frame, when everything from a frame's start to
+/// the end of the file is zero (space allocated, never written), or when the last frame's
+/// payload fails its checksum and the file is zero from a sector boundary inside that frame
+/// to its end (a multi-sector append of which only the first sectors reached the disk).
+/// Anything else that does not
 /// check out (a frame header or payload checksum, a wrong magic, a gap in the sequence
 /// numbers, a payload that does not decode) is `.corruptFile`, naming the file and offset.
 enum LogReader {
@@ -30,6 +33,8 @@ enum LogReader {
             SemblanceError(.corruptFile, "\(path): \(what) at byte offset \(position)")
         }
         func zeroFrom(_ position: Int) -> Bool { bytes[position...].allSatisfy { $0 == 0 } }
+        // The first sector boundary after the last non-zero byte: the file is zero from here.
+        let zeroSectorsStart = ((bytes.lastIndex { $0 != 0 } ?? 0) / LogFormat.sectorSize + 1) * LogFormat.sectorSize
 
         while offset < bytes.count {
             let remaining = bytes.count - offset
@@ -55,7 +60,7 @@ enum LogReader {
             if payloadStart + storedLength > bytes.count { break }  // torn inside the payload
             let stored = bytes[payloadStart..<(payloadStart + storedLength)]
             guard payloadCRC == CRC32C.checksum(stored) else {
-                if zeroFrom(payloadStart) { break }
+                if zeroFrom(payloadStart) || zeroSectorsStart < payloadStart + storedLength { break }
                 throw damage("frame payload checksum mismatch", at: payloadStart)
             }
             guard firstSequence == contents.nextSequence else {
