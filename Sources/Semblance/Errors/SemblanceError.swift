@@ -18,6 +18,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
             case invalidID, duplicateID, unknownID, invalidConfiguration
             case invalidFile, compression
             case io, locked, corruptFile, unsupportedFormatVersion, storageUnavailable
+            case invalidName, unknownCollection, collectionExists, closed
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -55,6 +56,16 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         /// writes until it is reopened (a failed fsync is never retried: the kernel may
         /// already have dropped the unsynced data).
         public static let storageUnavailable = Code(.storageUnavailable)
+
+        /// A collection name is empty, too long, starts with a dot, holds a character other
+        /// than letters, digits, `_` and `-`, or is reserved.
+        public static let invalidName = Code(.invalidName)
+        /// No collection of that name exists.
+        public static let unknownCollection = Code(.unknownCollection)
+        /// A collection of that name exists already.
+        public static let collectionExists = Code(.collectionExists)
+        /// The client or collection was closed (or the collection dropped).
+        public static let closed = Code(.closed)
 
         public var description: String { String(describing: wrapped) }
     }

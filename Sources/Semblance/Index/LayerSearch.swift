@@ -41,11 +41,14 @@ extension GraphView {
     /// Leaves up to `ef` accepted nodes in `scratch.results` (a max-heap). Rejected nodes are
     /// expanded but never kept; with a filter that rejects some, the search goes on until it
     /// holds `ef` accepted nodes or runs out of candidates.
-    @inline(__always)
+    /// - Parameter budget: checked every 64 expansions; when it is spent the search stops
+    ///   and leaves the best nodes found so far.
+    /// - Returns: false when the budget stopped the search early.
+    @inline(__always) @discardableResult
     func searchLayer<F: NodeFilter, R: LinkReader>(
         _ query: UnsafePointer<Float>, entry: HeapEntry, ef: Int, level: Int,
-        filter: F, reader: R, scratch: SearchScratch
-    ) {
+        filter: F, reader: R, scratch: SearchScratch, budget: SearchBudget? = nil
+    ) -> Bool {
         let buffer = scratch.linkBuffer
         let stamp = scratch.begin(nodes: nodeCount)
         let visited = scratch.visited
@@ -63,9 +66,14 @@ extension GraphView {
             lowerBound = entry.distance
         }
 
+        var expansions = 0
         while !candidates.isEmpty {
             let current = candidates.top
             if current.distance > lowerBound && (results.count >= ef || !filter.rejectsSome) { break }
+            if let budget {
+                expansions &+= 1
+                if expansions & 63 == 0 && budget.isSpent { return false }
+            }
             candidates.pop()
             let links = reader.links(current.node, level: level, in: self, buffer: buffer)
             let count = Int(links[0])
@@ -92,5 +100,6 @@ extension GraphView {
                 }
             }
         }
+        return true
     }
 }

@@ -79,8 +79,10 @@ private final class ParallelEntryPoint: Sendable {
 
 /// Carries a value that is not Sendable into concurrent work.
 struct UncheckedSendable<Value>: @unchecked Sendable {
-    // Invariant (why @unchecked): used only for a GraphView over pages that every thread of
-    // a parallel build reads, and writes only under per-node locks.
+    // Invariant (why @unchecked): used only to hand state to the threads of one
+    // DispatchQueue.concurrentPerform, which returns before the owner touches it again, and
+    // every use says why its threads do not race: a GraphView whose links are written only
+    // under per-node locks; per-shard logs and indexes where thread i touches only shard i.
     let value: Value
     init(_ value: Value) { self.value = value }
 }

@@ -15,6 +15,15 @@ extension VectorIndex {
         _ query: [Float], k: Int, ef: Int? = nil, maxDistance: Float? = nil,
         allowedIDs: Set<String>? = nil
     ) throws(SemblanceError) -> [SearchResult] {
+        try search(query, k: k, ef: ef, maxDistance: maxDistance, allowedIDs: allowedIDs, budget: nil).results
+    }
+
+    /// ``search(_:k:ef:maxDistance:allowedIDs:)`` that stops when `budget` is spent and
+    /// returns the best found so far, with `complete` false.
+    func search(
+        _ query: [Float], k: Int, ef: Int?, maxDistance: Float?, allowedIDs: Set<String>?,
+        budget: SearchBudget?, includeVectors: Bool = false
+    ) throws(SemblanceError) -> (results: [SearchResult], complete: Bool) {
         try validate(vector: query, role: "query")
         guard k > 0 else { throw .invalidArgument("k must be at least 1, got \(k)") }
         if let ef, ef <= 0 { throw .invalidArgument("ef must be at least 1, got \(ef)") }
@@ -22,71 +31,87 @@ extension VectorIndex {
 
         let beam = max(ef ?? configuration.defaultEf, k)
         let hits: [HeapEntry]
+        var complete = true
         if let allowedIDs {
             let allowed = allowedIDs.compactMap { nodeByID[$0] }
-            hits = searchAllowed(query, k: k, ef: beam, allowed: allowed)
+            hits = searchAllowed(query, k: k, ef: beam, allowed: allowed, budget: budget, complete: &complete)
         } else {
-            hits = searchLive(query, k: k, ef: beam)
+            hits = searchLive(query, k: k, ef: beam, budget: budget, complete: &complete)
         }
         var results: [SearchResult] = []
         results.reserveCapacity(hits.count)
         for hit in hits {
             if let maxDistance, hit.distance > maxDistance { break }
-            results.append(SearchResult(id: nodeIDs[Int(hit.node)], distance: hit.distance))
+            results.append(SearchResult(id: nodeIDs[Int(hit.node)], distance: hit.distance,
+                                        vector: includeVectors ? vector(of: hit.node) : nil))
         }
-        return results
+        return (results, complete)
     }
 
     /// Graph search over every live node, with an exact scan as the fallback whenever the
     /// graph yields fewer than `k` results while more are live.
-    private func searchLive(_ query: [Float], k: Int, ef: Int) -> [HeapEntry] {
+    private func searchLive(_ query: [Float], k: Int, ef: Int, budget: SearchBudget?, complete: inout Bool) -> [HeapEntry] {
         guard let entryPoint, liveCount > 0 else { return [] }
         let wanted = min(k, liveCount)
-        let hits = scratchPool.withScratch(nodes: nodes.count) { scratch in
+        let (hits, finished) = scratchPool.withScratch(nodes: nodes.count) { scratch in
             withGraphView { view in
                 let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
                 let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
                                          reader: DirectLinkReader(), buffer: scratch.linkBuffer)
-                if liveCount == nodes.count {
-                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), reader: DirectLinkReader(), scratch: scratch)
-                } else {
-                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), reader: DirectLinkReader(), scratch: scratch)
-                }
-                return scratch.results.drainAscending()
+                let finished = liveCount == nodes.count
+                    ? view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
+                    : view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
+                return (scratch.results.drainAscending(), finished)
             }
         }
+        if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= wanted { return Array(hits.prefix(k)) }
-        return exactSearch(query, k: k, among: nil)
+        return exactSearch(query, k: k, among: nil, budget: budget, complete: &complete)
     }
 
     /// Search restricted to `allowed` nodes: an exact scan when the set is small, else a
     /// graph search that keeps only allowed nodes (falling back to the scan if short).
-    private func searchAllowed(_ query: [Float], k: Int, ef: Int, allowed: [UInt32]) -> [HeapEntry] {
+    private func searchAllowed(
+        _ query: [Float], k: Int, ef: Int, allowed: [UInt32], budget: SearchBudget?, complete: inout Bool
+    ) -> [HeapEntry] {
         guard let entryPoint, !allowed.isEmpty else { return [] }
         if allowed.count <= 4096 || allowed.count * 20 <= liveCount {
-            return exactSearch(query, k: k, among: allowed)
+            return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
         }
         var bits = [UInt64](repeating: 0, count: (nodes.count + 63) / 64)
         for node in allowed { bits[Int(node) >> 6] |= 1 << UInt64(node & 63) }
-        let hits = bits.withUnsafeBufferPointer { bitsBuffer in
+        let (hits, finished) = bits.withUnsafeBufferPointer { bitsBuffer in
             scratchPool.withScratch(nodes: nodes.count) { scratch in
                 withGraphView { view in
                     let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
                     let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
                                          reader: DirectLinkReader(), buffer: scratch.linkBuffer)
                     let filter = AcceptAllowedNodes(bits: bitsBuffer.baseAddress!)
-                    view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(), scratch: scratch)
-                    return scratch.results.drainAscending()
+                    let finished = view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(),
+                                                    scratch: scratch, budget: budget)
+                    return (scratch.results.drainAscending(), finished)
                 }
             }
         }
+        if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= min(k, allowed.count) { return Array(hits.prefix(k)) }
-        return exactSearch(query, k: k, among: allowed)
+        return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
     }
 
     /// The exact `k` nearest live nodes, among `candidates` or (nil) among all nodes.
     func exactSearch(_ query: [Float], k: Int, among candidates: [UInt32]?) -> [HeapEntry] {
-        scratchPool.withScratch(nodes: nodes.count) { scratch in
+        var complete = true
+        return exactSearch(query, k: k, among: candidates, budget: nil, complete: &complete)
+    }
+
+    /// The exact scan, checking `budget` every 1,024 nodes; `complete` becomes false if it
+    /// stopped early (the best of the nodes scanned so far are returned).
+    func exactSearch(
+        _ query: [Float], k: Int, among candidates: [UInt32]?, budget: SearchBudget?, complete: inout Bool
+    ) -> [HeapEntry] {
+        var finished = true
+        defer { if !finished { complete = false } }
+        return scratchPool.withScratch(nodes: nodes.count) { scratch in
             withGraphView { view in
                 let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
                 var best = MaxHeap(capacity: k)
@@ -100,10 +125,10 @@ extension VectorIndex {
                         best.replaceTop(HeapEntry(distance: d, node: node))
                     }
                 }
-                if let candidates {
-                    for node in candidates { offer(node) }
-                } else {
-                    for node in 0..<UInt32(view.nodeCount) { offer(node) }
+                let total = candidates?.count ?? view.nodeCount
+                for i in 0..<total {
+                    if let budget, i & 1023 == 1023, budget.isSpent { finished = false; break }
+                    offer(candidates?[i] ?? UInt32(i))
                 }
                 return best.drainAscending()
             }

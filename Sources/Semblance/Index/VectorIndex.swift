@@ -102,10 +102,13 @@ public struct VectorIndex: Sendable {
 public struct SearchResult: Sendable, Hashable {
     public var id: String
     public var distance: Float
+    /// The stored vector, when the search asked for vectors (normalized under cosine).
+    public var vector: [Float]?
 
-    public init(id: String, distance: Float) {
+    public init(id: String, distance: Float, vector: [Float]? = nil) {
         self.id = id
         self.distance = distance
+        self.vector = vector
     }
 }
 

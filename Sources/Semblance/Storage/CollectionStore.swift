@@ -6,6 +6,41 @@ struct StoredCollectionConfiguration: Codable, Equatable, Sendable {
     var format: Int
     var index: IndexConfiguration
     var shardCount: Int
+    /// The settings a client chose at creation (absent in files written before them, and
+    /// for collections created below the client).
+    var settings: StoredSettings? = nil
+
+    struct StoredSettings: Codable, Equatable, Sendable {
+        var durability: Durability
+        var checkpointPolicy: CheckpointPolicy
+        var compactionThreshold: Double
+    }
+
+    /// The client-level view: index parameters, shard count and settings (defaults where
+    /// none are stored).
+    var collectionConfiguration: CollectionConfiguration {
+        let defaults = CollectionConfiguration(dimension: index.dimension)
+        return CollectionConfiguration(
+            dimension: index.dimension, metric: index.metric, shardCount: shardCount, m: index.m,
+            efConstruction: index.efConstruction, defaultEf: index.defaultEf,
+            durability: settings?.durability ?? defaults.durability,
+            checkpointPolicy: settings?.checkpointPolicy ?? defaults.checkpointPolicy,
+            compactionThreshold: settings?.compactionThreshold ?? defaults.compactionThreshold)
+    }
+
+    /// JSON with infinite thresholds written as strings (`CheckpointPolicy.manual`).
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
 }
 
 /// What a checkpoint did.
@@ -50,6 +85,11 @@ final class CollectionStore {
     private var durableObjects = Set<ObjectHash>()
     private var lock: FileHandleID?
     private var lastSync = ContinuousClock.now
+    /// False for an in-memory collection: nothing is logged, checkpoints are refused.
+    let persistent: Bool
+    /// Records applied to a shard since its compaction began, replayed onto the rebuilt
+    /// shard before it is swapped in (so no write made during compaction is lost).
+    private var compactionJournals: [Int: [LogRecord]] = [:]
     /// Torn log tails dropped while opening, in bytes.
     private(set) var droppedTornBytes: Int64 = 0
     /// Set by a failed write or checkpoint: the files may then hold changes the memory does
@@ -72,7 +112,9 @@ final class CollectionStore {
     func logPath(_ shard: Int) -> String { directory + "/wal/main/shard-\(shard).log" }
 
     private init(fs: any FileSystem, directory: String, configuration: StoredCollectionConfiguration,
-                 durability: Durability, shards: [VectorIndex], logs: [LogWriter], head: ObjectHash?, lock: FileHandleID) {
+                 durability: Durability, shards: [VectorIndex], logs: [LogWriter], head: ObjectHash?, lock: FileHandleID?,
+                 persistent: Bool = true) {
+        self.persistent = persistent
         self.fs = fs
         self.directory = directory
         self.configuration = configuration
@@ -85,15 +127,29 @@ final class CollectionStore {
 
     deinit { close() }
 
-    /// Creates a new, empty collection in `directory` (which must not hold one).
-    static func create(
-        _ fs: any FileSystem, directory: String, index: IndexConfiguration, shardCount: Int,
-        durability: Durability = .durable
-    ) throws(SemblanceError) -> CollectionStore {
+    /// A collection that lives in memory only: the same checks and operations, no files.
+    static func inMemory(index: IndexConfiguration, shardCount: Int) throws(SemblanceError) -> CollectionStore {
         try index.validate()
+        try validate(shardCount: shardCount)
+        let stored = StoredCollectionConfiguration(format: StoredCollectionConfiguration.formatVersion, index: index, shardCount: shardCount)
+        let shards = try (0..<shardCount).map { (_) throws(SemblanceError) in try VectorIndex(index) }
+        return CollectionStore(fs: PosixFileSystem(), directory: ":memory:", configuration: stored, durability: .none,
+                               shards: shards, logs: [], head: nil, lock: nil, persistent: false)
+    }
+
+    static func validate(shardCount: Int) throws(SemblanceError) {
         guard (1...256).contains(shardCount) else {
             throw SemblanceError(.invalidConfiguration, "shard count must be between 1 and 256, got \(shardCount)")
         }
+    }
+
+    /// Creates a new, empty collection in `directory` (which must not hold one).
+    static func create(
+        _ fs: any FileSystem, directory: String, index: IndexConfiguration, shardCount: Int,
+        durability: Durability = .durable, settings: StoredCollectionConfiguration.StoredSettings? = nil
+    ) throws(SemblanceError) -> CollectionStore {
+        try index.validate()
+        try validate(shardCount: shardCount)
         try createDurably(fs, directory)
         let lock = try fs.lockExclusively(directory + "/LOCK")
         do throws(SemblanceError) {
@@ -107,10 +163,9 @@ final class CollectionStore {
             for shard in 0..<shardCount {
                 logs.append(try LogWriter.create(fs, path: directory + "/wal/main/shard-\(shard).log", shard: UInt32(shard), startSequence: 1))
             }
-            let stored = StoredCollectionConfiguration(format: StoredCollectionConfiguration.formatVersion, index: index, shardCount: shardCount)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            guard let encoded = try? encoder.encode(stored) else {
+            let stored = StoredCollectionConfiguration(format: StoredCollectionConfiguration.formatVersion, index: index,
+                                                       shardCount: shardCount, settings: settings)
+            guard let encoded = try? StoredCollectionConfiguration.encoder.encode(stored) else {
                 throw SemblanceError(.invalidConfiguration, "the collection configuration could not be encoded")
             }
             try fs.writeFileAtomically(directory + "/config.json", Array(encoded))
@@ -140,13 +195,15 @@ final class CollectionStore {
     /// after it. Nothing of the graph is rebuilt.
     /// - Throws: `.locked` when another process has it open; `.corruptFile` or
     ///   `.unsupportedFormatVersion` naming the damaged file and offset.
-    static func open(_ fs: any FileSystem, directory: String, durability: Durability = .durable) throws(SemblanceError) -> CollectionStore {
+    /// - Parameter requested: the durability mode; nil uses the one stored at creation.
+    static func open(_ fs: any FileSystem, directory: String, durability requested: Durability? = nil) throws(SemblanceError) -> CollectionStore {
         guard fs.fileExists(directory + "/config.json") else {
             throw SemblanceError(.invalidArgument, "\(directory) holds no collection (no config.json)")
         }
         let lock = try fs.lockExclusively(directory + "/LOCK")
         do throws(SemblanceError) {
             let configuration = try readConfiguration(fs, directory: directory)
+            let durability = requested ?? configuration.settings?.durability ?? .durable
             let objects = ObjectStore(fs: fs, directory: directory + "/objects")
             let refs = Refs(fs: fs, directory: directory + "/refs")
             let head = try refs.head("main")
@@ -237,7 +294,7 @@ final class CollectionStore {
             throw SemblanceError(.unsupportedFormatVersion, "\(path): collection format \(version.format) is newer than this Semblance reads (\(StoredCollectionConfiguration.formatVersion))")
         }
         do {
-            let configuration = try JSONDecoder().decode(StoredCollectionConfiguration.self, from: Data(bytes))
+            let configuration = try StoredCollectionConfiguration.decoder.decode(StoredCollectionConfiguration.self, from: Data(bytes))
             try configuration.index.validate()
             return configuration
         } catch {
@@ -267,15 +324,8 @@ final class CollectionStore {
 
     // MARK: Writes
 
-    /// The shard that owns `id`: FNV-1a of its UTF-8 bytes, stable across processes.
-    func shard(of id: String) -> Int {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in id.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return Int(hash % UInt64(configuration.shardCount))
-    }
+    /// The shard that owns `id`.
+    func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: configuration.shardCount) }
 
     /// Durably adds or replaces records; all are checked before anything is logged.
     func upsert(_ records: [(id: String, vector: [Float])]) throws(SemblanceError) {
@@ -340,6 +390,21 @@ final class CollectionStore {
                 effective.append(present)
             }
         }
+        if persistent {
+            try log(perShard)
+        }
+        applyInParallel(perShard)
+        for (shard, records) in perShard.enumerated() where !records.isEmpty {
+            compactionJournals[shard]?.append(contentsOf: records)
+        }
+        return effective
+    }
+
+    /// Appends each shard's records as one frame, then syncs as the durability mode asks.
+    /// Sequential on purpose: one fixed order of I/O calls is what the crash and power-loss
+    /// tests enumerate; fsyncs of the shards share the same group, so their cost is paid
+    /// once per group, not per writer.
+    private func log(_ perShard: [[LogRecord]]) throws(SemblanceError) {
         let syncNow: Bool
         switch durability {
         case .durable: syncNow = true
@@ -357,21 +422,55 @@ final class CollectionStore {
         } catch {
             throw poison(error)
         }
-        for (shard, records) in perShard.enumerated() {
-            for record in records {
-                do {
-                    try Self.apply(record, to: &shards[shard])
-                } catch {
-                    preconditionFailure("a checked record failed to apply: \(error)")
-                }
+    }
+
+    /// Applies checked records to their shards, the shards in parallel; a run of upserts of
+    /// new ids is linked into its shard's graph by several threads when cores are free.
+    private func applyInParallel(_ perShard: [[LogRecord]]) {
+        let busy = perShard.indices.filter { !perShard[$0].isEmpty }
+        guard !busy.isEmpty else { return }
+        let threadsPerShard = max(1, ProcessInfo.processInfo.activeProcessorCount / busy.count)
+        shards.withUnsafeMutableBufferPointer { buffer in
+            // Each thread touches only its own shard's index.
+            let indexes = UncheckedSendable(buffer)
+            let work = { @Sendable (i: Int) in
+                let shard = busy[i]
+                Self.apply(perShard[shard], to: &indexes.value[shard], parallelism: threadsPerShard)
+            }
+            if busy.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: busy.count, execute: work) }
+        }
+    }
+
+    /// Applies records in order; consecutive upserts of ids the shard does not hold go in as
+    /// one batch (parallel linking when large).
+    private static func apply(_ records: [LogRecord], to index: inout VectorIndex, parallelism: Int) {
+        var run: [(id: String, vector: [Float])] = []
+        var runIDs = Set<String>()
+        func flush() {
+            guard !run.isEmpty else { return }
+            do { try index.insert(contentsOf: run, parallelism: run.count >= 256 ? parallelism : 1) } catch {
+                preconditionFailure("a checked batch failed to apply: \(error)")
+            }
+            run.removeAll(keepingCapacity: true)
+            runIDs.removeAll(keepingCapacity: true)
+        }
+        for record in records {
+            if case .upsert(let id, let vector) = record, !index.contains(id), runIDs.insert(id).inserted {
+                run.append((id, vector))
+                continue
+            }
+            flush()
+            do { try apply(record, to: &index) } catch {
+                preconditionFailure("a checked record failed to apply: \(error)")
             }
         }
-        return effective
+        flush()
     }
 
     /// fsyncs every log with unsynced writes (the periodic mode's timer calls this).
     func syncLogs() throws(SemblanceError) {
         try ensureWritable()
+        guard persistent else { return }
         do {
             for log in logs where log.hasUnsyncedWrites { try log.sync() }
         } catch {
@@ -380,12 +479,43 @@ final class CollectionStore {
         lastSync = .now
     }
 
+    // MARK: Compaction
+
+    /// Starts a compaction of `shard`: from now on its writes are also journaled. Returns the
+    /// shard's current value, which the compaction rebuilds without its tombstones.
+    func beginCompaction(of shard: Int) throws(SemblanceError) -> VectorIndex {
+        try ensureWritable()
+        guard compactionJournals[shard] == nil else {
+            throw SemblanceError(.invalidArgument, "shard \(shard) of \(directory) is already being compacted")
+        }
+        compactionJournals[shard] = []
+        return shards[shard]
+    }
+
+    /// Replays the writes made since ``beginCompaction(of:)`` onto `rebuilt` and swaps it in.
+    /// The logs are untouched: they hold the same records, which replay the same way.
+    func finishCompaction(of shard: Int, rebuilt: VectorIndex) throws(SemblanceError) {
+        guard let journal = compactionJournals.removeValue(forKey: shard) else {
+            throw SemblanceError(.invalidArgument, "shard \(shard) of \(directory) is not being compacted")
+        }
+        try ensureWritable()
+        var index = rebuilt
+        Self.apply(journal, to: &index, parallelism: ProcessInfo.processInfo.activeProcessorCount)
+        shards[shard] = index
+    }
+
+    /// Stops journaling after a compaction that failed or was cancelled.
+    func abandonCompaction(of shard: Int) { compactionJournals[shard] = nil }
+
     // MARK: Checkpoints
 
     /// Writes a commit of the current state (pages, commit, ref), then starts empty logs.
     @discardableResult
     func checkpoint(message: String = "checkpoint") throws(SemblanceError) -> CheckpointResult {
         try ensureWritable()
+        guard persistent else {
+            throw SemblanceError(.invalidArgument, "an in-memory collection has no files to checkpoint")
+        }
         do {
             return try writeCheckpoint(message: message)
         } catch {

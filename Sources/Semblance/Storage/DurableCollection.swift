@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// A collection on disk that many tasks can write to at once.
@@ -34,18 +35,28 @@ public final class DurableCollection: Sendable {
     private let box: StoreBox
     private let queue: DispatchQueue
     private let state = Mutex(State())
-    private let published: Mutex<[VectorIndex]>
+    private let published: Mutex<Published>
+    /// What readers see without waiting: set after every group of writes, checkpoint and
+    /// compaction.
+    private struct Published {
+        var shards: [VectorIndex]
+        var logBytes: Int64
+        var head: String?
+    }
     /// When checkpoints run by themselves.
     public let policy: CheckpointPolicy
     /// When acknowledged writes reach the disk.
     public let durability: Durability
     /// The collection's directory.
     public let directory: String
+    /// False for an in-memory collection.
+    public let isPersistent: Bool
 
     private init(store: CollectionStore, policy: CheckpointPolicy) {
         box = StoreBox(store: store)
         queue = DispatchQueue(label: "semblance.collection.writer")
-        published = Mutex(store.shards)
+        published = Mutex(Published(shards: store.shards, logBytes: store.logBytes, head: store.head?.hex))
+        isPersistent = store.persistent
         self.policy = policy
         durability = store.durability
         directory = store.directory
@@ -64,17 +75,60 @@ public final class DurableCollection: Sendable {
                           policy: policy)
     }
 
+    /// Creates a new collection in `directory` with a client-level configuration, which is
+    /// stored so that ``open(_:directory:durability:policy:)`` finds the same settings.
+    public static func create(
+        _ fs: any FileSystem = PosixFileSystem(), directory: String, configuration: CollectionConfiguration
+    ) throws(SemblanceError) -> DurableCollection {
+        try configuration.validate()
+        let settings = StoredCollectionConfiguration.StoredSettings(
+            durability: configuration.durability, checkpointPolicy: configuration.checkpointPolicy,
+            compactionThreshold: configuration.compactionThreshold)
+        let store = try CollectionStore.create(fs, directory: directory, index: configuration.index, shardCount: configuration.shardCount,
+                                               durability: configuration.durability, settings: settings)
+        return DurableCollection(store: store, policy: configuration.checkpointPolicy)
+    }
+
     /// Opens the collection in `directory`: the head commit's pages plus the logs after it.
+    /// - Parameters:
+    ///   - durability, policy: nil (the default) uses the settings stored at creation.
     /// - Throws: `.locked` when another process has it open; `.corruptFile` or
     ///   `.unsupportedFormatVersion` naming the damaged file and offset.
     public static func open(
-        _ fs: any FileSystem = PosixFileSystem(), directory: String, durability: Durability = .durable, policy: CheckpointPolicy = CheckpointPolicy()
+        _ fs: any FileSystem = PosixFileSystem(), directory: String, durability: Durability? = nil, policy: CheckpointPolicy? = nil
     ) throws(SemblanceError) -> DurableCollection {
-        DurableCollection(store: try CollectionStore.open(fs, directory: directory, durability: durability), policy: policy)
+        let store = try CollectionStore.open(fs, directory: directory, durability: durability)
+        return DurableCollection(store: store, policy: policy ?? store.configuration.collectionConfiguration.checkpointPolicy)
+    }
+
+    /// The stored settings, as a client-level configuration.
+    public var collectionConfiguration: CollectionConfiguration { box.store.configuration.collectionConfiguration }
+
+    /// An in-memory collection: the same operations, no files, nothing survives the process.
+    public static func inMemory(index: IndexConfiguration, shardCount: Int = 1) throws(SemblanceError) -> DurableCollection {
+        DurableCollection(store: try CollectionStore.inMemory(index: index, shardCount: shardCount), policy: .manual)
     }
 
     /// The latest published state: one index value per shard. O(1), never waits.
-    public var snapshot: [VectorIndex] { published.withLock { $0 } }
+    public var snapshot: [VectorIndex] { published.withLock { $0.shards } }
+
+    /// Bytes in the write-ahead logs beyond their headers, as last published.
+    public var logBytes: Int64 { published.withLock { $0.logBytes } }
+
+    /// The head commit's hash (hex), nil before the first checkpoint.
+    public var headCommit: String? { published.withLock { $0.head } }
+
+    /// The collection's stored settings: index parameters and shard count.
+    public var configuration: IndexConfiguration { box.store.configuration.index }
+
+    /// How many shards ids spread over.
+    public var shardCount: Int { box.store.configuration.shardCount }
+
+    /// Runs on `queue`: makes the store's state what readers see.
+    private func publish() {
+        let store = box.store
+        published.withLock { $0 = Published(shards: store.shards, logBytes: store.logBytes, head: store.head?.hex) }
+    }
 
     /// Live records in the latest snapshot.
     public var count: Int { snapshot.reduce(0) { $0 + $1.count } }
@@ -102,11 +156,65 @@ public final class DurableCollection: Sendable {
                 let outcome = Result { () throws(SemblanceError) in try box.store.checkpoint(message: message) }
                 if case .success = outcome {
                     state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
+                    publish()
                 }
                 continuation.resume(returning: outcome)
             }
         }
         return try result.get()
+    }
+
+    /// Rebuilds `shard` without its deleted vectors while writes go on.
+    ///
+    /// The shard's current value is rebuilt on a background thread; writes made meanwhile
+    /// are journaled and replayed onto the new value before it is swapped in, so none is
+    /// lost. Searches keep using published snapshots throughout. A persistent collection
+    /// then checkpoints, so the compacted shard is what the next open reads.
+    /// - Parameter progress: called with (records linked, records in all) from the
+    ///   rebuilding thread.
+    /// - Returns: the tombstones removed.
+    @discardableResult
+    public func compact(shard: Int, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(SemblanceError) -> Int {
+        guard (0..<shardCount).contains(shard) else {
+            throw SemblanceError(.invalidArgument, "shard \(shard) does not exist (\(shardCount) shards)")
+        }
+        let base: Result<VectorIndex, SemblanceError> = await onQueue { [box] () throws(SemblanceError) in
+            try box.store.beginCompaction(of: shard)
+        }
+        let original = try base.get()
+        let rebuilt: Result<VectorIndex, SemblanceError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { () throws(SemblanceError) in
+                    try original.rebuiltWithoutDeletions(parallelism: ProcessInfo.processInfo.activeProcessorCount, progress: progress)
+                })
+            }
+        }
+        let finished: Result<Void, SemblanceError> = await onQueue { [box, self] () throws(SemblanceError) in
+            switch rebuilt {
+            case .success(let index):
+                try box.store.finishCompaction(of: shard, rebuilt: index)
+                publish()
+                if box.store.persistent {
+                    _ = try box.store.checkpoint(message: "compaction of shard \(shard)")
+                    state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
+                    publish()
+                }
+            case .failure(let error):
+                box.store.abandonCompaction(of: shard)
+                throw error
+            }
+        }
+        try finished.get()
+        return original.deletedCount
+    }
+
+    /// Runs `body` on the writer queue, after the work already queued.
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(SemblanceError) -> T) async -> Result<T, SemblanceError> {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: Result { () throws(SemblanceError) in try body() })
+            }
+        }
     }
 
     /// Finishes queued work, syncs, and releases the directory.
@@ -175,13 +283,14 @@ public final class DurableCollection: Sendable {
         guard !accepted.isEmpty else { return }
         do {
             let effective = try store.write(records)
-            published.withLock { $0 = store.shards }
+            publish()
             for (request, range) in accepted {
                 request.done(.success(effective[range].filter { $0 }.count))
             }
             let due = state.withLock { s -> Bool in
                 s.operationsSinceCheckpoint += records.count
-                return s.operationsSinceCheckpoint >= policy.maxOperations || store.logBytes >= policy.maxLogBytes
+                return store.persistent
+                    && (s.operationsSinceCheckpoint >= policy.maxOperations || store.logBytes >= policy.maxLogBytes)
             }
             if due { checkpointInBackground() }
         } catch {
@@ -192,8 +301,10 @@ public final class DurableCollection: Sendable {
     /// Runs on `queue`: a checkpoint that nobody waits for; a failure leaves the logs as
     /// they are (nothing is lost) and is retried at the next threshold.
     private func checkpointInBackground() {
+        guard box.store.persistent else { return }
         if (try? box.store.checkpoint(message: "automatic checkpoint")) != nil {
             state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
+            publish()
         }
     }
 

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+
+/// A directory of named collections, or a set of in-memory ones.
+///
+/// ```swift
+/// let client = try await Client(directory: "/var/lib/myapp/vectors")
+/// let docs = try await client.getOrCreateCollection("docs", configuration: CollectionConfiguration(dimension: 384))
+/// try await docs.upsert(id: "doc-1", vector: embedding)
+/// await client.close()
+/// ```
+///
+/// The client holds an exclusive lock on `<directory>/LOCK` while open: a second process
+/// that opens the same directory gets `.locked` and changes nothing. Each collection lives
+/// in `<directory>/<name>/` (see docs/file-format.md). A damaged collection gives a typed
+/// error when it is opened; the others keep working.
+public actor Client {
+    /// The root directory, or nil for an in-memory client.
+    public nonisolated let directory: String?
+    /// Where the client and its collections log (swift-log).
+    public nonisolated let logger: Logger
+    private let fs = PosixFileSystem()
+    private var lock: FileHandleID?
+    private var collections: [String: VectorCollection] = [:]
+    private var closed = false
+
+    /// Opens (creating it if missing) the directory at `directory`.
+    /// - Throws: `.locked` when another process has it open; `.io` when it cannot be created.
+    public init(directory: String, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+        let fs = PosixFileSystem()
+        try fs.createDirectory(directory)
+        guard let root = Self.realPath(directory) else {
+            throw SemblanceError(.io, "realpath \(directory): the directory cannot be resolved")
+        }
+        self.directory = root
+        self.logger = logger
+        lock = try fs.lockExclusively(root + "/LOCK")
+        try Self.removeDroppedFolders(fs, root: root)
+        logger.debug("opened client directory", metadata: ["directory": "\(root)"])
+    }
+
+    /// Opens (creating it if missing) the directory at `url`.
+    public init(directory url: URL, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+        try await self.init(directory: url.path, logger: logger)
+    }
+
+    private init(inMemoryWith logger: Logger) {
+        directory = nil
+        self.logger = logger
+    }
+
+    /// A client whose collections live in memory only: for tests and experiments.
+    public static func inMemory(logger: Logger = Logger(label: "semblance")) -> Client {
+        Client(inMemoryWith: logger)
+    }
+
+    // MARK: Collections
+
+    /// Creates a collection.
+    /// - Throws: `.invalidName`, `.collectionExists`, `.invalidConfiguration`; nothing is
+    ///   created when it throws.
+    public func createCollection(_ name: String, configuration: CollectionConfiguration) async throws(SemblanceError) -> VectorCollection {
+        try ensureOpen()
+        try CollectionName.validate(name)
+        try configuration.validate()
+        if try exists(name) { throw SemblanceError(.collectionExists, "collection \(name.debugDescription) already exists") }
+        let collection: VectorCollection
+        if let directory {
+            let path = try pathInsideRoot(directory, name)
+            let engine = try await Self.onBackgroundThread { () throws(SemblanceError) in
+                try DurableCollection.create(directory: path, configuration: configuration)
+            }
+            collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
+        } else {
+            let engine = try DurableCollection.inMemory(index: configuration.index, shardCount: configuration.shardCount)
+            collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
+        }
+        collections[name] = collection
+        logger.info("created collection", metadata: ["collection": "\(name)", "dimension": "\(configuration.dimension)"])
+        return collection
+    }
+
+    /// Creates a collection with the given dimension and metric and default settings.
+    public func createCollection(_ name: String, dimension: Int, metric: DistanceMetric = .cosine) async throws(SemblanceError) -> VectorCollection {
+        try await createCollection(name, configuration: CollectionConfiguration(dimension: dimension, metric: metric))
+    }
+
+    /// The collection named `name`, opened on first use.
+    /// - Throws: `.invalidName`, `.unknownCollection`, or the typed error of a damaged one
+    ///   (`.corruptFile`, `.unsupportedFormatVersion`, naming the file).
+    public func collection(_ name: String) async throws(SemblanceError) -> VectorCollection {
+        try ensureOpen()
+        try CollectionName.validate(name)
+        if let open = collections[name] { return open }
+        guard let directory, try exists(name) else {
+            throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)")
+        }
+        let path = try pathInsideRoot(directory, name)
+        let engine = try await Self.onBackgroundThread { () throws(SemblanceError) in try DurableCollection.open(directory: path) }
+        let collection = VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger)
+        collections[name] = collection
+        logger.debug("opened collection", metadata: ["collection": "\(name)", "live": "\(collection.count)"])
+        return collection
+    }
+
+    /// The collection named `name`, created with `configuration` if it does not exist.
+    /// - Throws: `.invalidConfiguration` when it exists with another dimension or metric.
+    public func getOrCreateCollection(_ name: String, configuration: CollectionConfiguration) async throws(SemblanceError) -> VectorCollection {
+        try CollectionName.validate(name)
+        guard try exists(name) else { return try await createCollection(name, configuration: configuration) }
+        let existing = try await collection(name)
+        guard existing.configuration.dimension == configuration.dimension, existing.configuration.metric == configuration.metric else {
+            throw SemblanceError(.invalidConfiguration,
+                "collection \(name.debugDescription) exists with dimension \(existing.configuration.dimension) and metric \(existing.configuration.metric), not \(configuration.dimension) and \(configuration.metric)")
+        }
+        return existing
+    }
+
+    /// The names of the collections, sorted.
+    public func listCollections() throws(SemblanceError) -> [String] {
+        try ensureOpen()
+        guard let directory else { return collections.keys.sorted() }
+        return try fs.contentsOfDirectory(directory).filter { name in
+            (try? CollectionName.validate(name)) != nil && fs.fileExists(directory + "/" + name + "/config.json")
+        }
+    }
+
+    /// Deletes a collection and its files. Handles to it already given out fail with
+    /// `.closed` from then on.
+    /// - Throws: `.invalidName`, `.unknownCollection`.
+    public func dropCollection(_ name: String) async throws(SemblanceError) {
+        try ensureOpen()
+        try CollectionName.validate(name)
+        guard try exists(name) else { throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)") }
+        if let open = collections.removeValue(forKey: name) { await open.close() }
+        guard let directory else { return }
+        // Renamed first (atomic, then made durable), so a crash leaves either the whole
+        // collection or a folder that the next open removes.
+        let dropped = directory + "/.dropped-\(name)-\(UInt64.random(in: 0...UInt64.max))"
+        try fs.rename(try pathInsideRoot(directory, name), to: dropped)
+        try fs.syncDirectory(directory)
+        try? FileManager.default.removeItem(atPath: dropped)
+        logger.info("dropped collection", metadata: ["collection": "\(name)"])
+    }
+
+    /// Finishes queued writes of every open collection, syncs, and releases the directory.
+    public func close() async {
+        guard !closed else { return }
+        closed = true
+        for collection in collections.values { await collection.close() }
+        collections = [:]
+        if let lock { fs.close(lock) }
+        lock = nil
+    }
+
+    /// The collections opened so far.
+    var openCollections: [VectorCollection] { Array(collections.values) }
+
+    // MARK: Helpers
+
+    private func ensureOpen() throws(SemblanceError) {
+        if closed { throw SemblanceError(.closed, "the client is closed") }
+    }
+
+    private func exists(_ name: String) throws(SemblanceError) -> Bool {
+        guard let directory else { return collections[name] != nil }
+        return fs.fileExists(directory + "/" + name + "/config.json")
+    }
+
+    /// `<root>/<name>`, after checking that it is not a symbolic link and resolves inside
+    /// the root (the name rules already forbid `/` and `..`; this guards the file system).
+    private func pathInsideRoot(_ root: String, _ name: String) throws(SemblanceError) -> String {
+        let path = root + "/" + name
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR, let resolved = Self.realPath(path), resolved == path else {
+                throw SemblanceError(.invalidName, "\(path) is not a plain folder inside \(root) (a symbolic link or a file)")
+            }
+        }
+        return path
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Removes folders that a drop renamed but did not finish deleting.
+    private static func removeDroppedFolders(_ fs: PosixFileSystem, root: String) throws(SemblanceError) {
+        for name in try fs.contentsOfDirectory(root) where name.hasPrefix(".dropped-") {
+            try? FileManager.default.removeItem(atPath: root + "/" + name)
+        }
+    }
+
+    /// Runs blocking file work off the cooperative thread pool.
+    static func onBackgroundThread<T: Sendable>(_ body: @escaping @Sendable () throws(SemblanceError) -> T) async throws(SemblanceError) -> T {
+        let result: Result<T, SemblanceError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { () throws(SemblanceError) in try body() })
+            }
+        }
+        return try result.get()
+    }
+}

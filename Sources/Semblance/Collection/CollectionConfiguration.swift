@@ -1,0 +1,65 @@
+/// The settings of a ``VectorCollection``: what its vectors are, how they are indexed and
+/// sharded, and how its writes reach the disk.
+///
+/// ```swift
+/// var configuration = CollectionConfiguration(dimension: 384, metric: .cosine)
+/// configuration.shardCount = 4
+/// configuration.durability = .periodic(seconds: 0.05)
+/// ```
+public struct CollectionConfiguration: Sendable, Hashable, Codable {
+    /// Components per vector.
+    public var dimension: Int
+    /// How distance is measured; lower is more similar.
+    public var metric: DistanceMetric
+    /// How many shards ids spread over (1...256). More shards write and compact in
+    /// parallel; one shard searches fastest. Default 1.
+    public var shardCount: Int
+    /// HNSW links per node (layer 0 keeps twice as many). Default 16.
+    public var m: Int
+    /// Candidates examined when linking a new node. Default 200.
+    public var efConstruction: Int
+    /// Candidates examined by a search that names no `ef`. Default 64.
+    public var defaultEf: Int
+    /// When acknowledged writes reach the disk. Default `.durable`.
+    public var durability: Durability
+    /// When the logs are folded into a commit by themselves.
+    public var checkpointPolicy: CheckpointPolicy
+    /// The fraction of deleted vectors in a shard above which it needs compaction. Default 0.2.
+    public var compactionThreshold: Double
+
+    public init(
+        dimension: Int, metric: DistanceMetric = .cosine, shardCount: Int = 1, m: Int = 16,
+        efConstruction: Int = 200, defaultEf: Int = 64, durability: Durability = .durable,
+        checkpointPolicy: CheckpointPolicy = CheckpointPolicy(), compactionThreshold: Double = 0.2
+    ) {
+        self.dimension = dimension
+        self.metric = metric
+        self.shardCount = shardCount
+        self.m = m
+        self.efConstruction = efConstruction
+        self.defaultEf = defaultEf
+        self.durability = durability
+        self.checkpointPolicy = checkpointPolicy
+        self.compactionThreshold = compactionThreshold
+    }
+
+    /// The index parameters of each shard.
+    public var index: IndexConfiguration {
+        IndexConfiguration(dimension: dimension, metric: metric, m: m, efConstruction: efConstruction, defaultEf: defaultEf)
+    }
+
+    /// Throws `.invalidConfiguration` naming the first bad setting.
+    public func validate() throws(SemblanceError) {
+        try index.validate()
+        try CollectionStore.validate(shardCount: shardCount)
+        guard compactionThreshold > 0 && compactionThreshold <= 1 else {
+            throw SemblanceError(.invalidConfiguration, "compactionThreshold must be in (0, 1], got \(compactionThreshold)")
+        }
+        if case .periodic(let seconds) = durability, !(seconds > 0 && seconds.isFinite) {
+            throw SemblanceError(.invalidConfiguration, "the periodic sync interval must be a positive number of seconds, got \(seconds)")
+        }
+        guard checkpointPolicy.maxOperations > 0, checkpointPolicy.maxLogBytes > 0, checkpointPolicy.maxAgeSeconds > 0 else {
+            throw SemblanceError(.invalidConfiguration, "checkpoint thresholds must be positive")
+        }
+    }
+}

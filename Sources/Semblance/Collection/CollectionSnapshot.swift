@@ -1,0 +1,86 @@
+/// An immutable view of a collection at one moment: one index value per shard.
+///
+/// A snapshot is a value: search it from any thread without awaiting, keep it as long as you
+/// like (later writes to the collection do not change it), or copy it into a `var` and
+/// change the copy (a fork: O(1), the original stays as it was).
+public struct CollectionSnapshot: Sendable {
+    /// Each shard's index value.
+    public private(set) var shards: [VectorIndex]
+    /// The collection's settings.
+    public let configuration: CollectionConfiguration
+
+    init(shards: [VectorIndex], configuration: CollectionConfiguration) {
+        self.shards = shards
+        self.configuration = configuration
+    }
+
+    /// Live records.
+    public var count: Int { shards.reduce(0) { $0 + $1.count } }
+
+    /// The vector stored under `id`, or nil.
+    public func get(_ id: String) -> [Float]? { shards[shard(of: id)].get(id) }
+
+    /// Whether `id` is stored.
+    public func contains(_ id: String) -> Bool { shards[shard(of: id)].contains(id) }
+
+    /// Adds or replaces a record in this value only (a fork of the collection's state).
+    public mutating func upsert(id: String, vector: [Float]) throws(SemblanceError) {
+        try shards[shard(of: id)].upsert(id: id, vector: vector)
+    }
+
+    /// Deletes `id` from this value only; returns whether it was there.
+    @discardableResult
+    public mutating func delete(_ id: String) throws(SemblanceError) -> Bool {
+        try shards[shard(of: id)].delete(id)
+    }
+
+    func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: shards.count) }
+
+    /// The nearest live records to `query`, searching the shards one after another on the
+    /// calling thread. ``VectorCollection/search(_:k:ef:ids:maxDistance:deadline:includeVectors:)``
+    /// searches them in parallel.
+    public func search(
+        _ query: [Float], k: Int = 10, ef: Int? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
+        deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false
+    ) throws(SemblanceError) -> SearchResults {
+        let options = SearchOptions(k: k, ef: ef, ids: ids, maxDistance: maxDistance, deadline: deadline, includeVectors: includeVectors)
+        var parts: [ShardHits] = []
+        for shard in shards.indices {
+            parts.append(try search(query, shard: shard, options: options))
+        }
+        return Self.merge(parts, k: k)
+    }
+
+    /// One shard's part of a search.
+    func search(_ query: [Float], shard: Int, options: SearchOptions) throws(SemblanceError) -> ShardHits {
+        let (results, complete) = try shards[shard].search(
+            query, k: options.k, ef: options.ef, maxDistance: options.maxDistance, allowedIDs: options.ids,
+            budget: SearchBudget(deadline: options.deadline), includeVectors: options.includeVectors)
+        return ShardHits(results: results, complete: complete)
+    }
+
+    /// The best `k` of the shards' hits, nearest first (ties by id, so the order is stable).
+    static func merge(_ parts: [ShardHits], k: Int) -> SearchResults {
+        if parts.count == 1 {
+            return SearchResults(hits: parts[0].results, isPartial: !parts[0].complete)
+        }
+        let all = parts.flatMap(\.results).sorted { ($0.distance, $0.id) < ($1.distance, $1.id) }
+        return SearchResults(hits: Array(all.prefix(k)), isPartial: parts.contains { !$0.complete })
+    }
+}
+
+/// What one search asks for, checked once.
+struct SearchOptions: Sendable {
+    var k: Int
+    var ef: Int?
+    var ids: Set<String>?
+    var maxDistance: Float?
+    var deadline: ContinuousClock.Instant?
+    var includeVectors: Bool
+}
+
+/// One shard's hits for one query.
+struct ShardHits: Sendable {
+    var results: [SearchResult]
+    var complete: Bool
+}

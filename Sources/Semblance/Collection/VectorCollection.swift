@@ -1,0 +1,164 @@
+import Logging
+import Metrics
+
+/// A named collection of vectors: ids spread over shards, durable writes, searches that
+/// never wait for writers.
+///
+/// Get one from a ``Client``. Every method may be called from any task at any time:
+/// writes are grouped and logged by the collection's writer (concurrent writers share one
+/// fsync), and each search runs on the latest published snapshot of the shards, in parallel
+/// with other searches and with writes. An awaited write is visible to every search that
+/// starts after it returns.
+///
+/// ```swift
+/// let docs = try await client.createCollection("docs", dimension: 384, metric: .cosine)
+/// try await docs.upsert(id: "doc-1", vector: embedding)
+/// let hits = try await docs.search(query, k: 10)
+/// ```
+public final class VectorCollection: Sendable {
+    /// The collection's name in its client.
+    public let name: String
+    /// Its settings, as created.
+    public let configuration: CollectionConfiguration
+    let engine: DurableCollection
+    let logger: Logger
+    let metrics: CollectionMetrics
+
+    init(name: String, configuration: CollectionConfiguration, engine: DurableCollection, logger: Logger) {
+        self.name = name
+        self.configuration = configuration
+        self.engine = engine
+        var logger = logger
+        logger[metadataKey: "collection"] = "\(name)"
+        self.logger = logger
+        metrics = CollectionMetrics(collection: name)
+    }
+
+    // MARK: Writes
+
+    /// Adds `id` or replaces its vector. Returns once the write is durable (per the
+    /// durability mode) and visible to searches that start afterwards.
+    /// - Throws: `.invalidID`, `.dimensionMismatch`, `.nonFiniteComponent`, `.zeroVector`
+    ///   (nothing is written), or a storage error.
+    public func upsert(id: String, vector: [Float]) async throws(SemblanceError) {
+        try await upsert([VectorRecord(id: id, vector: vector)])
+    }
+
+    /// Adds or replaces many records as one batch: every record is checked first (one bad
+    /// record fails the batch and writes nothing), then each shard's part is logged and
+    /// indexed in parallel with the others.
+    public func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
+        guard !records.isEmpty else { return }
+        let start = ContinuousClock.now
+        try await engine.upsert(records.map { ($0.id, $0.vector) })
+        metrics.upserts.increment(by: records.count)
+        metrics.writeDuration.recordInterval(since: start)
+    }
+
+    /// Deletes `id`; returns whether it existed. Searches that start after this returns
+    /// never see it.
+    @discardableResult
+    public func delete(_ id: String) async throws(SemblanceError) -> Bool {
+        try await delete([id]) == 1
+    }
+
+    /// Deletes many ids as one batch; returns how many existed.
+    @discardableResult
+    public func delete(_ ids: [String]) async throws(SemblanceError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let start = ContinuousClock.now
+        let deleted = try await engine.delete(ids)
+        metrics.deletes.increment(by: deleted)
+        metrics.writeDuration.recordInterval(since: start)
+        return deleted
+    }
+
+    // MARK: Reads
+
+    /// The record stored under `id`, or nil. Under the cosine metric the vector comes back
+    /// normalized to length 1.
+    public func get(_ id: String) -> VectorRecord? {
+        let shard = engine.shard(of: id)
+        return engine.snapshot[shard].get(id).map { VectorRecord(id: id, vector: $0) }
+    }
+
+    /// Whether `id` is stored.
+    public func contains(_ id: String) -> Bool {
+        engine.snapshot[engine.shard(of: id)].contains(id)
+    }
+
+    /// Live records.
+    public var count: Int { engine.count }
+
+    /// An immutable view of the whole collection as of now: searching it never waits.
+    public func snapshot() -> CollectionSnapshot {
+        CollectionSnapshot(shards: engine.snapshot, configuration: configuration)
+    }
+
+    // MARK: Maintenance
+
+    /// Folds the write-ahead logs into a commit now (in memory: does nothing).
+    public func checkpoint() async throws(SemblanceError) {
+        guard engine.isPersistent else { return }
+        let start = ContinuousClock.now
+        let result = try await engine.checkpoint(message: "checkpoint")
+        metrics.checkpointDuration.recordInterval(since: start)
+        logger.info("checkpoint", metadata: ["commit": "\(result.commit)", "bytesWritten": "\(result.bytesWritten)"])
+    }
+
+    /// True when some shard's share of deleted vectors passes the compaction threshold.
+    public var needsCompaction: Bool {
+        engine.snapshot.contains { Self.deletionRatio($0) > configuration.compactionThreshold }
+    }
+
+    /// Rebuilds the shards without their deleted vectors, one shard at a time, while
+    /// writes and searches go on. Writes made meanwhile are kept.
+    /// - Parameters:
+    ///   - onlyWhenNeeded: compact only shards past the threshold.
+    ///   - progress: (records linked, records in all) of the shard being rebuilt.
+    /// - Returns: tombstones removed.
+    @discardableResult
+    public func compact(onlyWhenNeeded: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(SemblanceError) -> Int {
+        var removed = 0
+        for (shard, index) in engine.snapshot.enumerated() {
+            if index.deletedCount == 0 { continue }
+            if onlyWhenNeeded && Self.deletionRatio(index) <= configuration.compactionThreshold { continue }
+            let start = ContinuousClock.now
+            removed += try await engine.compact(shard: shard, progress: progress)
+            metrics.compactionDuration.recordInterval(since: start)
+        }
+        if removed > 0 { logger.info("compacted", metadata: ["tombstonesRemoved": "\(removed)"]) }
+        return removed
+    }
+
+    /// Figures of the collection. Counting edges walks every node: O(n).
+    public func statistics() -> CollectionStatistics {
+        let shards = engine.snapshot
+        let vectors = shards.reduce(0) { $0 + $1.nodeCount }
+        let live = shards.reduce(0) { $0 + $1.count }
+        var edges = 0
+        var memory = 0
+        for shard in shards {
+            let figures = shard.statistics
+            edges += figures.edges
+            memory += figures.allocatedBytes
+        }
+        let worst = shards.map(Self.deletionRatio).max() ?? 0
+        let statistics = CollectionStatistics(
+            name: name, vectors: vectors, live: live, deleted: vectors - live,
+            deletionRatio: vectors == 0 ? 0 : Double(vectors - live) / Double(vectors),
+            edges: edges, averageDegree: vectors == 0 ? 0 : Double(edges) / Double(vectors),
+            memoryBytes: memory, logBytes: engine.logBytes, headCommit: engine.headCommit,
+            shards: shards.count, worstShardDeletionRatio: worst,
+            needsCompaction: worst > configuration.compactionThreshold)
+        metrics.report(statistics)
+        return statistics
+    }
+
+    static func deletionRatio(_ index: VectorIndex) -> Double {
+        index.nodeCount == 0 ? 0 : Double(index.deletedCount) / Double(index.nodeCount)
+    }
+
+    /// Finishes queued writes, syncs and releases the files.
+    func close() async { await engine.close() }
+}

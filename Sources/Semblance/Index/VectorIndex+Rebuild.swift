@@ -1,0 +1,31 @@
+extension VectorIndex {
+    /// A new index with this one's live records and none of its tombstones: the work of a
+    /// compaction. Same configuration; the graph is built afresh.
+    /// - Parameters:
+    ///   - parallelism: threads that link nodes into the graph.
+    ///   - progress: called after each chunk with (records linked, records in all).
+    func rebuiltWithoutDeletions(
+        parallelism: Int, progress: ((Int, Int) -> Void)? = nil
+    ) throws(SemblanceError) -> VectorIndex {
+        var rebuilt = try VectorIndex(configuration)
+        let total = count
+        var chunk: [(id: String, vector: [Float])] = []
+        chunk.reserveCapacity(Self.rebuildChunk)
+        var linked = 0
+        for record in records {
+            chunk.append(record)
+            if chunk.count == Self.rebuildChunk {
+                try rebuilt.insert(contentsOf: chunk, parallelism: parallelism)
+                linked += chunk.count
+                chunk.removeAll(keepingCapacity: true)
+                progress?(linked, total)
+            }
+        }
+        try rebuilt.insert(contentsOf: chunk, parallelism: parallelism)
+        progress?(total, total)
+        return rebuilt
+    }
+
+    /// Records linked between progress reports.
+    static let rebuildChunk = 4096
+}
