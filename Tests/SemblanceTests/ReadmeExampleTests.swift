@@ -41,6 +41,34 @@ struct ReadmeExampleTests {
         #expect(try index.search([1.0, 0.2, 0.0], k: 1).map(\.id) == ["banana"])
     }
 
+    @Test("the README's Client example runs, and its data is there after a reopen")
+    func readmeClientExample() async throws {
+        // ---- the README's Client code, after `import Semblance` ----
+        func storeAndSearch(in path: String) async throws -> [String] {
+            let client = try await Client(directory: path)  // a folder, created if missing
+            let docs = try await client.getOrCreateCollection("docs", configuration: CollectionConfiguration(dimension: 3))
+            try await docs.upsert([
+                VectorRecord(id: "apple", vector: [0.9, 0.1, 0.0]),
+                VectorRecord(id: "banana", vector: [0.8, 0.3, 0.1]),
+                VectorRecord(id: "car", vector: [0.0, 0.2, 0.9]),
+            ])  // on disk (fsynced) when this returns
+            let hits = try await docs.search([1.0, 0.2, 0.0], k: 2)
+            try await docs.delete("apple")
+            await client.close()
+            return hits.ids  // ["apple", "banana"]
+        }
+        // ---- end of the README's code ----
+        let folder = TemporaryDirectory()
+        let path = folder.file("semblance-data")
+        #expect(try await storeAndSearch(in: path) == ["apple", "banana"])
+        let client = try await Client(directory: path)
+        let docs = try await client.collection("docs")
+        #expect(docs.count == 2 && !docs.contains("apple") && docs.contains("car"))
+        await client.close()
+        // A second run finds the collection (getOrCreate) and gives the same answer.
+        #expect(try await storeAndSearch(in: path) == ["apple", "banana"])
+    }
+
     @Test("every swift code block of README.md appears, line for line, in this file")
     func readmeMatchesThisFile() throws {
         let thisFile = URL(fileURLWithPath: #filePath)

@@ -19,6 +19,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
             case invalidFile, compression
             case io, locked, corruptFile, unsupportedFormatVersion, storageUnavailable
             case invalidName, unknownCollection, collectionExists, closed
+            case invalidMetadata, invalidFilter
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -66,6 +67,10 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         public static let collectionExists = Code(.collectionExists)
         /// The client or collection was closed (or the collection dropped).
         public static let closed = Code(.closed)
+        /// Metadata too large or too deep, with a non-finite number or a bad key.
+        public static let invalidMetadata = Code(.invalidMetadata)
+        /// A filter (in Swift or JSON) is malformed; the message says which part.
+        public static let invalidFilter = Code(.invalidFilter)
 
         public var description: String { String(describing: wrapped) }
     }
