@@ -4,28 +4,31 @@ import Testing
 import Semblance
 
 /// The Swift examples of the DocC catalog (Sources/Semblance/Semblance.docc), compiled and
-/// run, and a check that every example there appears here line for line.
+/// run, and a check that every example there appears here line for line. Each example is a
+/// small function of its own (one large async test function made the optimizer crawl).
 @Suite("Documentation examples")
 struct DocumentationExampleTests {
-    @Test("landing page: create, upsert, search")
-    func landingPage() async throws {
-        let folder = TemporaryDirectory()
-        let directory = folder.path
-        // ---- Semblance.md ----
+    // MARK: Semblance.md
+
+    static func landingPage(directory: String) async throws -> [String] {
         let client = try await Client(directory: directory)
         let docs = try await client.createCollection("docs", dimension: 3, metric: .cosine)
         try await docs.upsert(id: "apple", vector: [0.9, 0.1, 0.0])
         let hits = try await docs.search([1.0, 0.2, 0.0], k: 1)
-        // ----
-        #expect(hits.ids == ["apple"])
         await client.close()
+        return hits.ids
     }
 
-    @Test("Getting Started: store, search, reopen, options, settings, errors")
-    func gettingStarted() async throws {
+    @Test("landing page: create, upsert, search")
+    func landing() async throws {
         let folder = TemporaryDirectory()
-        let directory = folder.path
-        // ---- GettingStarted.md: store and search ----
+        let ids = try await Self.landingPage(directory: folder.path)
+        #expect(ids == ["apple"])
+    }
+
+    // MARK: GettingStarted.md
+
+    static func storeAndSearch(directory: String) async throws -> [String] {
         let client = try await Client(directory: directory)
         let docs = try await client.createCollection("docs", dimension: 3, metric: .cosine)
         try await docs.upsert(id: "apple", vector: [0.9, 0.1, 0.0])
@@ -37,31 +40,38 @@ struct DocumentationExampleTests {
         print(hits.ids)  // ["apple", "banana"]
         try await docs.delete("apple")
         await client.close()
-        // ----
-        #expect(hits.ids == ["apple", "banana"])
+        return hits.ids
+    }
 
-        // ---- GettingStarted.md: reopen ----
+    static func reopen(directory: String) async throws -> (count: Int, hasApple: Bool) {
         let reopened = try await Client(directory: directory)
         let sameDocs = try await reopened.collection("docs")
         print(sameDocs.count)  // 2
         await reopened.close()
-        // ----
-        #expect(sameDocs.count == 2)
-        #expect(sameDocs.get("apple") == nil && sameDocs.get("banana") != nil)
+        return (sameDocs.count, sameDocs.contains("apple"))
     }
 
-    @Test("Getting Started: search options, batch search, settings, errors")
-    func searchOptions() async throws {
-        let client = Client.inMemory()
-        let docs = try await client.createCollection("docs", dimension: 3, metric: .cosine)
+    @Test("Getting Started: store and search, then reopen")
+    func gettingStarted() async throws {
+        let folder = TemporaryDirectory()
+        let ids = try await Self.storeAndSearch(directory: folder.path)
+        #expect(ids == ["apple", "banana"])
+        let (count, hasApple) = try await Self.reopen(directory: folder.path)
+        #expect(count == 2)
+        #expect(!hasApple)
+    }
+
+    static func fruit() async throws -> VectorCollection {
+        let docs = try await Client.inMemory().createCollection("docs", dimension: 3, metric: .cosine)
         try await docs.upsert([
             VectorRecord(id: "banana", vector: [0.8, 0.3, 0.1]),
             VectorRecord(id: "car", vector: [0.0, 0.2, 0.9]),
             VectorRecord(id: "apple", vector: [0.9, 0.1, 0.0]),
         ])
-        let query: [Float] = [1.0, 0.2, 0.0]
-        let otherQuery: [Float] = [0.0, 0.1, 1.0]
-        // ---- GettingStarted.md: search options ----
+        return docs
+    }
+
+    static func searchOptions(_ docs: VectorCollection, query: [Float], otherQuery: [Float]) async throws -> (SearchResults, [SearchResults]) {
         let results = try await docs.search(
             query, k: 10,
             ef: 128,                                   // a wider beam: slower, more accurate
@@ -74,90 +84,134 @@ struct DocumentationExampleTests {
         // Many queries at once, on every core:
         let answers = try await docs.search([query, otherQuery], k: 10)
         print(answers.count)  // 2
-        // ----
+        return (results, answers)
+    }
+
+    @Test("Getting Started: search options and batch search")
+    func options() async throws {
+        let docs = try await Self.fruit()
+        let (results, answers) = try await Self.searchOptions(docs, query: [1.0, 0.2, 0.0], otherQuery: [0.0, 0.1, 1.0])
         #expect(results.ids == ["banana"], "apple is not among the ids; car is too far")
         #expect(results.first?.vector?.count == 3)
-        #expect(answers.count == 2 && answers[1].first?.id == "car")
+        #expect(answers.count == 2)
+        #expect(answers[1].first?.id == "car")
+    }
 
-        // ---- GettingStarted.md: settings ----
+    static func settings(_ client: Client) async throws -> VectorCollection {
         var settings = CollectionConfiguration(dimension: 384, metric: .cosine)
         settings.shardCount = 4                          // writes and compaction in parallel
         settings.durability = .periodic(seconds: 0.05)   // fsync at most every 50 ms
         settings.compactionThreshold = 0.3               // compact past 30 % deleted
         let embeddings = try await client.getOrCreateCollection("embeddings", configuration: settings)
-        // ----
-        #expect(embeddings.configuration.shardCount == 4)
+        return embeddings
+    }
 
-        // ---- GettingStarted.md: errors ----
+    @Test("Getting Started: settings")
+    func settingsExample() async throws {
+        let embeddings = try await Self.settings(Client.inMemory())
+        #expect(embeddings.configuration.shardCount == 4)
+        #expect(embeddings.configuration.compactionThreshold == 0.3)
+    }
+
+    static func errors(_ client: Client) async throws {
         do {
             _ = try await client.createCollection("../escape", dimension: 3)
-        } catch let error as SemblanceError where error.code == .invalidName {
+        } catch where error.code == .invalidName {
             print(error.message)  // collection name "../escape" starts with a dot
-        }
-        // ----
-        await #expect(throws: SemblanceError.self) { try await client.createCollection("../escape", dimension: 3) }
-        do {
-            _ = try await client.createCollection("../escape", dimension: 3)
-        } catch {
-            #expect(error.message == #"collection name "../escape" starts with a dot"#)
         }
     }
 
-    @Test("Concurrency: a search during a batch upsert; snapshots are values")
-    func concurrency() async throws {
+    @Test("Getting Started: errors")
+    func errorExample() async throws {
         let client = Client.inMemory()
-        let docs = try await client.createCollection("docs", dimension: 3, metric: .cosine)
-        try await docs.upsert([
-            VectorRecord(id: "banana", vector: [0.8, 0.3, 0.1]),
-            VectorRecord(id: "apple", vector: [0.9, 0.1, 0.0]),
-        ])
-        let query: [Float] = [1.0, 0.2, 0.0]
-        let records = (0..<2000).map { VectorRecord(id: "r\($0)", vector: [Float($0 % 7) + 1, Float($0 % 5), 1]) }
-        // ---- Concurrency.md: search during a write ----
-        // Runs while a long batch upsert is in progress, on the snapshot published before it.
-        async let bulk: Void = docs.upsert(records)
-        let hits = try await docs.search(query, k: 10)
-        try await bulk
-        // ----
-        #expect(!hits.isEmpty)
-        #expect(docs.count == 2002)
+        try await Self.errors(client)
+        let message = await Self.createMessage(client, "../escape")
+        #expect(message == #"collection name "../escape" starts with a dot"#)
+    }
 
-        // ---- Concurrency.md: snapshots ----
+    static func createMessage(_ client: Client, _ name: String) async -> String? {
+        do {
+            _ = try await client.createCollection(name, dimension: 3)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    // MARK: Concurrency.md
+
+    static func searchDuringWrite(_ docs: VectorCollection, query: [Float], records: [VectorRecord]) async throws -> SearchResults {
+        // Runs while a long batch upsert is in progress, on the snapshot published before it.
+        let bulk = Task { try await docs.upsert(records) }
+        let hits = try await docs.search(query, k: 10)
+        try await bulk.value
+        return hits
+    }
+
+    @Test("Concurrency: a search during a batch upsert")
+    func searchDuringWrite() async throws {
+        let docs = try await Self.fruit()
+        let records = (0..<2000).map { VectorRecord(id: "r\($0)", vector: [Float($0 % 7) + 1, Float($0 % 5), 1]) }
+        let hits = try await Self.searchDuringWrite(docs, query: [1.0, 0.2, 0.0], records: records)
+        #expect(!hits.isEmpty)
+        #expect(docs.count == 2003)
+    }
+
+    static func snapshots(_ docs: VectorCollection) async throws -> (before: CollectionSnapshot, fork: CollectionSnapshot) {
         let before = docs.snapshot()        // O(1); later writes do not change it
         try await docs.delete("banana")
         print(before.contains("banana"))    // true
         var fork = before                   // O(1) fork: changes stay in `fork`
         try fork.upsert(id: "kiwi", vector: [0.5, 0.5, 0.1])
         print(before.contains("kiwi"))      // false
-        // ----
-        #expect(before.contains("banana") && !docs.contains("banana"))
-        #expect(fork.contains("kiwi") && !before.contains("kiwi") && !docs.contains("kiwi"))
+        return (before, fork)
     }
 
-    @Test("Durability: settings and an on-demand checkpoint")
-    func durability() async throws {
-        let folder = TemporaryDirectory()
-        let client = try await Client(directory: folder.path)
-        // ---- Durability.md: settings ----
+    @Test("Concurrency: snapshots are values")
+    func snapshotValues() async throws {
+        let docs = try await Self.fruit()
+        let (before, fork) = try await Self.snapshots(docs)
+        #expect(before.contains("banana"))
+        #expect(!docs.contains("banana"))
+        #expect(fork.contains("kiwi"))
+        #expect(!before.contains("kiwi"))
+        #expect(!docs.contains("kiwi"))
+    }
+
+    // MARK: Durability.md
+
+    static func durabilitySettings() -> CollectionConfiguration {
         var settings = CollectionConfiguration(dimension: 384)
         settings.durability = .periodic(seconds: 0.1)
         settings.checkpointPolicy = CheckpointPolicy(maxLogBytes: 16 << 20, maxOperations: 50_000, maxAgeSeconds: 60)
-        // ----
-        let docs = try await client.createCollection("docs", configuration: settings)
-        try await docs.upsert(id: "one", vector: (0..<384).map { Float($0 % 11) + 1 })
-        // ---- Durability.md: checkpoint ----
+        return settings
+    }
+
+    static func checkpoint(_ docs: VectorCollection) async throws {
         try await docs.checkpoint()
         print(docs.statistics().headCommit ?? "no commit yet")
-        // ----
-        #expect(docs.statistics().headCommit?.count == 64)
+    }
+
+    @Test("Durability: settings survive a reopen; an on-demand checkpoint makes a commit")
+    func durability() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.createCollection("docs", configuration: Self.durabilitySettings())
+        try await docs.upsert(id: "one", vector: (0..<384).map { Float($0 % 11) + 1 })
+        try await Self.checkpoint(docs)
+        let head = docs.statistics().headCommit
+        #expect(head?.count == 64)
         await client.close()
         let reopened = try await Client(directory: folder.path)
         let again = try await reopened.collection("docs")
-        #expect(again.configuration.durability == .periodic(seconds: 0.1))
-        #expect(again.configuration.checkpointPolicy.maxOperations == 50_000)
+        let configuration = again.configuration
+        #expect(configuration.durability == .periodic(seconds: 0.1))
+        #expect(configuration.checkpointPolicy.maxOperations == 50_000)
         #expect(again.count == 1)
         await reopened.close()
     }
+
+    // MARK: The catalog and this file
 
     @Test("every swift code block of the DocC catalog appears, line for line, in this file")
     func catalogMatchesThisFile() throws {
