@@ -77,6 +77,7 @@ extension VectorIndex {
 
     private mutating func markDeleted(_ id: String) -> Bool {
         guard let node = nodeByID.removeValue(forKey: id) else { return false }
+        if let metadata = metadataByNode.removeValue(forKey: node) { metadataIndex.remove(node, metadata) }
         nodes.mutableRow(Int(node)).pointee.flags |= NodeRecord.deletedFlag
         liveCount -= 1
         return true

@@ -7,22 +7,26 @@ extension VectorIndex {
     ///     `defaultEf`. Larger is slower and more accurate.
     ///   - maxDistance: drop results farther than this.
     ///   - allowedIDs: search only among these ids. Small sets are scanned exactly.
+    ///   - filter: search only among records whose metadata (or id) matches. The matching
+    ///     set comes from the metadata indexes; when it is small it is scanned exactly,
+    ///     otherwise the graph is searched keeping only matching nodes. Whenever at least
+    ///     `k` records match, `k` results come back (unless `maxDistance` cuts them).
     /// - Returns: up to `k` results; exactly `min(k, live candidates)` when no `maxDistance`
     ///   cuts them.
     /// - Throws: ``SemblanceError`` (`.invalidArgument`, `.dimensionMismatch`,
     ///   `.nonFiniteComponent`, `.zeroVector`).
     public func search(
         _ query: [Float], k: Int, ef: Int? = nil, maxDistance: Float? = nil,
-        allowedIDs: Set<String>? = nil
+        allowedIDs: Set<String>? = nil, filter: Filter? = nil
     ) throws(SemblanceError) -> [SearchResult] {
-        try search(query, k: k, ef: ef, maxDistance: maxDistance, allowedIDs: allowedIDs, budget: nil).results
+        try search(query, k: k, ef: ef, maxDistance: maxDistance, allowedIDs: allowedIDs, budget: nil, filter: filter).results
     }
 
     /// ``search(_:k:ef:maxDistance:allowedIDs:)`` that stops when `budget` is spent and
     /// returns the best found so far, with `complete` false.
     func search(
         _ query: [Float], k: Int, ef: Int?, maxDistance: Float?, allowedIDs: Set<String>?,
-        budget: SearchBudget?, includeVectors: Bool = false
+        budget: SearchBudget?, includeVectors: Bool = false, filter: Filter? = nil
     ) throws(SemblanceError) -> (results: [SearchResult], complete: Bool) {
         try validate(vector: query, role: "query")
         guard k > 0 else { throw .invalidArgument("k must be at least 1, got \(k)") }
@@ -32,7 +36,11 @@ extension VectorIndex {
         let beam = max(ef ?? configuration.defaultEf, k)
         let hits: [HeapEntry]
         var complete = true
-        if let allowedIDs {
+        if let filter {
+            var allowed = matchingNodes(filter)
+            if let allowedIDs { allowed.formIntersection(allowedIDs.compactMap { nodeByID[$0] }) }
+            hits = searchAllowed(query, k: k, ef: beam, allowed: Array(allowed), budget: budget, complete: &complete)
+        } else if let allowedIDs {
             let allowed = allowedIDs.compactMap { nodeByID[$0] }
             hits = searchAllowed(query, k: k, ef: beam, allowed: allowed, budget: budget, complete: &complete)
         } else {

@@ -23,6 +23,9 @@ public struct VectorIndex: Sendable {
     var nodes: PagedRows<NodeRecord>
     var nodeIDs = ChunkedArray<String>()
     var nodeByID = TreeDictionary<String, UInt32>()
+    /// Metadata of the live nodes that have some, and the indexes over its fields.
+    var metadataByNode = TreeDictionary<UInt32, Metadata>()
+    var metadataIndex = MetadataIndex()
     var entryPoint: UInt32?
     var maxLevel = 0
     var liveCount = 0

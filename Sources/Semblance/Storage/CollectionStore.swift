@@ -319,6 +319,8 @@ final class CollectionStore {
         switch record {
         case .upsert(let id, let vector): try index.upsert(id: id, vector: vector)
         case .delete(let id): try index.delete(id)
+        case .upsertWithMetadata(let id, let vector, let metadata): try index.upsert(id: id, vector: vector, metadata: metadata)
+        case .setMetadata(let id, let metadata): try index.setMetadata(metadata, for: id)
         }
     }
 
@@ -379,7 +381,7 @@ final class CollectionStore {
         for record in records {
             let shard = shard(of: record.id)
             switch record {
-            case .upsert:
+            case .upsert, .upsertWithMetadata:
                 exists[record.id] = true
                 perShard[shard].append(record)
                 effective.append(true)
@@ -387,6 +389,11 @@ final class CollectionStore {
                 let present = exists[id] ?? shards[shard].contains(id)
                 if present { perShard[shard].append(record) }
                 exists[id] = false
+                effective.append(present)
+            case .setMetadata(let id, _):
+                // Only for a record that exists at this point; otherwise not logged.
+                let present = exists[id] ?? shards[shard].contains(id)
+                if present { perShard[shard].append(record) }
                 effective.append(present)
             }
         }
@@ -445,18 +452,28 @@ final class CollectionStore {
     /// one batch (parallel linking when large).
     private static func apply(_ records: [LogRecord], to index: inout VectorIndex, parallelism: Int) {
         var run: [(id: String, vector: [Float])] = []
+        var runMetadata: [(id: String, metadata: Metadata)] = []
         var runIDs = Set<String>()
         func flush() {
             guard !run.isEmpty else { return }
-            do { try index.insert(contentsOf: run, parallelism: run.count >= 256 ? parallelism : 1) } catch {
+            do {
+                try index.insert(contentsOf: run, parallelism: run.count >= 256 ? parallelism : 1)
+                for (id, metadata) in runMetadata { try index.setMetadata(metadata, for: id) }
+            } catch {
                 preconditionFailure("a checked batch failed to apply: \(error)")
             }
             run.removeAll(keepingCapacity: true)
+            runMetadata.removeAll(keepingCapacity: true)
             runIDs.removeAll(keepingCapacity: true)
         }
         for record in records {
             if case .upsert(let id, let vector) = record, !index.contains(id), runIDs.insert(id).inserted {
                 run.append((id, vector))
+                continue
+            }
+            if case .upsertWithMetadata(let id, let vector, let metadata) = record, !index.contains(id), runIDs.insert(id).inserted {
+                run.append((id, vector))
+                runMetadata.append((id, metadata))
                 continue
             }
             flush()

@@ -4,14 +4,15 @@
 ///     version 1: magic "SMBLPAGE" (8) | version u32 | kind u32 | count u32 | zero u32 | payload (raw)
 ///
 /// `count` is the number of rows (or ids) in the payload. Table pages hold their rows'
-/// raw little-endian bytes; id pages hold `count` ids, each a u16 length and UTF-8 bytes.
+/// raw little-endian bytes; id pages hold `count` ids, each a u16 length and UTF-8 bytes;
+/// metadata pages hold `count` entries, each a node number (u32) and its metadata value.
 /// In version 2, flag bit 0 means the payload is one LZ4 block that expands to `rawLength`
 /// bytes (used when that is smaller: link pages, whose unused slots are zeros, shrink by a
 /// third); otherwise it is stored raw and `rawLength` is its length. Version 1 files (no
 /// compression) are still read.
 enum PageObject {
     enum Kind: UInt32, CaseIterable {
-        case vectors = 1, level0Links = 2, upperLinks = 3, nodeRecords = 4, ids = 5
+        case vectors = 1, level0Links = 2, upperLinks = 3, nodeRecords = 4, ids = 5, metadata = 6
     }
 
     static let magic: [UInt8] = Array("SMBLPAGE".utf8)
@@ -90,5 +91,27 @@ enum PageObject {
         for _ in 0..<count { ids.append(try reader.readShortString()) }
         guard reader.isAtEnd else { throw reader.corrupt("\(reader.remaining) bytes after the last id") }
         return ids
+    }
+
+    static func encodeMetadata(_ entries: some Collection<(node: UInt32, metadata: Metadata)>) -> [UInt8] {
+        var payload = ByteWriter()
+        for entry in entries {
+            payload.append(entry.node)
+            entry.metadata.encode(into: &payload)
+        }
+        return payload.bytes.withUnsafeBytes { encode(kind: .metadata, count: entries.count, payload: $0) }
+    }
+
+    static func decodeMetadata(_ bytes: [UInt8], file: String) throws(SemblanceError) -> [(node: UInt32, metadata: Metadata)] {
+        let (count, payload) = try decode(bytes, kind: .metadata, file: file)
+        var reader = ByteReader(payload, file: file + " (page payload)", baseOffset: 0)
+        var entries: [(node: UInt32, metadata: Metadata)] = []
+        entries.reserveCapacity(min(count, payload.count / 5))  // an entry takes at least 5 bytes
+        for _ in 0..<count {
+            let node = try reader.read(UInt32.self)
+            entries.append((node, try Metadata.decode(from: &reader)))
+        }
+        guard reader.isAtEnd else { throw reader.corrupt("\(reader.remaining) bytes after the last metadata entry") }
+        return entries
     }
 }

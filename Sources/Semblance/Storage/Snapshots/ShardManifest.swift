@@ -13,8 +13,11 @@ struct ShardManifest: Codable, Equatable, Sendable {
     var upperLinks: [ObjectHash]
     var nodeRecords: [ObjectHash]
     var ids: [ObjectHash]
+    /// Metadata pages: live nodes' metadata, one page per 1,024 node numbers that have
+    /// some (absent in commits written before metadata existed).
+    var metadata: [ObjectHash]? = nil
 
-    var allObjects: [ObjectHash] { vectors + level0Links + upperLinks + nodeRecords + ids }
+    var allObjects: [ObjectHash] { vectors + level0Links + upperLinks + nodeRecords + ids + (metadata ?? []) }
 }
 
 /// What writing a shard's pages cost.
@@ -61,8 +64,25 @@ extension VectorIndex {
             appliedSequence: appliedSequence,
             vectors: try table(vectors, .vectors), level0Links: try table(level0Links, .level0Links),
             upperLinks: try table(upperLinks, .upperLinks), nodeRecords: try table(nodes, .nodeRecords),
-            ids: try nodeIDs.chunks.map { (chunk) throws(SemblanceError) in try put(PageObject.encodeIDs(chunk)) })
+            ids: try nodeIDs.chunks.map { (chunk) throws(SemblanceError) in try put(PageObject.encodeIDs(chunk)) },
+            metadata: metadataByNode.isEmpty ? nil : try metadataPages().map { (page) throws(SemblanceError) in try put(PageObject.encodeMetadata(page)) })
         return (manifest, statistics)
+    }
+
+    /// The metadata entries sorted by node, split where node numbers cross a multiple of
+    /// 1,024: a change touches one page, and the other pages keep their bytes and hashes.
+    private func metadataPages() -> [[(node: UInt32, metadata: Metadata)]] {
+        let sorted = metadataByNode.map { (node: $0.key, metadata: $0.value) }.sorted { $0.node < $1.node }
+        var pages: [[(node: UInt32, metadata: Metadata)]] = []
+        var currentPage = UInt32.max
+        for entry in sorted {
+            if entry.node / 1024 != currentPage {
+                pages.append([])
+                currentPage = entry.node / 1024
+            }
+            pages[pages.count - 1].append(entry)
+        }
+        return pages
     }
 
     /// Rebuilds an index from a manifest's pages, reading each object once and checking its
@@ -104,6 +124,18 @@ extension VectorIndex {
         index.maxLevel = manifest.maxLevel
         index.levels = LevelGenerator(state: manifest.levelGeneratorState, m: configuration.m)
         try index.rebuildIDMapAndCheckBounds(manifest: manifest, source: store.directory)
+        for hash in manifest.metadata ?? [] {
+            let file = store.path(of: hash)
+            for (node, metadata) in try PageObject.decodeMetadata(store.get(hash), file: file) {
+                guard Int(node) < index.nodes.count, !index.nodes.row(Int(node)).pointee.isDeleted,
+                      index.metadataByNode.updateValue(metadata, forKey: node) == nil
+                else {
+                    throw SemblanceError(.corruptFile, "\(file): metadata for node \(node), which is not a live node or appears twice, at byte offset 0")
+                }
+                // The field indexes are not stored: they are rebuilt here from the metadata.
+                index.metadataIndex.add(node, metadata)
+            }
+        }
         return index
     }
 

@@ -2,12 +2,20 @@
 enum LogRecord: Sendable, Equatable {
     case upsert(id: String, vector: [Float])
     case delete(id: String)
+    /// An upsert whose record carries metadata.
+    case upsertWithMetadata(id: String, vector: [Float], metadata: Metadata)
+    /// New metadata for a stored record (nil: none), its vector unchanged.
+    case setMetadata(id: String, metadata: Metadata?)
 
     private static let upsertTag: UInt8 = 1
     private static let deleteTag: UInt8 = 2
+    private static let upsertWithMetadataTag: UInt8 = 3
+    private static let setMetadataTag: UInt8 = 4
 
     /// Layout: tag (u8), id (u16 length + UTF-8), then for an upsert the component count
-    /// (u32) and the components (f32), all little-endian.
+    /// (u32) and the components (f32), all little-endian; an upsert with metadata adds the
+    /// metadata value (docs/file-format.md); a metadata change has a presence byte (0/1)
+    /// and the value.
     func encode(into writer: inout ByteWriter) {
         switch self {
         case .upsert(let id, let vector):
@@ -18,13 +26,24 @@ enum LogRecord: Sendable, Equatable {
         case .delete(let id):
             writer.append(Self.deleteTag)
             writer.appendShortString(id)
+        case .upsertWithMetadata(let id, let vector, let metadata):
+            writer.append(Self.upsertWithMetadataTag)
+            writer.appendShortString(id)
+            writer.append(UInt32(vector.count))
+            for x in vector { writer.append(x) }
+            metadata.encode(into: &writer)
+        case .setMetadata(let id, let metadata):
+            writer.append(Self.setMetadataTag)
+            writer.appendShortString(id)
+            writer.append(UInt8(metadata == nil ? 0 : 1))
+            metadata?.encode(into: &writer)
         }
     }
 
     static func decode(from reader: inout ByteReader, maximumDimension: Int) throws(SemblanceError) -> LogRecord {
         let tag = try reader.read(UInt8.self)
         switch tag {
-        case upsertTag:
+        case upsertTag, upsertWithMetadataTag:
             let id = try reader.readShortString()
             let count = Int(try reader.read(UInt32.self))
             guard count <= maximumDimension, count * 4 <= reader.remaining else {
@@ -32,9 +51,17 @@ enum LogRecord: Sendable, Equatable {
             }
             var vector = [Float](repeating: 0, count: count)
             for i in 0..<count { vector[i] = try reader.readFloat() }
-            return .upsert(id: id, vector: vector)
+            if tag == upsertTag { return .upsert(id: id, vector: vector) }
+            return .upsertWithMetadata(id: id, vector: vector, metadata: try Metadata.decode(from: &reader))
         case deleteTag:
             return .delete(id: try reader.readShortString())
+        case setMetadataTag:
+            let id = try reader.readShortString()
+            switch try reader.read(UInt8.self) {
+            case 0: return .setMetadata(id: id, metadata: nil)
+            case 1: return .setMetadata(id: id, metadata: try Metadata.decode(from: &reader))
+            case let flag: throw reader.corrupt("a metadata record has presence byte \(flag)")
+            }
         default:
             throw reader.corrupt("unknown record tag \(tag)")
         }
@@ -42,7 +69,7 @@ enum LogRecord: Sendable, Equatable {
 
     var id: String {
         switch self {
-        case .upsert(let id, _), .delete(let id): id
+        case .upsert(let id, _), .delete(let id), .upsertWithMetadata(let id, _, _), .setMetadata(let id, _): id
         }
     }
 }

@@ -1,0 +1,138 @@
+import Testing
+import SemblanceFixtures
+@testable import Semblance
+
+@Suite("Metadata indexes and filtered search")
+struct FilteredSearchTests {
+    /// Random metadata over a few fields, so that filters hit every branch of the indexes.
+    static func randomMetadata(_ i: Int, using rng: inout SeededGenerator) -> Metadata? {
+        if i % 13 == 0 { return nil }
+        var fields: [String: Metadata] = [
+            "lang": .string(["en", "de", "fr", "ja"][Int.random(in: 0..<4, using: &rng)]),
+            "year": .int(Int64.random(in: 1990...2025, using: &rng)),
+        ]
+        if i % 3 == 0 { fields["score"] = .double(Double.random(in: 0...5, using: &rng)) }
+        if i % 4 == 0 { fields["tags"] = .array([.string("t\(i % 5)"), .string("t\(i % 7)")]) }
+        if i % 5 == 0 { fields["author"] = ["name": .string("a\(i % 3)")] }
+        return .object(fields)
+    }
+
+    static let filters: [Filter] = [
+        .equals("lang", "en"), .notEquals("lang", "en"), .in("lang", ["de", "ja"]), .notIn("lang", ["de"]),
+        .less("year", 2000), .greaterOrEqual("year", 2020.5), .lessOrEqual("score", 1), .greater("score", 4.9),
+        .exists("score"), !.exists("tags"), .equals("tags", "t3"), .equals("author.name", "a1"),
+        .equals("lang", "en") && .greaterOrEqual("year", 2010), .equals("lang", "fr") || .less("year", 1995),
+        !(.equals("lang", "en") || .exists("author")), .ids(["r1", "r2", "r26"]) && .exists("lang"),
+        .and([.exists("year"), .notEquals("lang", "ja"), .in("tags", ["t1", "t2"])]),
+    ]
+
+    @Test("count(where:) and ids(where:) equal a scan of every record, after upserts, replacements and deletes")
+    func indexesMatchAScan() throws {
+        var rng = SeededGenerator(seed: 11)
+        var index = try VectorIndex(IndexConfiguration(dimension: 8, metric: .squaredEuclidean))
+        // The live ids, and the metadata of those that have some.
+        var live = Set<String>()
+        var metadata: [String: Metadata] = [:]
+        for i in 0..<1500 {
+            let m = Self.randomMetadata(i, using: &rng)
+            try index.upsert(id: "r\(i)", vector: (0..<8).map { _ in Float.random(in: -1...1, using: &rng) }, metadata: m)
+            live.insert("r\(i)")
+            metadata["r\(i)"] = m
+        }
+        for i in stride(from: 0, to: 1500, by: 7) {
+            try index.delete("r\(i)")
+            live.remove("r\(i)")
+            metadata["r\(i)"] = nil
+        }
+        for i in stride(from: 1, to: 1500, by: 11) where live.contains("r\(i)") {
+            let m = Self.randomMetadata(i + 1, using: &rng)
+            try index.setMetadata(m, for: "r\(i)")
+            metadata["r\(i)"] = m
+        }
+        let snapshot = index
+        for i in stride(from: 2, to: 1500, by: 17) where live.contains("r\(i)") {
+            let m = Self.randomMetadata(i + 2, using: &rng)
+            try index.upsert(id: "r\(i)", vector: (0..<8).map { _ in Float.random(in: -1...1, using: &rng) }, metadata: m)
+            metadata["r\(i)"] = m
+        }
+        for filter in Self.filters {
+            let expected = live.filter { filter.matches(id: $0, metadata: metadata[$0]) }
+            #expect(Set(index.ids(where: filter)) == expected, "\(filter)")
+            #expect(index.count(where: filter) == expected.count, "\(filter)")
+        }
+        #expect(snapshot.count(where: .exists("lang")) <= snapshot.count)
+        #expect(index.metadata(of: "r3") == metadata["r3"])
+        #expect(throws: SemblanceError.self) { try index.setMetadata(["a": 1], for: "r0") }  // deleted
+    }
+
+    /// The fixture with metadata: `bucket` (0..<1000, uncorrelated with the vectors) and
+    /// `projection` (the vector's dot product with a fixed direction: correlated).
+    static func fixtureIndex() throws -> (VectorIndex, [(id: String, vector: [Float], metadata: Metadata)], EmbeddingFixture) {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        var rng = SeededGenerator(seed: 5)
+        let direction = (0..<fixture.dimension).map { _ in Float.random(in: -1...1, using: &rng) }
+        var index = try VectorIndex(IndexConfiguration(dimension: fixture.dimension, metric: .cosine))
+        var records: [(id: String, vector: [Float], metadata: Metadata)] = []
+        for (i, vector) in fixture.base.enumerated() {
+            let projection = zip(vector, direction).reduce(0) { $0 + Double($1.0 * $1.1) }
+            let metadata: Metadata = ["bucket": .int(Int64((i * 7919) % 1000)), "projection": .double(projection)]
+            records.append(("doc-\(i)", vector, metadata))
+            try index.upsert(id: "doc-\(i)", vector: vector, metadata: metadata)
+        }
+        return (index, records, fixture)
+    }
+
+    @Test("on real embeddings: k results whenever k match, recall@10 ≥ 0.95 at 100%, 10%, 1%, 0.1%, uncorrelated and correlated")
+    func filteredRecall() throws {
+        let (index, records, fixture) = try Self.fixtureIndex()
+        let projections = records.map { $0.metadata["projection"]!.numericValue! }.sorted()
+        for selectivity in [1.0, 0.1, 0.01, 0.001] {
+            let matching = Int(Double(records.count) * selectivity)
+            let threshold = projections[records.count - matching]
+            let cases: [(String, Filter)] = [
+                ("uncorrelated", .less("bucket", .int(Int64(1000 * selectivity)))),
+                ("correlated", .greaterOrEqual("projection", .double(threshold))),
+            ]
+            for (kind, filter) in cases {
+                let allowed = records.filter { filter.matches(id: $0.id, metadata: $0.metadata) }
+                #expect(index.count(where: filter) == allowed.count)
+                var total = 0.0
+                for query in fixture.queries {
+                    let truth = Recall.exactNearest(query, among: allowed.map { ($0.id, $0.vector) }, k: 10, metric: .cosine)
+                    let found = try index.search(query, k: 10, filter: filter)
+                    #expect(found.count == min(10, allowed.count), "\(kind) \(selectivity)")
+                    #expect(found.allSatisfy { id in allowed.contains { $0.id == id.id } })
+                    total += Double(Set(found.map(\.id)).intersection(truth).count) / Double(max(1, truth.count))
+                }
+                let recall = total / Double(fixture.queries.count)
+                print("filtered search, \(kind), selectivity \(selectivity) (\(allowed.count) match): recall@10 = \(recall)")
+                #expect(recall >= 0.95, "\(kind) \(selectivity): \(recall)")
+            }
+        }
+    }
+
+    @Test("the filtered graph traversal (a large matching set) keeps recall on clustered data")
+    func graphTraversal() throws {
+        let data = ClusteredData(count: 12_000, queries: 50, dimension: 32, clusters: 30, seed: 3)
+        var index = try VectorIndex(IndexConfiguration(dimension: data.dimension, metric: .squaredEuclidean))
+        for (i, vector) in data.vectors.enumerated() {
+            try index.upsert(id: "v\(i)", vector: vector, metadata: ["half": .bool(i % 2 == 0), "cluster": .int(Int64(data.clusters[i]))])
+        }
+        for (kind, filter) in [("uncorrelated", Filter.equals("half", true)), ("correlated", Filter.less("cluster", 12))] {
+            let allowed = data.vectors.indices.filter { i in
+                filter.matches(id: "v\(i)", metadata: ["half": .bool(i % 2 == 0), "cluster": .int(Int64(data.clusters[i]))])
+            }
+            #expect(allowed.count > 4096, "large enough for the graph path")
+            var total = 0.0
+            for query in data.queries {
+                let truth = Recall.exactNearest(query, among: allowed.map { ("v\($0)", data.vectors[$0]) }, k: 10, metric: .squaredEuclidean)
+                let found = try index.search(query, k: 10, filter: filter)
+                #expect(found.count == 10)
+                total += Double(Set(found.map(\.id)).intersection(truth).count) / 10
+            }
+            let recall = total / Double(data.queries.count)
+            print("filtered graph traversal, \(kind) (\(allowed.count) of \(data.vectors.count)): recall@10 = \(recall)")
+            #expect(recall >= 0.95, "\(kind): \(recall)")
+        }
+    }
+}
