@@ -3,26 +3,31 @@ import Foundation
 import Semblance
 import SemblanceFixtures
 
-/// `semblance demo`: semantic search over the bundled Debian-descriptions fixture, then
-/// recall against an exact scan and the search speed, at several beam widths.
+/// `semblance demo`: semantic search over the bundled Debian-descriptions fixture, stored in
+/// a collection on disk and searched after a reopen; then recall against an exact scan and
+/// the search speed, at several beam widths.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Search 3,000 real Debian package descriptions; measure recall and speed.",
         discussion: """
             Loads the fixture bundled with the package (all-MiniLM-L6-v2 embeddings of Debian \
-            package descriptions), builds a VectorIndex (cosine, default parameters) from its \
-            3,000 base vectors with the package names as ids, and shows the nearest packages \
-            to a few of its 100 held-out queries. Then it measures recall@k of all 100 queries \
-            against an exact scan, and the mean search latency on one thread, at several ef values.
+            package descriptions) and imports its 3,000 base vectors, with the package names as \
+            ids, into a collection named "demo" (cosine, default parameters; an existing "demo" \
+            is replaced) in the data directory. Then it checkpoints, closes, reopens the \
+            directory with a new client, and shows the nearest packages to a few of the 100 \
+            held-out queries. Last, it measures recall@k of all 100 queries against an exact \
+            scan, and the mean search latency on one thread, at several ef values.
             """
     )
+
+    @OptionGroup var options: DirectoryOptions
 
     @Option(help: "Neighbours per query; recall is recall@k. The example queries show at most 5.")
     var k = 10
 
     @Option(help: ArgumentHelp(
-        "Search beam width of the example queries, also measured for recall (default: the index's, 64).",
+        "Search beam width of the example queries, also measured for recall (default: the collection's, 64).",
         valueName: "ef"))
     var ef: Int?
 
@@ -30,9 +35,10 @@ struct DemoCommand: AsyncParsableCommand {
         "How many held-out queries to show with their hits (0-100).", valueName: "n"))
     var exampleCount = 5
 
-    @Flag(help: "Print the same figures as JSON.")
-    var json = false
-
+    /// The collection the demo writes.
+    static let collectionName = "demo"
+    /// Records per upsert, as `semblance import` batches them.
+    static let batchSize = 1000
     /// Hits shown per example query.
     static let shownHits = 5
     /// Beam widths always measured, besides the default and `--ef`.
@@ -53,82 +59,113 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let fixture = try Self.loadFixture()
         guard k <= fixture.base.count else {
-            throw DemoFailure("--k \(k) is more than the \(fixture.base.count) vectors of the fixture")
+            throw CommandFailure("--k \(k) is more than the \(fixture.base.count) vectors of the fixture")
         }
         let clock = ContinuousClock()
         let kernels = DistanceKernels.best
+        let configuration = CollectionConfiguration(dimension: fixture.dimension, metric: fixture.metric)
 
-        // Build: ids are the package names, made unique with "#2", "#3", ...
+        // Ids are the package names, made unique with "#2", "#3", ...
         let ids = Self.uniqueIDs(fixture.baseLabels.map(\.name))
         let labelByID = Dictionary(uniqueKeysWithValues: zip(ids, fixture.baseLabels))
-        let configuration = IndexConfiguration(dimension: fixture.dimension, metric: fixture.metric)
-        var index = try VectorIndex(configuration)
-        let records = zip(ids, fixture.base).map { (id: $0, vector: $1) }
-        let buildTime = try clock.measure { try index.insert(contentsOf: records) }
-        let exampleEf = ef ?? configuration.defaultEf
+        let records = zip(ids, fixture.base).map { VectorRecord(id: $0, vector: $1) }
 
-        // A few held-out queries, spread over the set, with their nearest packages.
-        let exampleRows = (0..<exampleCount).map { $0 * fixture.queries.count / max(exampleCount, 1) }
-        let examples = try exampleRows.map { row in
-            let hits = try index.search(fixture.queries[row], k: min(k, Self.shownHits), ef: exampleEf)
-            return DemoReport.Example(
-                query: fixture.queryLabels[row].name, summary: fixture.queryLabels[row].summary,
-                hits: hits.map { hit in
-                    let label = labelByID[hit.id]
-                    return DemoReport.Hit(
-                        id: hit.id, name: label?.name ?? hit.id, summary: label?.summary ?? "",
-                        distance: DemoReport.rounded(Double(hit.distance), 4))
-                })
-        }
-
-        // The exact k nearest of every query, by a full scan with the same kernels; then the
-        // speed of that scan, as the baseline of the table.
-        let truth = fixture.queries.map {
-            Set(Self.exactNearest($0, in: fixture.base, k: k, kernels: kernels, metric: fixture.metric).map { ids[$0] })
-        }
-        let exactLatency = try Self.meanLatency(queries: fixture.queries.count, clock: clock) { row in
-            Self.exactNearest(fixture.queries[row], in: fixture.base, k: k, kernels: kernels, metric: fixture.metric).count
-        }
-
-        // Recall@k and latency of every beam width.
-        let efs = Set((Self.sweep + [configuration.defaultEf, exampleEf]).map { max($0, k) }).sorted()
-        var rows: [DemoReport.RecallRow] = []
-        for searchEf in efs {
-            var found = 0
-            for (query, exact) in zip(fixture.queries, truth) {
-                found += try index.search(query, k: k, ef: searchEf).filter { exact.contains($0.id) }.count
+        // 1. Store: import in batches, checkpoint, close.
+        var directory = ""
+        var importTime = Duration.zero
+        var checkpointTime = Duration.zero
+        try await Session.withClient(options, creating: true) { client in
+            directory = client.directory ?? ""
+            if try await client.listCollections().contains(Self.collectionName) {
+                try await client.dropCollection(Self.collectionName)
             }
-            let latency = try Self.meanLatency(queries: fixture.queries.count, clock: clock) { row in
-                try index.search(fixture.queries[row], k: k, ef: searchEf).count
+            let collection = try await client.createCollection(Self.collectionName, configuration: configuration)
+            let importStart = clock.now
+            for start in stride(from: 0, to: records.count, by: Self.batchSize) {
+                try await collection.upsert(Array(records[start..<min(start + Self.batchSize, records.count)]))
             }
-            rows.append(DemoReport.RecallRow(
-                ef: searchEf, recall: Double(found) / Double(k * fixture.queries.count), latency: latency,
-                isDefault: searchEf == max(configuration.defaultEf, k), isRequested: ef.map { max($0, k) } == searchEf))
+            importTime = clock.now - importStart
+            checkpointTime = try await clock.measure { try await collection.checkpoint() }
         }
 
-        let report = DemoReport(
-            kernels: kernels.variant.description,
-            dataset: .init(
-                name: "minilm-debian", model: "all-MiniLM-L6-v2", vectors: fixture.base.count,
-                queries: fixture.queries.count, dimension: fixture.dimension, metric: fixture.metric.rawValue),
-            index: .init(
-                m: configuration.m, efConstruction: configuration.efConstruction,
-                defaultEf: configuration.defaultEf, buildSeconds: DemoReport.rounded(buildTime.seconds, 3),
-                vectorsPerSecond: DemoReport.rounded(Double(index.count) / buildTime.seconds, 0)),
-            k: k, exampleEf: exampleEf, examples: examples, recall: rows,
-            exactScan: .init(latency: exactLatency))
-        print(json ? try report.json() : report.text())
+        // 2. Reopen with a new client, and search what was read back.
+        let reopenStart = clock.now
+        let report = try await Session.withClient(options) { client in
+            let collection = try await client.collection(Self.collectionName)
+            let reopenTime = clock.now - reopenStart
+            guard collection.count == records.count else {
+                throw CommandFailure("the reopened collection holds \(collection.count) vectors, \(records.count) were stored")
+            }
+            let exampleEf = ef ?? configuration.defaultEf
+
+            // A few held-out queries, spread over the set, with their nearest packages.
+            let exampleRows = (0..<exampleCount).map { $0 * fixture.queries.count / max(exampleCount, 1) }
+            var examples: [DemoReport.Example] = []
+            for row in exampleRows {
+                let hits = try await collection.search(fixture.queries[row], k: min(k, Self.shownHits), ef: exampleEf)
+                examples.append(DemoReport.Example(
+                    query: fixture.queryLabels[row].name, summary: fixture.queryLabels[row].summary,
+                    hits: hits.map { hit in
+                        let label = labelByID[hit.id]
+                        return DemoReport.Hit(
+                            id: hit.id, name: label?.name ?? hit.id, summary: label?.summary ?? "",
+                            distance: DemoReport.rounded(Double(hit.distance), 4))
+                    }))
+            }
+
+            // The exact k nearest of every query, by a full scan with the same kernels; then the
+            // speed of that scan, as the baseline of the table.
+            let truth = fixture.queries.map {
+                Set(Self.exactNearest($0, in: fixture.base, k: k, kernels: kernels, metric: fixture.metric).map { ids[$0] })
+            }
+            let exactLatency = try await Self.meanLatency(queries: fixture.queries.count, clock: clock) { row in
+                Self.exactNearest(fixture.queries[row], in: fixture.base, k: k, kernels: kernels, metric: fixture.metric).count
+            }
+
+            // Recall@k and latency of every beam width, through the reopened collection.
+            let efs = Set((Self.sweep + [configuration.defaultEf, exampleEf]).map { max($0, k) }).sorted()
+            var rows: [DemoReport.RecallRow] = []
+            for searchEf in efs {
+                var found = 0
+                for (query, exact) in zip(fixture.queries, truth) {
+                    found += try await collection.search(query, k: k, ef: searchEf).filter { exact.contains($0.id) }.count
+                }
+                let latency = try await Self.meanLatency(queries: fixture.queries.count, clock: clock) { row in
+                    try await collection.search(fixture.queries[row], k: k, ef: searchEf).count
+                }
+                rows.append(DemoReport.RecallRow(
+                    ef: searchEf, recall: Double(found) / Double(k * fixture.queries.count), latency: latency,
+                    isDefault: searchEf == max(configuration.defaultEf, k), isRequested: ef.map { max($0, k) } == searchEf))
+            }
+
+            return DemoReport(
+                kernels: kernels.variant.description,
+                dataset: .init(
+                    name: "minilm-debian", model: "all-MiniLM-L6-v2", vectors: fixture.base.count,
+                    queries: fixture.queries.count, dimension: fixture.dimension, metric: fixture.metric.rawValue),
+                index: .init(
+                    m: configuration.m, efConstruction: configuration.efConstruction,
+                    defaultEf: configuration.defaultEf, buildSeconds: DemoReport.rounded(importTime.seconds, 3),
+                    vectorsPerSecond: DemoReport.rounded(Double(records.count) / importTime.seconds, 0)),
+                storage: .init(
+                    directory: directory, collection: Self.collectionName, batchSize: Self.batchSize,
+                    checkpointSeconds: DemoReport.rounded(checkpointTime.seconds, 3),
+                    reopenSeconds: DemoReport.rounded(reopenTime.seconds, 3)),
+                k: k, exampleEf: exampleEf, examples: examples, recall: rows,
+                exactScan: .init(latency: exactLatency))
+        }
+        Output.line(options.json ? try report.json() : report.text())
     }
 
     /// The mean seconds of `search(row)` over rows `0..<queries`, repeated for at least
     /// ``timingBudget``. `search` returns its result count, which is checked so that the
     /// work cannot be optimised away.
-    static func meanLatency(queries: Int, clock: ContinuousClock, _ search: (Int) throws -> Int) throws -> Double {
+    static func meanLatency(queries: Int, clock: ContinuousClock, _ search: (Int) async throws -> Int) async throws -> Double {
         var searches = 0
         var results = 0
         let start = clock.now
         repeat {
-            for row in 0..<queries { results &+= try search(row) }
+            for row in 0..<queries { results &+= try await search(row) }
             searches += queries
         } while clock.now - start < timingBudget
         let elapsed = clock.now - start
@@ -144,12 +181,12 @@ struct DemoCommand: AsyncParsableCommand {
         } catch let error as SemblanceError {
             throw error
         } catch {
-            throw DemoFailure("cannot read the bundled fixture: \(describe(error))")
+            throw CommandFailure("cannot read the bundled fixture: \(describe(error))")
         }
         guard fixture.baseLabels.count == fixture.base.count, fixture.queryLabels.count == fixture.queries.count,
               !fixture.base.isEmpty, !fixture.queries.isEmpty
         else {
-            throw DemoFailure("the bundled fixture is inconsistent: \(fixture.base.count) vectors with "
+            throw CommandFailure("the bundled fixture is inconsistent: \(fixture.base.count) vectors with "
                 + "\(fixture.baseLabels.count) labels, \(fixture.queries.count) queries with \(fixture.queryLabels.count)")
         }
         return fixture
@@ -196,10 +233,4 @@ struct DemoCommand: AsyncParsableCommand {
         }
         return best.map(\.row)
     }
-}
-
-/// A failure of the demo, reported as its message.
-struct DemoFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

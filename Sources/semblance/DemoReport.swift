@@ -19,6 +19,15 @@ struct DemoReport: Codable {
         var vectorsPerSecond: Double
     }
 
+    /// Where the vectors were stored, and what writing and reopening them took.
+    struct Storage: Codable {
+        var directory: String
+        var collection: String
+        var batchSize: Int
+        var checkpointSeconds: Double
+        var reopenSeconds: Double
+    }
+
     struct Hit: Codable {
         var id: String
         var name: String
@@ -64,7 +73,9 @@ struct DemoReport: Codable {
 
     var kernels: String
     var dataset: Dataset
+    /// `buildSeconds` is the import: batched upserts, logged and linked into the graph.
     var index: Index
+    var storage: Storage
     var k: Int
     var exampleEf: Int
     var examples: [Example]
@@ -89,15 +100,18 @@ struct DemoReport: Codable {
         var lines: [String] = []
         lines.append("Semblance demo: semantic search over \(T.grouped(dataset.vectors)) Debian package descriptions")
         lines.append("  embeddings  \(dataset.model), \(dataset.dimension)-d, \(dataset.metric); kernels \(kernels)")
-        lines.append("  index       built in \(T.fixed(index.buildSeconds, 2)) s "
-            + "(\(T.grouped(Int(index.vectorsPerSecond))) vectors/s, one thread); "
+        lines.append("  import      \(T.fixed(index.buildSeconds, 2)) s "
+            + "(\(T.grouped(Int(index.vectorsPerSecond))) vectors/s, batches of \(T.grouped(storage.batchSize)), durable); "
             + "m \(index.m), efConstruction \(index.efConstruction)")
+        lines.append("  stored      collection \"\(storage.collection)\" in \(storage.directory)")
+        lines.append("  reopened    by a new client in \(T.fixed(storage.reopenSeconds, 2)) s, after a checkpoint of "
+            + "\(T.fixed(storage.checkpointSeconds, 2)) s; the searches below run on it")
 
         let nameWidth = min(examples.flatMap(\.hits).map(\.id.count).max() ?? 0, 32)
         if !examples.isEmpty {
             lines.append("")
             let queries = examples.count == 1 ? "1 held-out query" : "\(examples.count) held-out queries"
-            lines.append("Nearest packages to \(queries) (packages not in the index), ef \(exampleEf):")
+            lines.append("Nearest packages to \(queries) (packages not in the collection), ef \(exampleEf):")
         }
         for example in examples {
             lines.append("")

@@ -8,7 +8,11 @@ struct SemblanceCommand: AsyncParsableCommand {
         commandName: "semblance",
         abstract: "Semblance, an in-process vector database for Swift.",
         version: "0.1.0",
-        subcommands: [DemoCommand.self]
+        subcommands: [
+            CreateCommand.self, ListCommand.self, DropCommand.self, ImportCommand.self, SearchCommand.self,
+            GetCommand.self, DeleteCommand.self, StatsCommand.self, CompactCommand.self, CheckpointCommand.self,
+            VerifyCommand.self, DemoCommand.self,
+        ]
     )
 
     /// ArgumentParser's `main`, except that a failure is reported as one line on stderr

@@ -7,6 +7,34 @@ enum Terminal {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// Whether standard error is a terminal, where progress bars are drawn.
+    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// A warning, on one line of standard error.
+    static func warn(_ text: String) {
+        writeError("semblance: warning: \(text)")
+    }
+
+    /// Seconds as `m:ss` (or `h:mm:ss`), for times left.
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+        let total = Int(seconds.rounded())
+        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, secs) : String(format: "%d:%02d", minutes, secs)
+    }
+
+    /// Bytes in the largest fitting unit: 512 B, 1.5 MiB.
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : fixed(value, 1) + " " + units[unit]
+    }
+
     /// `text` cut to at most `width` characters, ending in "…" when cut.
     static func truncate(_ text: String, to width: Int) -> String {
         guard text.count > width else { return text }
@@ -32,6 +60,11 @@ enum Terminal {
             out.append(digit)
         }
         return value < 0 ? "-" + out : out
+    }
+
+    /// "1 record", "3,000 records": a count and its noun, plural when not 1.
+    static func count(_ value: Int, _ noun: String) -> String {
+        "\(grouped(value)) \(noun)\(value == 1 ? "" : "s")"
     }
 
     /// `value` with `places` decimals.

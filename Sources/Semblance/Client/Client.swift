@@ -120,8 +120,11 @@ public actor Client {
     public func listCollections() throws(SemblanceError) -> [String] {
         try ensureOpen()
         guard let directory else { return collections.keys.sorted() }
+        // A symbolic link in the place of a collection's folder is refused by collection(_:),
+        // so it is not listed either.
         return try fs.contentsOfDirectory(directory).filter { name in
-            (try? CollectionName.validate(name)) != nil && fs.fileExists(directory + "/" + name + "/config.json")
+            (try? CollectionName.validate(name)) != nil && (try? pathInsideRoot(directory, name)) != nil
+                && fs.fileExists(directory + "/" + name + "/config.json")
         }
     }
 

@@ -25,6 +25,9 @@ public final class DurableCollection: Sendable {
         var pending: [Request] = []
         var draining = false
         var closed = false
+        /// Set on `queue` once the store's files are closed: queued work after that point
+        /// (a checkpoint, a compaction) must not touch the store.
+        var released = false
         var operationsSinceCheckpoint = 0
         var lastCheckpoint = ContinuousClock.now
     }
@@ -124,6 +127,14 @@ public final class DurableCollection: Sendable {
     /// How many shards ids spread over.
     public var shardCount: Int { box.store.configuration.shardCount }
 
+    /// Runs on `queue`: throws `.closed` once ``close()`` has released the store (a dropped
+    /// collection's handle, or one of a closed client).
+    private func ensureNotReleased() throws(SemblanceError) {
+        if state.withLock({ $0.released }) {
+            throw SemblanceError(.closed, "the collection at \(directory) is closed")
+        }
+    }
+
     /// Runs on `queue`: makes the store's state what readers see.
     private func publish() {
         let store = box.store
@@ -153,7 +164,10 @@ public final class DurableCollection: Sendable {
     public func checkpoint(message: String = "checkpoint") async throws(SemblanceError) -> CheckpointResult {
         let result: Result<CheckpointResult, SemblanceError> = await withCheckedContinuation { continuation in
             queue.async { [self] in
-                let outcome = Result { () throws(SemblanceError) in try box.store.checkpoint(message: message) }
+                let outcome = Result { () throws(SemblanceError) in
+                    try ensureNotReleased()
+                    return try box.store.checkpoint(message: message)
+                }
                 if case .success = outcome {
                     state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
                     publish()
@@ -178,8 +192,9 @@ public final class DurableCollection: Sendable {
         guard (0..<shardCount).contains(shard) else {
             throw SemblanceError(.invalidArgument, "shard \(shard) does not exist (\(shardCount) shards)")
         }
-        let base: Result<VectorIndex, SemblanceError> = await onQueue { [box] () throws(SemblanceError) in
-            try box.store.beginCompaction(of: shard)
+        let base: Result<VectorIndex, SemblanceError> = await onQueue { [box, self] () throws(SemblanceError) in
+            try ensureNotReleased()
+            return try box.store.beginCompaction(of: shard)
         }
         let original = try base.get()
         let rebuilt: Result<VectorIndex, SemblanceError> = await withCheckedContinuation { continuation in
@@ -191,6 +206,9 @@ public final class DurableCollection: Sendable {
         }
         let finished: Result<Void, SemblanceError> = await onQueue { [box, self] () throws(SemblanceError) in
             switch rebuilt {
+            case .success where state.withLock({ $0.released }):
+                box.store.abandonCompaction(of: shard)
+                try ensureNotReleased()
             case .success(let index):
                 try box.store.finishCompaction(of: shard, rebuilt: index)
                 publish()
@@ -221,8 +239,9 @@ public final class DurableCollection: Sendable {
     public func close() async {
         state.withLock { $0.closed = true }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { [box] in
+            queue.async { [self] in
                 box.store.close()
+                state.withLock { $0.released = true }
                 continuation.resume()
             }
         }
@@ -239,7 +258,7 @@ public final class DurableCollection: Sendable {
                 return true
             }
             switch startDrain {
-            case nil: request.done(.failure(SemblanceError(.storageUnavailable, "the collection at \(directory) is closed")))
+            case nil: request.done(.failure(SemblanceError(.closed, "the collection at \(directory) is closed")))
             case true?: queue.async { self.drain() }
             case false?: break
             }

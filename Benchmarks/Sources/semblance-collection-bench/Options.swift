@@ -1,0 +1,77 @@
+import Foundation
+
+/// The command line of semblance-collection-bench.
+///
+///   semblance-collection-bench [--dataset NAME] [--data DIR] [--k K] [--ef EF]
+///                              [--passes N] [--shards 1,2,4] [--wait-load L] [--out FILE]
+///
+/// The dataset folder is `<DIR>/<NAME>/` (TEXMEX files, see ../shared/bench/README.md);
+/// DIR defaults to `$BENCH_DATA`, else `../shared/bench/data` beside the project.
+struct Options {
+    var dataset = "minilm-debian-60751"
+    var dataDirectory: URL
+    var k = 10
+    var ef = 64
+    var passes = 7
+    var shardCounts = [1, 2, 4]
+    var output: URL?
+    /// After building, wait (up to an hour) until the 1-minute load average is below this.
+    var waitLoad: Double?
+
+    /// The project root (the package above Benchmarks/), found from this file's path.
+    static let projectRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // semblance-collection-bench
+        .deletingLastPathComponent()  // Sources
+        .deletingLastPathComponent()  // Benchmarks
+        .deletingLastPathComponent()
+
+    /// Where results go unless `--out` says otherwise: Benchmarks/results/collection-<dataset>.json.
+    var resultsFile: URL {
+        output ?? Self.projectRoot.appendingPathComponent("Benchmarks/results/collection-\(dataset).json")
+    }
+
+    init(arguments: [String], environment: [String: String]) throws {
+        if let data = environment["BENCH_DATA"], !data.isEmpty {
+            dataDirectory = URL(fileURLWithPath: data)
+        } else {
+            dataDirectory = Self.projectRoot.appendingPathComponent("../shared/bench/data").standardizedFileURL
+        }
+        var rest = arguments[...]
+        func value(_ flag: String) throws -> String {
+            guard let v = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
+            return v
+        }
+        func positive(_ flag: String) throws -> Int {
+            guard let n = Int(try value(flag)), n > 0 else { throw BenchError("\(flag) needs a positive integer") }
+            return n
+        }
+        while let flag = rest.popFirst() {
+            switch flag {
+            case "--dataset": dataset = try value(flag)
+            case "--data": dataDirectory = URL(fileURLWithPath: try value(flag))
+            case "--k": k = try positive(flag)
+            case "--ef": ef = try positive(flag)
+            case "--passes": passes = try positive(flag)
+            case "--shards":
+                shardCounts = try value(flag).split(separator: ",").map {
+                    guard let n = Int($0), n > 0 else { throw BenchError("--shards needs positive integers, got \($0)") }
+                    return n
+                }
+            case "--out": output = URL(fileURLWithPath: try value(flag))
+            case "--wait-load":
+                guard let l = Double(try value(flag)), l > 0 else { throw BenchError("--wait-load needs a positive number") }
+                waitLoad = l
+            case "-h", "--help":
+                print("usage: semblance-collection-bench [--dataset NAME] [--data DIR] [--k K] [--ef EF] [--passes N] [--shards 1,2,4] [--wait-load L] [--out FILE]")
+                exit(0)
+            default: throw BenchError("unknown argument \(flag)")
+            }
+        }
+        if !shardCounts.contains(1) { shardCounts.insert(1, at: 0) }  // the batch comparison runs on 1 shard
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

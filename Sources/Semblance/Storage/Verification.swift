@@ -1,0 +1,335 @@
+import Foundation
+
+/// What ``DurableCollection/verify(_:directory:)`` found in a collection's files.
+///
+/// A collection is sound when ``problems`` is empty. A torn log tail is not a problem (the
+/// next open drops it, as a crash in the middle of an append leaves one); it is counted in
+/// ``tornTailBytes``.
+public struct VerificationReport: Sendable, Hashable, Codable {
+    /// One damaged, missing or inconsistent file.
+    public struct Problem: Sendable, Hashable, Codable {
+        /// The file at fault.
+        public var file: String
+        /// What is wrong with it, naming the file and byte offset where known.
+        public var message: String
+        /// The error code an open would fail with (`corruptFile`, `unsupportedFormatVersion`, ...).
+        public var code: String
+    }
+
+    /// The collection's directory.
+    public var directory: String
+    /// The hash of `refs/heads/main`, nil before the first checkpoint.
+    public var headCommit: String?
+    /// Commits read, following parents from the head.
+    public var commits = 0
+    /// Object files whose SHA-256 was checked (commits and pages, reachable or not).
+    public var objects = 0
+    /// Bytes in those objects.
+    public var objectBytes: Int64 = 0
+    /// Page objects whose header was checked and payload decoded.
+    public var pages = 0
+    /// Object files that no commit reaches (left by an interrupted checkpoint); their hash is
+    /// checked too.
+    public var unreachableObjects = 0
+    /// Write-ahead logs read, the records they hold, and the bytes of torn tails they end in.
+    public var logs = 0
+    public var logRecords = 0
+    public var tornTailBytes: Int64 = 0
+    /// Everything that does not hold, in the order found.
+    public var problems: [Problem] = []
+
+    /// True when every checksum, hash and structure check held.
+    public var isSound: Bool { problems.isEmpty }
+
+    init(directory: String) { self.directory = directory }
+
+    mutating func record(_ error: SemblanceError, file: String) {
+        problems.append(Problem(file: file, message: error.message, code: error.code.description))
+    }
+}
+
+extension DurableCollection {
+    /// Checks every file of the collection in `directory` without changing any: the SHA-256
+    /// name of every object (the commits reachable from `refs/heads/main` through their
+    /// parents, their page objects, and objects that nothing reaches), the header and
+    /// payload of every page, the structure of the head commit's shards (as an open reads
+    /// them), and the CRC-32C of every write-ahead-log frame.
+    ///
+    /// All problems are collected, not just the first. The collection must not be open:
+    /// another holder of its `LOCK` could be changing the files meanwhile.
+    /// - Throws: `.locked` when a process has the collection open; `.invalidArgument` when
+    ///   `directory` holds no collection.
+    public static func verify(_ fs: any FileSystem = PosixFileSystem(), directory: String) throws(SemblanceError) -> VerificationReport {
+        guard fs.fileExists(directory + "/config.json") else {
+            throw SemblanceError(.invalidArgument, "\(directory) holds no collection (no config.json)")
+        }
+        // Taken only when the file exists: every open creates it, so a missing one means no
+        // process has the collection open, and creating it would change the directory.
+        let lockPath = directory + "/LOCK"
+        let lock = fs.fileExists(lockPath) ? try fs.lockExclusively(lockPath) : nil
+        defer { if let lock { fs.close(lock) } }
+        var verifier = Verifier(fs: fs, directory: directory)
+        verifier.run()
+        return verifier.report
+    }
+}
+
+/// The walk behind ``DurableCollection/verify(_:directory:)``: reads with the same decoders
+/// an open uses, and records each failure instead of stopping at it.
+private struct Verifier {
+    let fs: any FileSystem
+    let directory: String
+    let objects: ObjectStore
+    var report: VerificationReport
+    /// Objects whose hash held, and those that failed (each is read once).
+    var checked = Set<ObjectHash>()
+    var failed = Set<ObjectHash>()
+
+    init(fs: any FileSystem, directory: String) {
+        self.fs = fs
+        self.directory = directory
+        objects = ObjectStore(fs: fs, directory: directory + "/objects")
+        report = VerificationReport(directory: directory)
+    }
+
+    mutating func run() {
+        let configuration = readConfiguration()
+        let head = readHead()
+        report.headCommit = head?.hex
+        var headManifests: [ShardManifest]?
+        if let head { headManifests = walkCommits(from: head, configuration: configuration) }
+        checkUnreachableObjects()
+        checkLogs(configuration: configuration, applied: headManifests?.map(\.appliedSequence))
+    }
+
+    // MARK: Configuration and head
+
+    /// config.json, decoded as an open decodes it; nil (and a problem) when it does not.
+    mutating func readConfiguration() -> StoredCollectionConfiguration? {
+        let path = directory + "/config.json"
+        do {
+            let data = Data(try fs.readFile(path))
+            struct Versioned: Decodable { var format: Int }
+            guard let version = try? JSONDecoder().decode(Versioned.self, from: data) else {
+                throw SemblanceError(.corruptFile, "\(path): not a Semblance collection configuration at byte offset 0")
+            }
+            guard (1...StoredCollectionConfiguration.formatVersion).contains(version.format) else {
+                throw SemblanceError(.unsupportedFormatVersion,
+                    "\(path): collection format \(version.format) is not one this Semblance reads (1...\(StoredCollectionConfiguration.formatVersion))")
+            }
+            let configuration = try StoredCollectionConfiguration.decoder.decode(StoredCollectionConfiguration.self, from: data)
+            try configuration.index.validate()
+            try CollectionStore.validate(shardCount: configuration.shardCount)
+            return configuration
+        } catch let error as SemblanceError {
+            report.record(error.message.hasPrefix(path) ? error : SemblanceError(.corruptFile, "\(path): \(error.message)"), file: path)
+        } catch {
+            report.record(SemblanceError(.corruptFile, "\(path): invalid collection configuration (\(error)) at byte offset 0"), file: path)
+        }
+        return nil
+    }
+
+    mutating func readHead() -> ObjectHash? {
+        let refs = Refs(fs: fs, directory: directory + "/refs")
+        do {
+            return try refs.head("main")
+        } catch {
+            report.record(error, file: refs.path(of: "main"))
+            return nil
+        }
+    }
+
+    // MARK: Objects
+
+    /// The object's bytes when its hash holds; records a problem (once) when not.
+    mutating func read(_ hash: ObjectHash) -> [UInt8]? {
+        if failed.contains(hash) { return nil }
+        do {
+            let bytes = try objects.get(hash)
+            if checked.insert(hash).inserted {
+                report.objects += 1
+                report.objectBytes += Int64(bytes.count)
+            }
+            return bytes
+        } catch {
+            failed.insert(hash)
+            report.record(error, file: objects.path(of: hash))
+            return nil
+        }
+    }
+
+    /// Reads every commit from `head` through its parents and every page they name; the
+    /// head's shards are then rebuilt as an open would, to check their structure. Returns
+    /// the head's manifests when its commit could be read.
+    mutating func walkCommits(from head: ObjectHash, configuration: StoredCollectionConfiguration?) -> [ShardManifest]? {
+        var pending = [head]
+        var seen: Set<ObjectHash> = [head]
+        var headManifests: [ShardManifest]?
+        while let hash = pending.popLast() {
+            guard let bytes = read(hash) else { continue }
+            let path = objects.path(of: hash)
+            let commit: CommitObject
+            do {
+                commit = try CommitObject.decode(bytes, file: path)
+            } catch {
+                report.record(error, file: path)
+                continue
+            }
+            report.commits += 1
+            var pagesSound = true
+            for manifest in commit.shards { pagesSound = checkPages(of: manifest) && pagesSound }
+            if hash == head {
+                headManifests = commit.shards
+                if let configuration, pagesSound { checkHeadStructure(commit, path: path, configuration: configuration) }
+            }
+            for parent in commit.parents where seen.insert(parent).inserted { pending.append(parent) }
+        }
+        return headManifests
+    }
+
+    /// Checks the hash, header and payload of every page a manifest names; false if any fails.
+    mutating func checkPages(of manifest: ShardManifest) -> Bool {
+        let tables: [(PageObject.Kind, [ObjectHash])] = [
+            (.vectors, manifest.vectors), (.level0Links, manifest.level0Links), (.upperLinks, manifest.upperLinks),
+            (.nodeRecords, manifest.nodeRecords), (.ids, manifest.ids),
+        ]
+        var sound = true
+        for (kind, hashes) in tables {
+            for hash in hashes {
+                if failed.contains(hash) { sound = false; continue }
+                // A page shared by several commits is decoded once.
+                let alreadyDecoded = checked.contains(hash)
+                guard let bytes = read(hash) else { sound = false; continue }
+                if alreadyDecoded { continue }
+                do {
+                    if kind == .ids {
+                        _ = try PageObject.decodeIDs(bytes, file: objects.path(of: hash))
+                    } else {
+                        _ = try PageObject.decode(bytes, kind: kind, file: objects.path(of: hash))
+                    }
+                    report.pages += 1
+                } catch {
+                    failed.insert(hash)
+                    report.record(error, file: objects.path(of: hash))
+                    sound = false
+                }
+            }
+        }
+        return sound
+    }
+
+    /// The head's shards, read as an open reads them: counts, link bounds, ids, entry point.
+    mutating func checkHeadStructure(_ commit: CommitObject, path: String, configuration: StoredCollectionConfiguration) {
+        guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
+            report.record(SemblanceError(.corruptFile,
+                "\(path): commit does not match config.json (shards or parameters) at byte offset 0"), file: path)
+            return
+        }
+        for manifest in commit.shards {
+            do {
+                _ = try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects)
+            } catch {
+                report.record(error, file: path)
+            }
+        }
+    }
+
+    /// Checks the hash of object files that no commit reached.
+    mutating func checkUnreachableObjects() {
+        let root = directory + "/objects"
+        guard fs.fileExists(root) else {
+            if report.headCommit != nil {
+                report.record(SemblanceError(.corruptFile, "\(root): the objects folder is missing"), file: root)
+            }
+            return
+        }
+        do {
+            for folder in try fs.contentsOfDirectory(root) where folder.utf8.count == 2 {
+                for name in try fs.contentsOfDirectory(root + "/" + folder) where !name.hasPrefix(".tmp-") {
+                    guard let hash = ObjectHash(hex: folder + name), !checked.contains(hash), !failed.contains(hash) else { continue }
+                    if read(hash) != nil { report.unreachableObjects += 1 }
+                }
+            }
+        } catch {
+            report.record(error, file: root)
+        }
+    }
+
+    // MARK: Logs
+
+    /// Reads every shard's log: frame checksums, sequence numbers, record encoding, vector
+    /// lengths, and that each log continues from the head commit.
+    mutating func checkLogs(configuration: StoredCollectionConfiguration?, applied: [UInt64]?) {
+        let folder = directory + "/wal/main"
+        let paths: [(shard: Int?, path: String)]
+        if let configuration {
+            paths = (0..<configuration.shardCount).map { ($0, folder + "/shard-\($0).log") }
+        } else {
+            // Without a configuration, read whatever logs are there.
+            let names = ((try? fs.contentsOfDirectory(folder)) ?? []).filter { $0.hasPrefix("shard-") && $0.hasSuffix(".log") }
+            paths = names.sorted().map { (nil, folder + "/" + $0) }
+        }
+        for (shard, path) in paths {
+            guard fs.fileExists(path) else {
+                report.record(SemblanceError(.corruptFile,
+                    "\(path): the write-ahead log of shard \(shard ?? 0) is missing, at byte offset 0"), file: path)
+                continue
+            }
+            let dimension = configuration?.index.dimension ?? IndexConfiguration.maximumDimension
+            do {
+                let log = try LogReader.read(fs, path: path, maximumDimension: dimension)
+                report.logs += 1
+                report.tornTailBytes += log.tornTailBytes
+                report.logRecords += log.batches.reduce(0) { $0 + $1.records.count }
+                if let shard {
+                    try check(log, path: path, shard: shard, dimension: configuration?.index.dimension,
+                              applied: applied.flatMap { $0.indices.contains(shard) ? $0[shard] : nil } ?? 0)
+                }
+            } catch {
+                report.record(error, file: path)
+            }
+        }
+    }
+
+    func check(_ log: LogContents, path: String, shard: Int, dimension: Int?, applied: UInt64) throws(SemblanceError) {
+        guard log.header.shard == UInt32(shard) else {
+            throw SemblanceError(.corruptFile, "\(path): log of shard \(log.header.shard) in the place of shard \(shard), at byte offset 12")
+        }
+        guard log.header.startSequence <= applied + 1 else {
+            throw SemblanceError(.corruptFile, "\(path): log starts at sequence \(log.header.startSequence) but the head commit ends at \(applied): records are missing, at byte offset 16")
+        }
+        guard let dimension else { return }
+        for batch in log.batches {
+            for (i, record) in batch.records.enumerated() {
+                if case .upsert(_, let vector) = record, vector.count != dimension {
+                    throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) has \(vector.count) components, the collection's dimension is \(dimension)")
+                }
+            }
+        }
+    }
+}
+
+extension Client {
+    /// Checks every file of the collection `name` without changing any; see
+    /// ``DurableCollection/verify(_:directory:)``.
+    /// - Throws: `.invalidName`, `.unknownCollection`; `.invalidArgument` for an in-memory
+    ///   client or a collection this client has open (close the client and verify with a new
+    ///   one); `.locked` when another process has it open.
+    public func verify(_ name: String) async throws(SemblanceError) -> VerificationReport {
+        try CollectionName.validate(name)
+        guard let directory else {
+            throw SemblanceError(.invalidArgument, "an in-memory collection has no files to verify")
+        }
+        let path = directory + "/" + name
+        guard FileManager.default.fileExists(atPath: path + "/config.json") else {
+            throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)")
+        }
+        guard Self.realPath(path) == path else {
+            throw SemblanceError(.invalidName, "\(path) is not a plain folder inside \(directory) (a symbolic link)")
+        }
+        guard !openCollections.contains(where: { $0.name == name }) else {
+            throw SemblanceError(.invalidArgument, "collection \(name.debugDescription) is open in this client; verify it from a new client after closing this one")
+        }
+        return try await Self.onBackgroundThread { () throws(SemblanceError) in try DurableCollection.verify(directory: path) }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// A file read a chunk at a time, so that a file of any size is imported in constant
+/// memory: lines or fixed-size pieces, and how many bytes of it were consumed.
+final class ByteStream {
+    static let chunkSize = 1 << 20
+
+    /// The file's name in messages.
+    let name: String
+    /// The file's size, nil for standard input.
+    let totalBytes: Int64?
+    /// Bytes handed out so far (lines with their newline).
+    private(set) var bytesConsumed: Int64 = 0
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
+
+    /// Opens `path`; `-` is standard input.
+    init(path: String) throws {
+        if path == "-" {
+            name = "standard input"
+            handle = .standardInput
+            totalBytes = nil
+            return
+        }
+        name = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw CommandFailure("\(path): no such file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CommandFailure("\(path): cannot be opened for reading")
+        }
+        self.handle = handle
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        totalBytes = (attributes?[.size] as? NSNumber)?.int64Value
+    }
+
+    deinit { if handle !== FileHandle.standardInput { try? handle.close() } }
+
+    /// The next line without its line ending (`\n` or `\r\n`); nil at the end of the file.
+    /// The last line needs no newline.
+    func nextLine() throws -> [UInt8]? {
+        // Bytes after `position` already searched: a refill moves them but keeps their count.
+        var scanned = 0
+        while true {
+            if let newline = buffer[(position + scanned)...].firstIndex(of: 10) {
+                var end = newline
+                if end > position && buffer[end - 1] == 13 { end -= 1 }
+                let line = Array(buffer[position..<end])
+                bytesConsumed += Int64(newline + 1 - position)
+                position = newline + 1
+                return line
+            }
+            scanned = buffer.count - position
+            if try !refill() {
+                guard position < buffer.count else { return nil }
+                let line = Array(buffer[position...])
+                bytesConsumed += Int64(line.count)
+                position = buffer.count
+                return line.last == 13 ? Array(line.dropLast()) : line
+            }
+        }
+    }
+
+    /// The next `count` bytes; nil at the end of the file; an error when it ends inside them.
+    func next(_ count: Int) throws -> [UInt8]? {
+        while buffer.count - position < count {
+            if try !refill() {
+                if position == buffer.count { return nil }
+                throw CommandFailure("\(name): the file ends \(buffer.count - position) bytes into a record of \(count) bytes, at byte offset \(bytesConsumed)")
+            }
+        }
+        let piece = Array(buffer[position..<(position + count)])
+        position += count
+        bytesConsumed += Int64(count)
+        return piece
+    }
+
+    /// Reads another chunk; false at the end of the file.
+    private func refill() throws -> Bool {
+        guard !atEnd else { return false }
+        // Drop what was handed out, so the buffer holds about one chunk plus a partial record.
+        if position > 0 {
+            buffer.removeSubrange(0..<position)
+            position = 0
+        }
+        let chunk: Data?
+        do {
+            chunk = try handle.read(upToCount: Self.chunkSize)
+        } catch {
+            throw CommandFailure("\(name): read failed after \(bytesConsumed) bytes: \(error.localizedDescription)")
+        }
+        guard let chunk, !chunk.isEmpty else {
+            atEnd = true
+            return false
+        }
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Semblance
+
+/// `semblance create NAME --dimension N`: a new, empty collection.
+struct CreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a collection.",
+        discussion: "Creates the data directory if it is missing. Fails if the collection exists."
+    )
+
+    @OptionGroup var options: DirectoryOptions
+
+    @Argument(help: "The collection's name: 1-64 letters, digits, _ or -.")
+    var name: String
+
+    @Option(help: "Components per vector (1-65536).")
+    var dimension: Int
+
+    @Option(help: "How distance is measured: cosine, euclidean (squared), or dot (negated inner product).")
+    var metric: MetricName = .cosine
+
+    @Option(help: "Shards the ids spread over (1-256); more shards write and compact in parallel.")
+    var shards = 1
+
+    @Option(help: "HNSW links per node.")
+    var m = 16
+
+    @Option(name: .customLong("ef-construction"), help: "Candidates examined when linking a new vector.")
+    var efConstruction = 200
+
+    @Option(help: "Candidates examined by a search that names no --ef.")
+    var ef = 64
+
+    @Option(help: "When writes reach the disk: durable (fsync before each acknowledgement), periodic, or none.")
+    var durability: DurabilityName = .durable
+
+    @Option(name: .customLong("sync-interval"), help: ArgumentHelp(
+        "Seconds between fsyncs under --durability periodic.", valueName: "seconds"))
+    var syncInterval = 1.0
+
+    func run() async throws {
+        let configuration = CollectionConfiguration(
+            dimension: dimension, metric: metric.metric, shardCount: shards, m: m, efConstruction: efConstruction,
+            defaultEf: ef, durability: durability.durability(interval: syncInterval))
+        // Checked before the directory is created, so a typo leaves nothing behind.
+        try configuration.validate()
+        let description = try await Session.withClient(options, creating: true) { client in
+            let collection = try await client.createCollection(name, configuration: configuration)
+            return CollectionDescription(collection.configuration, name: name, directory: client.directory ?? "")
+        }
+        if options.json {
+            try Output.json(description)
+        } else {
+            Output.line("created collection \(name): \(dimension)-d, \(metric.rawValue), "
+                + "\(shards == 1 ? "1 shard" : "\(shards) shards"), \(durability.rawValue) writes, in \(description.directory)")
+        }
+    }
+}
+
+/// A collection's settings, as `create` and `stats` print them.
+struct CollectionDescription: Encodable {
+    var name: String
+    var directory: String
+    var dimension: Int
+    var metric: String
+    var shards: Int
+    var m: Int
+    var efConstruction: Int
+    var defaultEf: Int
+    var durability: String
+    var syncIntervalSeconds: Double?
+
+    init(_ configuration: CollectionConfiguration, name: String, directory: String) {
+        self.name = name
+        self.directory = directory
+        dimension = configuration.dimension
+        metric = MetricName(configuration.metric).rawValue
+        shards = configuration.shardCount
+        m = configuration.m
+        efConstruction = configuration.efConstruction
+        defaultEf = configuration.defaultEf
+        switch configuration.durability {
+        case .durable: durability = "durable"
+        case .periodic(let seconds):
+            durability = "periodic"
+            syncIntervalSeconds = seconds
+        case .none: durability = "none"
+        }
+    }
+}
+
+/// The metric names the tool accepts (the library's names are accepted too).
+enum MetricName: String, ExpressibleByArgument, CaseIterable {
+    case cosine, euclidean, dot
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "cosine": self = .cosine
+        case "euclidean", "l2", "squaredeuclidean": self = .euclidean
+        case "dot", "ip", "innerproduct": self = .dot
+        default: return nil
+        }
+    }
+
+    init(_ metric: DistanceMetric) {
+        switch metric {
+        case .cosine: self = .cosine
+        case .squaredEuclidean: self = .euclidean
+        case .innerProduct: self = .dot
+        }
+    }
+
+    var metric: DistanceMetric {
+        switch self {
+        case .cosine: .cosine
+        case .euclidean: .squaredEuclidean
+        case .dot: .innerProduct
+        }
+    }
+}
+
+/// The durability modes, by name.
+enum DurabilityName: String, ExpressibleByArgument, CaseIterable {
+    case durable, periodic, none
+
+    func durability(interval: Double) -> Durability {
+        switch self {
+        case .durable: .durable
+        case .periodic: .periodic(seconds: interval)
+        case .none: .none
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Semblance
+
+/// `semblance get NAME ID`: one record's vector.
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Print a record: its id, then its vector as a JSON array.",
+        discussion: "Under the cosine metric the vector is stored, and printed, normalized to length 1."
+    )
+
+    @OptionGroup var options: DirectoryOptions
+
+    @Argument(help: "The collection.")
+    var name: String
+
+    @Argument(help: "The record's id.")
+    var id: String
+
+    struct Record: Encodable {
+        var id: String
+        var vector: [Float]
+    }
+
+    func run() async throws {
+        let record = try await Session.withClient(options) { client in
+            try await client.collection(name).get(id)
+        }
+        guard let record else { throw CommandFailure("no record with id \(id.debugDescription) in collection \(name)") }
+        if options.json {
+            try Output.json(Record(id: record.id, vector: record.vector))
+        } else {
+            Output.line(record.id)
+            Output.line(Output.vector(record.vector))
+        }
+    }
+}

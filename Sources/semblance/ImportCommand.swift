@@ -1,0 +1,235 @@
+import ArgumentParser
+import Foundation
+import Semblance
+
+/// `semblance import NAME FILE`: streams records from a JSON Lines or `.fvecs` file into a
+/// collection, in batches.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import vectors from a JSON Lines or .fvecs file.",
+        discussion: """
+            JSON Lines: one object per line, {"id": "doc-1", "vector": [0.1, ...], "metadata": {...}}; \
+            metadata is accepted but not stored yet. .fvecs: the ids are --id-prefix plus the row \
+            number (from 0). The file is read in batches, never whole; while one batch is written \
+            (and acknowledged per the collection's durability), the next is read. A malformed line \
+            stops the import: the records before it are stored, none after it. With --json, one \
+            line per acknowledged batch, then a summary line. Ends with a checkpoint.
+            """
+    )
+
+    @OptionGroup var options: DirectoryOptions
+
+    @Argument(help: "The collection to import into.")
+    var name: String
+
+    @Argument(help: ArgumentHelp("The file to read; - reads standard input.", valueName: "file"))
+    var file: String
+
+    @Option(help: "The file's format (default: by extension, .fvecs or else JSON Lines).")
+    var format: RecordFormat?
+
+    @Option(name: .customLong("id-prefix"), help: "For .fvecs: ids are this prefix plus the row number.")
+    var idPrefix = ""
+
+    @Option(name: .customLong("batch-size"), help: "Records per acknowledged batch.")
+    var batchSize = 1000
+
+    @Flag(name: .customLong("no-checkpoint"), help: "Leave the writes in the log instead of ending with a checkpoint.")
+    var noCheckpoint = false
+
+    func validate() throws {
+        guard (1...100_000).contains(batchSize) else {
+            throw ValidationError("--batch-size must be between 1 and 100000, got \(batchSize)")
+        }
+    }
+
+    /// A progress line of `--json`: one per acknowledged batch, then one with `done`.
+    struct Progress: Encodable {
+        var event: String
+        var collection: String
+        var acknowledged: Int
+        var batches: Int
+        var bytesRead: Int64
+        var totalBytes: Int64?
+        var elapsedSeconds: Double
+        var recordsPerSecond: Double
+        /// The line (JSON Lines, from 1) or row (`.fvecs`, from 0) of the last record
+        /// acknowledged: a script that is interrupted resumes after it.
+        var line: Int?
+        var row: Int?
+        var metadataIgnored: Int?
+        var headCommit: String?
+    }
+
+    func run() async throws {
+        let reader = try RecordReader(path: file, format: format)
+        let summary = try await Session.withClient(options) { client in
+            let collection = try await client.collection(name)
+            var importer = Importer(command: self, collection: collection, reader: reader)
+            return try await importer.run()
+        }
+        if options.json {
+            try Output.json(summary)
+        } else {
+            var line = "imported \(Terminal.count(summary.acknowledged, "record")) into \(name) in "
+                + "\(Terminal.fixed(summary.elapsedSeconds, 2)) s (\(Terminal.grouped(Int(summary.recordsPerSecond))) records/s)"
+            if let head = summary.headCommit { line += "; checkpoint \(head.prefix(12))" }
+            Output.line(line)
+        }
+    }
+}
+
+/// The import loop: reads, checks, batches, upserts, reports.
+private struct Importer {
+    let command: ImportCommand
+    let collection: VectorCollection
+    let reader: RecordReader
+    let clock = ContinuousClock()
+    let start: ContinuousClock.Instant
+    let bar: ProgressBar?
+    var batch: [VectorRecord] = []
+    var batchIDs = Set<String>()
+    /// The line (or row) of the last record in `batch`.
+    var batchEnd = 0
+    /// The batch being written: its task, size, and first and last line.
+    var inFlight: (task: Task<Void, any Error>, count: Int, start: Int, end: Int)?
+    /// The line (or row) of the last acknowledged record, nil before the first.
+    var acknowledgedThrough: Int?
+    /// The line (or row) of the first record in `batch`.
+    var batchStart = 0
+    var acknowledged = 0
+    var batches = 0
+    var metadataIgnored = 0
+
+    init(command: ImportCommand, collection: VectorCollection, reader: RecordReader) {
+        self.command = command
+        self.collection = collection
+        self.reader = reader
+        start = clock.now
+        bar = !command.options.json && Terminal.standardErrorIsTerminal ? ProgressBar(label: "importing") : nil
+        batch.reserveCapacity(command.batchSize)
+    }
+
+    var unit: String { reader.format == .jsonl ? "line" : "row" }
+
+    mutating func run() async throws -> ImportCommand.Progress {
+        defer { bar?.clear() }
+        while true {
+            let record: ReadRecord
+            do {
+                guard let next = try reader.next() else { break }
+                record = next
+                try check(record)
+            } catch let error as RecordError {
+                // What came before the bad line is stored; then the import stops.
+                try await flush()
+                try await settle()
+                bar?.clear()
+                throw CommandFailure("\(error.location): \(error.reason); \(storedSoFar(before: "\(unit) \(error.number)"))")
+            }
+            let id = record.id ?? command.idPrefix + String(record.number)
+            if record.hasMetadata {
+                if metadataIgnored == 0 {
+                    bar?.clear()
+                    Terminal.warn("metadata is not stored yet (it comes with issue 5); the metadata fields of this file are ignored")
+                }
+                metadataIgnored += 1
+            }
+            // The library refuses an id twice in one batch; the later line must win, so the
+            // earlier one goes first.
+            if batchIDs.contains(id) { try await flush() }
+            if batch.isEmpty { batchStart = record.number }
+            batch.append(VectorRecord(id: id, vector: record.vector))
+            batchEnd = record.number
+            batchIDs.insert(id)
+            if batch.count >= command.batchSize { try await flush() }
+        }
+        try await flush()
+        try await settle()
+        var head: String?
+        if !command.noCheckpoint && acknowledged > 0 {
+            bar?.show(fraction: 1, detail: "checkpoint...", force: true)
+            try await collection.checkpoint()
+            head = collection.statistics().headCommit
+        }
+        return progress(event: "done", head: head)
+    }
+
+    /// Refuses a record the collection would refuse, naming its line.
+    func check(_ record: ReadRecord) throws {
+        let location = "\(reader.stream.name) \(unit) \(record.number)"
+        if reader.format == .jsonl && record.id == nil {
+            throw RecordError(location: location, reason: "missing field \"id\"", number: record.number)
+        }
+        if let id = record.id, let problem = RecordCheck.problem(withID: id) {
+            throw RecordError(location: location, reason: problem, number: record.number)
+        }
+        if let problem = RecordCheck.problem(with: record.vector, configuration: collection.configuration) {
+            throw RecordError(location: location, reason: problem, number: record.number)
+        }
+    }
+
+    /// Sends the batch to the collection, after the batch before it is acknowledged: the
+    /// next batch is read and parsed while this one is written.
+    mutating func flush() async throws {
+        try await settle()
+        guard !batch.isEmpty else { return }
+        let records = batch
+        let collection = collection
+        inFlight = (Task { try await collection.upsert(records) }, records.count, batchStart, batchEnd)
+        batch.removeAll(keepingCapacity: true)
+        batchIDs.removeAll(keepingCapacity: true)
+    }
+
+    /// Waits for the batch in flight to be acknowledged, and reports it.
+    mutating func settle() async throws {
+        guard let flight = inFlight else { return }
+        inFlight = nil
+        do {
+            try await flight.task.value
+        } catch {
+            bar?.clear()
+            let message = (error as? SemblanceError)?.message ?? "\(error)"
+            throw CommandFailure("\(reader.stream.name) \(unit)s from \(flight.start): \(message); "
+                + storedSoFar(before: "\(unit) \(flight.start)"))
+        }
+        acknowledged += flight.count
+        acknowledgedThrough = flight.end
+        batches += 1
+        if command.options.json {
+            try Output.json(progress(event: "batch", head: nil))
+        } else if let bar {
+            let elapsed = (clock.now - start).seconds
+            let rate = Double(acknowledged) / max(elapsed, 1e-9)
+            var detail = "\(Terminal.grouped(acknowledged)) records  \(Terminal.grouped(Int(rate)))/s"
+            var fraction: Double?
+            if let total = reader.stream.totalBytes, total > 0 {
+                let done = Double(reader.stream.bytesConsumed) / Double(total)
+                fraction = done
+                detail += "  \(Terminal.clock(done > 0 ? elapsed * (1 - done) / done : .infinity)) left"
+            }
+            bar.show(fraction: fraction, detail: detail)
+        }
+    }
+
+    /// "the 2,000 records before line 2001 are stored", or that nothing was.
+    func storedSoFar(before place: String) -> String {
+        switch acknowledged {
+        case 0: "nothing was imported"
+        case 1: "the 1 record before \(place) is stored, nothing after it"
+        default: "the \(Terminal.grouped(acknowledged)) records before \(place) are stored, nothing after it"
+        }
+    }
+
+    func progress(event: String, head: String?) -> ImportCommand.Progress {
+        let elapsed = (clock.now - start).seconds
+        return ImportCommand.Progress(
+            event: event, collection: collection.name, acknowledged: acknowledged, batches: batches,
+            bytesRead: reader.stream.bytesConsumed, totalBytes: reader.stream.totalBytes,
+            elapsedSeconds: DemoReport.rounded(elapsed, 3),
+            recordsPerSecond: DemoReport.rounded(Double(acknowledged) / max(elapsed, 1e-9), 0),
+            line: reader.format == .jsonl ? acknowledgedThrough : nil, row: reader.format == .fvecs ? acknowledgedThrough : nil,
+            metadataIgnored: event == "done" ? metadataIgnored : nil, headCommit: head)
+    }
+}

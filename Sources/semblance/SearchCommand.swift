@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Semblance
+
+/// `semblance search NAME --vector '[...]'` or `--queries FILE`: the nearest records.
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find the nearest records to a vector, or to every vector of a file.",
+        discussion: """
+            --queries reads JSON Lines (each line an array of numbers, or an object with a \
+            "vector" field) or an .fvecs file, and searches all of them at once on every core. \
+            With --json, one line per query: {"query": i, "hits": [{"id", "distance"}], "partial"}.
+            """
+    )
+
+    @OptionGroup var options: DirectoryOptions
+
+    @Argument(help: "The collection to search.")
+    var name: String
+
+    @Option(help: ArgumentHelp("The query vector as a JSON array: '[0.1, 0.2, ...]'.", valueName: "json"))
+    var vector: String?
+
+    @Option(help: ArgumentHelp("A file of query vectors (JSON Lines or .fvecs); - reads standard input.", valueName: "file"))
+    var queries: String?
+
+    @Option(name: [.customShort("k"), .long], help: "How many hits per query.")
+    var k = 10
+
+    @Option(help: "The search beam width (default: the collection's, at least k).")
+    var ef: Int?
+
+    @Option(name: .customLong("max-distance"), help: "Leave out hits farther than this.")
+    var maxDistance: Float?
+
+    @Flag(name: .customLong("include-vectors"), help: "Print each hit's stored vector too.")
+    var includeVectors = false
+
+    func validate() throws {
+        guard (vector == nil) != (queries == nil) else {
+            throw ValidationError("give either --vector or --queries")
+        }
+        guard k >= 1 else { throw ValidationError("-k must be at least 1, got \(k)") }
+        if let ef, ef < 1 { throw ValidationError("--ef must be at least 1, got \(ef)") }
+        if let maxDistance, maxDistance.isNaN { throw ValidationError("--max-distance must be a number") }
+    }
+
+    /// One query's answer, as a JSON line.
+    struct Answer: Encodable {
+        struct Hit: Encodable {
+            var id: String
+            var distance: Float
+            var vector: [Float]?
+        }
+        var query: Int
+        var hits: [Hit]
+        var partial: Bool
+    }
+
+    func run() async throws {
+        let answers = try await Session.withClient(options) { client in
+            let collection = try await client.collection(name)
+            if let vector {
+                let query = try Self.parseVector(vector)
+                if let problem = RecordCheck.problem(with: query, role: "--vector", configuration: collection.configuration) {
+                    throw CommandFailure(problem)
+                }
+                let results = try await collection.search(query, k: k, ef: ef, maxDistance: maxDistance, includeVectors: includeVectors)
+                return [results]
+            }
+            let queries = try readQueries(configuration: collection.configuration)
+            return try await collection.search(queries, k: k, ef: ef, maxDistance: maxDistance, includeVectors: includeVectors)
+        }
+        for (i, results) in answers.enumerated() {
+            if options.json {
+                try Output.json(Answer(query: i, hits: results.hits.map { .init(id: $0.id, distance: $0.distance, vector: $0.vector) },
+                                       partial: results.isPartial))
+                continue
+            }
+            if answers.count > 1 { Output.line((i > 0 ? "\n" : "") + "query \(i)") }
+            if results.isEmpty { Output.line("  (no hits)") }
+            let width = min(results.map(\.id.count).max() ?? 0, 40)
+            for (rank, hit) in results.enumerated() {
+                var line = Terminal.padLeft(String(rank + 1), 4) + "  " + Terminal.padLeft(Self.format(hit.distance), 10)
+                    + "  " + Terminal.padRight(hit.id, width)
+                if let vector = hit.vector { line += "  " + Output.vector(vector) }
+                Output.line(line)
+            }
+        }
+    }
+
+    /// Every vector of the --queries file, each checked against the collection.
+    func readQueries(configuration: CollectionConfiguration) throws -> [[Float]] {
+        guard let queries else { return [] }
+        let reader = try RecordReader(path: queries, format: nil)
+        var vectors: [[Float]] = []
+        do {
+            while let record = try reader.next() {
+                let unit = reader.format == .jsonl ? "line" : "row"
+                if let problem = RecordCheck.problem(with: record.vector, role: "query", configuration: configuration) {
+                    throw CommandFailure("\(reader.stream.name) \(unit) \(record.number): \(problem)")
+                }
+                vectors.append(record.vector)
+            }
+        } catch let error as RecordError {
+            throw CommandFailure("\(error.location): \(error.reason)")
+        }
+        guard !vectors.isEmpty else { throw CommandFailure("\(reader.stream.name) holds no queries") }
+        return vectors
+    }
+
+    /// A vector given on the command line: a JSON array, brackets optional.
+    static func parseVector(_ text: String) throws -> [Float] {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let json = trimmed.hasPrefix("[") ? trimmed : "[" + trimmed + "]"
+        do {
+            return try JSONDecoder().decode([Float].self, from: Data(json.utf8))
+        } catch {
+            throw CommandFailure("--vector is not a JSON array of numbers: \(Terminal.truncate(trimmed, to: 40))")
+        }
+    }
+
+    /// A distance in at most 10 characters.
+    static func format(_ distance: Float) -> String {
+        abs(distance) < 1e5 ? Terminal.fixed(Double(distance), 4) : String(format: "%.4g", Double(distance))
+    }
+}

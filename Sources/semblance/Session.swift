@@ -1,0 +1,49 @@
+import Foundation
+// Logging comes with Semblance; Package.swift should list it for this target too. The tool
+// needs it only to keep the library's log lines out of its output.
+import Logging
+import Semblance
+
+/// One command's use of a data directory: a client opened for it and closed whatever
+/// happens.
+enum Session {
+    /// Runs `body` with a client on the directory the options name.
+    /// - Parameter creating: create the directory when missing (`create`, `demo`); every
+    ///   other command refuses a directory that does not exist, so a mistyped `--path`
+    ///   is an error and not a new, empty directory.
+    static func withClient<T>(
+        _ options: DirectoryOptions, creating: Bool = false, _ body: (Client) async throws -> T
+    ) async throws -> T {
+        let directory = options.directory
+        if !creating {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CommandFailure("no Semblance data directory at \(directory) (set --path or $\(DirectoryOptions.environmentVariable), or create a collection first)")
+            }
+        }
+        let client = try await Client(directory: directory, logger: logger())
+        do {
+            let result = try await body(client)
+            await client.close()
+            return result
+        } catch let error as SemblanceError where error.code == .unknownCollection {
+            await client.close()
+            throw SemblanceError(error.code, "\(error.message) in \(client.directory ?? directory)")
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
+    /// The library's logger: silent, unless `SEMBLANCE_LOG` names a level (trace, debug,
+    /// info, ...), which is then written to standard error.
+    static func logger() -> Logger {
+        let variable = ProcessInfo.processInfo.environment["SEMBLANCE_LOG"]
+        guard let level = variable.flatMap(Logger.Level.init(rawValue:)) else {
+            return Logger(label: "semblance") { _ in SwiftLogNoOpLogHandler() }
+        }
+        var logger = Logger(label: "semblance") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        return logger
+    }
+}

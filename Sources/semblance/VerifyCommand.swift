@@ -1,0 +1,49 @@
+import ArgumentParser
+import Semblance
+
+/// `semblance verify NAME`: checks every checksum and hash of a collection's files.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every hash and checksum of a collection's files, changing nothing.",
+        discussion: """
+            Checks the SHA-256 name of every object (commits from refs/heads/main through their \
+            parents, their pages, and unreachable objects), decodes every page, reads the head \
+            commit's shards as an open would, and checks the CRC-32C of every write-ahead-log \
+            frame. Exits 0 only when everything holds; otherwise lists each damaged file and \
+            exits 1. The collection must not be open in another process.
+            """
+    )
+
+    @OptionGroup var options: DirectoryOptions
+
+    @Argument(help: "The collection.")
+    var name: String
+
+    struct Verified: Encodable {
+        var collection: String
+        var sound: Bool
+        var report: VerificationReport
+    }
+
+    func run() async throws {
+        let report = try await Session.withClient(options) { client in try await client.verify(name) }
+        if options.json {
+            try Output.json(Verified(collection: name, sound: report.isSound, report: report))
+        } else {
+            for problem in report.problems { Output.line("damaged: \(problem.message)") }
+            var summary = "\(report.isSound ? "ok" : "DAMAGED"): \(name): \(Terminal.count(report.commits, "commit")), "
+                + "\(Terminal.count(report.objects, "object")) (\(Terminal.bytes(report.objectBytes))), "
+                + "\(Terminal.count(report.pages, "page")), \(Terminal.count(report.logs, "log")) with "
+                + Terminal.count(report.logRecords, "record")
+            if report.unreachableObjects > 0 { summary += ", \(Terminal.count(report.unreachableObjects, "unreachable object"))" }
+            if report.tornTailBytes > 0 { summary += ", a torn log tail of \(report.tornTailBytes) bytes (dropped at the next open)" }
+            Output.line(summary)
+        }
+        guard let first = report.problems.first else { return }
+        let more = report.problems.count - 1
+        let what = first.message.contains(first.file) ? first.message : "\(first.file): \(first.message)"
+        throw CommandFailure("collection \(name) is damaged: \(what)"
+            + (more > 0 ? " (and \(more) more \(more == 1 ? "problem" : "problems"))" : ""))
+    }
+}
