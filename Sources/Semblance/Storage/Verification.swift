@@ -191,7 +191,7 @@ private struct Verifier {
     mutating func checkPages(of manifest: ShardManifest) -> Bool {
         let tables: [(PageObject.Kind, [ObjectHash])] = [
             (.vectors, manifest.vectors), (.level0Links, manifest.level0Links), (.upperLinks, manifest.upperLinks),
-            (.nodeRecords, manifest.nodeRecords), (.ids, manifest.ids),
+            (.nodeRecords, manifest.nodeRecords), (.ids, manifest.ids), (.metadata, manifest.metadata ?? []),
         ]
         var sound = true
         for (kind, hashes) in tables {
@@ -202,10 +202,10 @@ private struct Verifier {
                 guard let bytes = read(hash) else { sound = false; continue }
                 if alreadyDecoded { continue }
                 do {
-                    if kind == .ids {
-                        _ = try PageObject.decodeIDs(bytes, file: objects.path(of: hash))
-                    } else {
-                        _ = try PageObject.decode(bytes, kind: kind, file: objects.path(of: hash))
+                    switch kind {
+                    case .ids: _ = try PageObject.decodeIDs(bytes, file: objects.path(of: hash))
+                    case .metadata: _ = try PageObject.decodeMetadata(bytes, file: objects.path(of: hash))
+                    default: _ = try PageObject.decode(bytes, kind: kind, file: objects.path(of: hash))
                     }
                     report.pages += 1
                 } catch {
@@ -301,7 +301,12 @@ private struct Verifier {
         guard let dimension else { return }
         for batch in log.batches {
             for (i, record) in batch.records.enumerated() {
-                if case .upsert(_, let vector) = record, vector.count != dimension {
+                let vector: [Float]
+                switch record {
+                case .upsert(_, let v), .upsertWithMetadata(_, let v, _): vector = v
+                case .delete, .setMetadata: continue
+                }
+                if vector.count != dimension {
                     throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) has \(vector.count) components, the collection's dimension is \(dimension)")
                 }
             }
