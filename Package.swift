@@ -50,6 +50,7 @@ let package = Package(
                 "Semblance",
                 "SemblanceFixtures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The child process of the crash tests: a scripted workload that kills itself at the
