@@ -3,7 +3,8 @@ import Foundation
 /// The command line of semblance-collection-bench.
 ///
 ///   semblance-collection-bench [--dataset NAME] [--data DIR] [--k K] [--ef EF]
-///                              [--passes N] [--shards 1,2,4] [--wait-load L] [--out FILE]
+///                              [--passes N] [--shards 1,2,4] [--wait-load L]
+///                              [--autogroup-nice N] [--out FILE]
 ///
 /// The dataset folder is `<DIR>/<NAME>/` (TEXMEX files, see ../shared/bench/README.md);
 /// DIR defaults to `$BENCH_DATA`, else `../shared/bench/data` beside the project.
@@ -17,6 +18,8 @@ struct Options {
     var output: URL?
     /// After building, wait (up to an hour) until the 1-minute load average is below this.
     var waitLoad: Double?
+    /// The session's autogroup nice value while measuring (Linux; see SessionPriority).
+    var autogroupNice: Int?
 
     /// The project root (the package above Benchmarks/), found from this file's path.
     static let projectRoot = URL(fileURLWithPath: #filePath)
@@ -61,8 +64,11 @@ struct Options {
             case "--wait-load":
                 guard let l = Double(try value(flag)), l > 0 else { throw BenchError("--wait-load needs a positive number") }
                 waitLoad = l
+            case "--autogroup-nice":
+                guard let n = Int(try value(flag)), (-20...19).contains(n) else { throw BenchError("--autogroup-nice needs -20...19") }
+                autogroupNice = n
             case "-h", "--help":
-                print("usage: semblance-collection-bench [--dataset NAME] [--data DIR] [--k K] [--ef EF] [--passes N] [--shards 1,2,4] [--wait-load L] [--out FILE]")
+                print("usage: semblance-collection-bench [--dataset NAME] [--data DIR] [--k K] [--ef EF] [--passes N] [--shards 1,2,4] [--wait-load L] [--autogroup-nice N] [--out FILE]")
                 exit(0)
             default: throw BenchError("unknown argument \(flag)")
             }

@@ -10,6 +10,8 @@ struct Report {
     let shards: [ShardLatency]
     let loadBefore: [Double]
     let loadAfter: [Double]
+    /// The session's autogroup nice value during the measurements (nil: no autogroup).
+    let autogroupNice: Int?
     let date = Date()
 
     static func format(_ value: Double, _ digits: Int = 0) -> String {
@@ -29,7 +31,8 @@ struct Report {
         \(dataset.name): \(dataset.base.count) × \(dataset.dimension) \(dataset.metric), \(dataset.queries.count) queries, \
         k = \(options.k), ef = \(options.ef), in-memory collections, \(ProcessInfo.processInfo.activeProcessorCount) cores, \
         kernels \(DistanceKernels.best.variant), load \(loadBefore.map { f($0, 2) }.joined(separator: " ")) before, \
-        \(loadAfter.map { f($0, 2) }.joined(separator: " ")) after; recall against \(recallSource)
+        \(loadAfter.map { f($0, 2) }.joined(separator: " ")) after\(autogroupNice.map { ", session autogroup nice \($0)" } ?? ""); \
+        recall against \(recallSource)
 
         Batch search against one query at a time, 1 shard (median of \(options.passes) interleaved passes):
 
@@ -44,13 +47,13 @@ struct Report {
 
         One query at a time by shard count (median of \(options.passes) interleaved passes; latencies of the median pass):
 
-        | shards | build (s) | queries/s | p50 (µs) | p99 (µs) | mean (µs) | recall@\(options.k) |
-        |---|---|---|---|---|---|---|
+        | shards | build (s) | queries/s | p50 (µs) | p99 (µs) | mean (µs) | cores busy | recall@\(options.k) |
+        |---|---|---|---|---|---|---|---|
 
         """
         for s in shards {
             out += "| \(s.shards) | \(f(s.buildSeconds, 1)) | \(f(s.qps, 0)) | \(f(s.latency.p50, 0)) | \(f(s.latency.p99, 0)) "
-                + "| \(f(s.latency.mean, 0)) | \(f(s.recall, 4)) |\n"
+                + "| \(f(s.latency.mean, 0)) | \(f(s.coresBusy, 2)) | \(f(s.recall, 4)) |\n"
         }
         return out
     }
@@ -64,7 +67,8 @@ struct Report {
         }
         return [
             "benchmark": "semblance-collection-bench",
-            "command": "BENCH_DATA=\(options.dataDirectory.path) swift run -c release --package-path Benchmarks semblance-collection-bench "
+            "command": (options.autogroupNice == nil ? "" : "setsid ")
+                + "env BENCH_DATA=\(options.dataDirectory.path) swift run -c release --package-path Benchmarks semblance-collection-bench "
                 + CommandLine.arguments.dropFirst().joined(separator: " "),
             "date": ISO8601DateFormatter().string(from: date),
             "machine": [
@@ -74,6 +78,7 @@ struct Report {
                 "kernels": "\(DistanceKernels.best.variant)",
                 "loadavg_before": loadBefore,
                 "loadavg_after": loadAfter,
+                "autogroup_nice_while_measuring": autogroupNice.map { $0 as Any } ?? NSNull(),
             ] as [String: Any],
             "dataset": [
                 "name": dataset.name, "n_base": dataset.base.count, "n_query": dataset.queries.count,
@@ -104,7 +109,8 @@ struct Report {
                 [
                     "shards": s.shards, "build_seconds": s.buildSeconds, "qps": s.qps,
                     "p50_us": s.latency.p50, "p99_us": s.latency.p99, "mean_us": s.latency.mean,
-                    "recall_at_k": s.recall, "pass_seconds": s.passSeconds,
+                    "recall_at_k": s.recall, "pass_seconds": s.passSeconds, "pass_cpu_seconds": s.passCPUSeconds,
+                    "cores_busy_median": s.coresBusy,
                 ]
             },
         ]

@@ -7,12 +7,16 @@ struct ShardLatency: Sendable {
     let buildSeconds: Double
     /// Wall time of each pass over every query.
     let passSeconds: [Double]
+    /// Process CPU time of each pass.
+    let passCPUSeconds: [Double]
     /// The latencies of the median pass.
     let latency: LatencySummary
     let queries: Int
     let recall: Double
 
     var qps: Double { Double(queries) / median(passSeconds) }
+    /// CPU seconds per wall second (≈ cores kept busy), median over passes.
+    var coresBusy: Double { median(zip(passCPUSeconds, passSeconds).map { $0 / $1 }) }
 }
 
 /// Times `passes` passes per collection, interleaved across the collections (pass 1 of
@@ -33,6 +37,7 @@ func measureShardLatency(
         let middle = passes.sorted { $0.seconds < $1.seconds }[passes.count / 2]
         return ShardLatency(
             shards: built.shards, buildSeconds: built.buildSeconds, passSeconds: passes.map(\.seconds),
+            passCPUSeconds: passes.map(\.cpuSeconds),
             latency: LatencySummary(microseconds: middle.microseconds), queries: queries.count,
             recall: recall.recall(middle.answers, k: k))
     }
@@ -40,6 +45,7 @@ func measureShardLatency(
 
 struct TimedPass: Sendable {
     let seconds: Double
+    let cpuSeconds: Double
     let microseconds: [Double]
     let answers: [SearchResults]
 }
@@ -50,6 +56,7 @@ func searchTimingEach(_ collection: VectorCollection, _ queries: [[Float]], k: I
     var microseconds: [Double] = []
     answers.reserveCapacity(queries.count)
     microseconds.reserveCapacity(queries.count)
+    let cpu = processCPUSeconds()
     let passStart = ContinuousClock.now
     for query in queries {
         let start = ContinuousClock.now
@@ -57,5 +64,6 @@ func searchTimingEach(_ collection: VectorCollection, _ queries: [[Float]], k: I
         microseconds.append(seconds(since: start) * 1e6)
         answers.append(found)
     }
-    return TimedPass(seconds: seconds(since: passStart), microseconds: microseconds, answers: answers)
+    let wall = seconds(since: passStart)
+    return TimedPass(seconds: wall, cpuSeconds: processCPUSeconds() - cpu, microseconds: microseconds, answers: answers)
 }

@@ -2,7 +2,7 @@
 //
 //   BENCH_DATA=/path/to/data swift run -c release --package-path Benchmarks \
 //       semblance-collection-bench --dataset minilm-debian-60751 [--passes N] [--ef EF] [--k K]
-//       [--shards 1,2,4] [--wait-load L] [--out FILE]
+//       [--shards 1,2,4] [--wait-load L] [--autogroup-nice N] [--out FILE]
 //
 // 1. Batch search against one query at a time: the same queries, 1 shard; single = one
 //    `await search(query)` after another, batch = one `search(queries)` call.
@@ -39,6 +39,11 @@ func run(_ options: Options) async throws {
         loadBefore = await waitForLoad(below: threshold)
     }
     log("load before measuring: \(loadBefore)")
+    let niceBefore = SessionPriority.current
+    if let nice = options.autogroupNice {
+        try SessionPriority.set(nice)
+        log("session autogroup nice \(niceBefore.map(String.init) ?? "?") -> \(nice) while measuring")
+    }
     let one = collections.first { $0.shards == 1 }!
     let batch = try await measureBatchVersusSingle(
         one.collection, queries: dataset.queries, k: options.k, ef: options.ef, passes: options.passes, recall: recall)
@@ -46,9 +51,10 @@ func run(_ options: Options) async throws {
     let shards = try await measureShardLatency(
         collections, queries: dataset.queries, k: options.k, ef: options.ef, passes: options.passes, recall: recall)
     let loadAfter = loadAverage()
+    if options.autogroupNice != nil, let niceBefore { try SessionPriority.set(niceBefore) }
 
     let report = Report(options: options, dataset: dataset, recallSource: recall.source, batch: batch, shards: shards,
-                        loadBefore: loadBefore, loadAfter: loadAfter)
+                        loadBefore: loadBefore, loadAfter: loadAfter, autogroupNice: options.autogroupNice ?? niceBefore)
     print(report.markdown)
     try report.write(to: options.resultsFile)
     log("wrote \(options.resultsFile.path)")
