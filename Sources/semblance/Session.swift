@@ -1,6 +1,5 @@
 import Foundation
-// Logging comes with Semblance; Package.swift should list it for this target too. The tool
-// needs it only to keep the library's log lines out of its output.
+// Only to keep the library's log lines out of the tool's output.
 import Logging
 import Semblance
 

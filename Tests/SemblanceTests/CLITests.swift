@@ -45,7 +45,7 @@ struct CLITests {
         // The exact nearest record comes first; k hits, nearest first.
         var query: [Float] = records[7].vector
         query[0] += 0.01
-        let exact: [String] = Self.exactNearest(query, in: records, k: 5)
+        let exact: [String] = Recall.exactNearest(query, among: records, k: 5, metric: .cosine)
         let searched = try Self.run(["search", "docs", "--path", data, "--vector", Self.json(query), "-k", "5", "--json"])
         try searched.expectSuccess()
         let answer = try #require(try searched.jsonLines().first)
@@ -313,35 +313,10 @@ struct CLITests {
                    stderr: try String(contentsOfFile: output.file("err"), encoding: .utf8))
     }
 
-    /// The tool's binary: `SEMBLANCE_CLI`, else next to the test executable or bundle, found
-    /// the way ``CrashTests/workerURL()`` finds the crash worker.
+    /// The tool's binary: `SEMBLANCE_CLI`, else next to the test executable or bundle.
     static func binaryURL() throws -> URL {
-        let name = "semblance"
-        var candidates: [String] = []
-        if let path = ProcessInfo.processInfo.environment["SEMBLANCE_CLI"] { candidates.append(path) }
-        var folders: [URL] = []
-        if let executable = Bundle.main.executableURL { folders.append(executable.deletingLastPathComponent()) }
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            folders.append(URL(fileURLWithPath: path).deletingLastPathComponent())
-        }
-        folders.append(URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent())
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            folders.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        candidates += folders.map { $0.appendingPathComponent(name).path }
-        var seen = Set<String>()
-        for path in candidates where seen.insert(path).inserted {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: path) {
-                return URL(fileURLWithPath: path)
-            }
-        }
-        throw CLITestError("""
-            \(name) was not found; looked at:
-              \(candidates.joined(separator: "\n  "))
-            It is built with the tests (`swift build --build-tests`); set SEMBLANCE_CLI to use another.
-            """)
+        try BuiltProduct.url(named: "semblance", environmentVariable: "SEMBLANCE_CLI",
+                             hint: "It is built with the tests (`swift build --build-tests`).")
     }
 
     // MARK: Data
@@ -373,19 +348,6 @@ struct CLITests {
         for x in vector { sum += x * x }
         let norm = sum.squareRoot()
         return vector.map { $0 / norm }
-    }
-
-    /// The ids of the `k` nearest records by cosine distance, nearest first.
-    static func exactNearest(_ query: [Float], in records: [(id: String, vector: [Float])], k: Int) -> [String] {
-        let unitQuery = normalized(query)
-        var scored: [(id: String, distance: Float)] = []
-        for record in records {
-            var dot: Float = 0
-            for (a, b) in zip(unitQuery, normalized(record.vector)) { dot += a * b }
-            scored.append((record.id, 1 - dot))
-        }
-        scored.sort { $0.distance < $1.distance }
-        return scored.prefix(k).map(\.id)
     }
 
     // MARK: Reading JSON

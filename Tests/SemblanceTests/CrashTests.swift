@@ -209,34 +209,11 @@ struct CrashTests {
 
     // MARK: Running the worker
 
-    /// The worker binary: `SEMBLANCE_CRASH_WORKER`, else next to the test executable or bundle
-    /// (SwiftPM puts every product of a configuration in one folder, `.build/<config>/`).
+    /// The worker binary: `SEMBLANCE_CRASH_WORKER`, else next to the test executable or bundle.
     static func workerURL() throws -> URL {
-        let name = "semblance-crash-worker"
-        var candidates: [String] = []
-        if let path = ProcessInfo.processInfo.environment["SEMBLANCE_CRASH_WORKER"] { candidates.append(path) }
-        var folders: [URL] = []
-        if let executable = Bundle.main.executableURL { folders.append(executable.deletingLastPathComponent()) }
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            folders.append(URL(fileURLWithPath: path).deletingLastPathComponent())
-        }
-        folders.append(URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent())
-        // macOS: the tests run inside an .xctest bundle that sits in the products folder.
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            folders.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        candidates += folders.map { $0.appendingPathComponent(name).path }
-        var seen = Set<String>()
-        candidates = candidates.filter { seen.insert($0).inserted }
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
-            return URL(fileURLWithPath: path)
-        }
-        throw CrashTestError("""
-            \(name) was not found; looked at:
-              \(candidates.joined(separator: "\n  "))
-            It is built with the tests (`swift build --build-tests`, `swift test`, scripts/test.sh); it needs \
-            -enable-testing, which debug builds have and scripts/test.sh passes. Set SEMBLANCE_CRASH_WORKER to use another.
-            """)
+        try BuiltProduct.url(
+            named: "semblance-crash-worker", environmentVariable: "SEMBLANCE_CRASH_WORKER",
+            hint: "It is built with the tests (`swift build --build-tests`, `swift test`, scripts/test.sh); it needs -enable-testing, which debug builds have and scripts/test.sh passes.")
     }
 
     /// Runs the worker to its end, its crash point, or a kill after `killAfter` (once it has

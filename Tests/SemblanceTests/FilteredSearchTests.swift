@@ -95,16 +95,15 @@ struct FilteredSearchTests {
             ]
             for (kind, filter) in cases {
                 let allowed = records.filter { filter.matches(id: $0.id, metadata: $0.metadata) }
+                let allowedIDs = Set(allowed.map(\.id))
                 #expect(index.count(where: filter) == allowed.count)
-                var total = 0.0
-                for query in fixture.queries {
-                    let truth = Recall.exactNearest(query, among: allowed.map { ($0.id, $0.vector) }, k: 10, metric: .cosine)
+                let recall = try Recall.recall(queries: fixture.queries, records: allowed.map { ($0.id, $0.vector) },
+                                               k: 10, metric: .cosine) { query in
                     let found = try index.search(query, k: 10, filter: filter)
                     #expect(found.count == min(10, allowed.count), "\(kind) \(selectivity)")
-                    #expect(found.allSatisfy { id in allowed.contains { $0.id == id.id } })
-                    total += Double(Set(found.map(\.id)).intersection(truth).count) / Double(max(1, truth.count))
+                    #expect(found.allSatisfy { allowedIDs.contains($0.id) })
+                    return found
                 }
-                let recall = total / Double(fixture.queries.count)
                 print("filtered search, \(kind), selectivity \(selectivity) (\(allowed.count) match): recall@10 = \(recall)")
                 #expect(recall >= 0.95, "\(kind) \(selectivity): \(recall)")
             }
@@ -115,22 +114,19 @@ struct FilteredSearchTests {
     func graphTraversal() throws {
         let data = ClusteredData(count: 12_000, queries: 50, dimension: 32, clusters: 30, seed: 3)
         var index = try VectorIndex(IndexConfiguration(dimension: data.dimension, metric: .squaredEuclidean))
+        let metadata = data.vectors.indices.map { i -> Metadata in ["half": .bool(i % 2 == 0), "cluster": .int(Int64(data.clusters[i]))] }
         for (i, vector) in data.vectors.enumerated() {
-            try index.upsert(id: "v\(i)", vector: vector, metadata: ["half": .bool(i % 2 == 0), "cluster": .int(Int64(data.clusters[i]))])
+            try index.upsert(id: "v\(i)", vector: vector, metadata: metadata[i])
         }
         for (kind, filter) in [("uncorrelated", Filter.equals("half", true)), ("correlated", Filter.less("cluster", 12))] {
-            let allowed = data.vectors.indices.filter { i in
-                filter.matches(id: "v\(i)", metadata: ["half": .bool(i % 2 == 0), "cluster": .int(Int64(data.clusters[i]))])
-            }
+            let allowed = data.vectors.indices.filter { filter.matches(id: "v\($0)", metadata: metadata[$0]) }
             #expect(allowed.count > 4096, "large enough for the graph path")
-            var total = 0.0
-            for query in data.queries {
-                let truth = Recall.exactNearest(query, among: allowed.map { ("v\($0)", data.vectors[$0]) }, k: 10, metric: .squaredEuclidean)
+            let recall = try Recall.recall(queries: data.queries, records: allowed.map { ("v\($0)", data.vectors[$0]) },
+                                           k: 10, metric: .squaredEuclidean) { query in
                 let found = try index.search(query, k: 10, filter: filter)
                 #expect(found.count == 10)
-                total += Double(Set(found.map(\.id)).intersection(truth).count) / 10
+                return found
             }
-            let recall = total / Double(data.queries.count)
             print("filtered graph traversal, \(kind) (\(allowed.count) of \(data.vectors.count)): recall@10 = \(recall)")
             #expect(recall >= 0.95, "\(kind): \(recall)")
         }

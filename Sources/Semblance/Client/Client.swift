@@ -67,7 +67,7 @@ public actor Client {
         let collection: VectorCollection
         if let directory {
             let path = try pathInsideRoot(directory, name)
-            let engine = try await Self.onBackgroundThread { () throws(SemblanceError) in
+            let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in
                 try DurableCollection.create(directory: path, configuration: configuration)
             }
             collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
@@ -96,7 +96,7 @@ public actor Client {
             throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)")
         }
         let path = try pathInsideRoot(directory, name)
-        let engine = try await Self.onBackgroundThread { () throws(SemblanceError) in try DurableCollection.open(directory: path) }
+        let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try DurableCollection.open(directory: path) }
         let collection = VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger)
         collections[name] = collection
         logger.debug("opened collection", metadata: ["collection": "\(name)", "live": "\(collection.count)"])
@@ -194,15 +194,5 @@ public actor Client {
         for name in try fs.contentsOfDirectory(root) where name.hasPrefix(".dropped-") {
             try? FileManager.default.removeItem(atPath: root + "/" + name)
         }
-    }
-
-    /// Runs blocking file work off the cooperative thread pool.
-    static func onBackgroundThread<T: Sendable>(_ body: @escaping @Sendable () throws(SemblanceError) -> T) async throws(SemblanceError) -> T {
-        let result: Result<T, SemblanceError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result { () throws(SemblanceError) in try body() })
-            }
-        }
-        return try result.get()
     }
 }

@@ -58,14 +58,14 @@ extension VectorCollection {
     ) async throws(SemblanceError) -> [SearchResults] {
         let snapshot = snapshot()
         let options = SearchOptions(k: k, ef: ef, ids: ids, maxDistance: maxDistance, deadline: deadline, includeVectors: includeVectors)
-        guard let first = queries.first else { return [] }
-        // Check every query (and the options) before any work: a bad one fails the batch.
+        guard !queries.isEmpty else { return [] }
+        // Check every query and the options before any work: a bad one fails the batch.
         for (i, query) in queries.enumerated() {
             do { try snapshot.shards[0].validate(vector: query, role: "query") } catch {
                 throw SemblanceError(error.code, "query \(i): \(error.message)")
             }
         }
-        _ = try snapshot.search(first, shard: 0, options: SearchOptions(k: k, ef: ef, ids: [], maxDistance: maxDistance, deadline: nil, includeVectors: false))
+        try VectorIndex.validateSearch(k: k, ef: ef, maxDistance: maxDistance)
         let start = ContinuousClock.now
         let next = WorkCounter()
         let workers = min(queries.count, ProcessInfo.processInfo.activeProcessorCount)

@@ -22,6 +22,13 @@ extension VectorIndex {
         try search(query, k: k, ef: ef, maxDistance: maxDistance, allowedIDs: allowedIDs, budget: nil, filter: filter).results
     }
 
+    /// Throws `.invalidArgument` for k ≤ 0, ef ≤ 0 or a NaN maxDistance.
+    static func validateSearch(k: Int, ef: Int?, maxDistance: Float?) throws(SemblanceError) {
+        guard k > 0 else { throw .invalidArgument("k must be at least 1, got \(k)") }
+        if let ef, ef <= 0 { throw .invalidArgument("ef must be at least 1, got \(ef)") }
+        if let maxDistance, maxDistance.isNaN { throw .invalidArgument("maxDistance must not be NaN") }
+    }
+
     /// ``search(_:k:ef:maxDistance:allowedIDs:)`` that stops when `budget` is spent and
     /// returns the best found so far, with `complete` false.
     func search(
@@ -29,9 +36,7 @@ extension VectorIndex {
         budget: SearchBudget?, includeVectors: Bool = false, filter: Filter? = nil
     ) throws(SemblanceError) -> (results: [SearchResult], complete: Bool) {
         try validate(vector: query, role: "query")
-        guard k > 0 else { throw .invalidArgument("k must be at least 1, got \(k)") }
-        if let ef, ef <= 0 { throw .invalidArgument("ef must be at least 1, got \(ef)") }
-        if let maxDistance, maxDistance.isNaN { throw .invalidArgument("maxDistance must not be NaN") }
+        try Self.validateSearch(k: k, ef: ef, maxDistance: maxDistance)
 
         let beam = max(ef ?? configuration.defaultEf, k)
         let hits: [HeapEntry]
@@ -133,10 +138,16 @@ extension VectorIndex {
                         best.replaceTop(HeapEntry(distance: d, node: node))
                     }
                 }
+                // In blocks of 1,024, so the budget is checked between blocks, not per vector.
                 let total = candidates?.count ?? view.nodeCount
-                for i in 0..<total {
-                    if let budget, i & 1023 == 1023, budget.isSpent { finished = false; break }
-                    offer(candidates?[i] ?? UInt32(i))
+                for start in stride(from: 0, to: total, by: 1024) {
+                    if start > 0, let budget, budget.isSpent { finished = false; break }
+                    let block = start..<min(start + 1024, total)
+                    if let candidates {
+                        for i in block { offer(candidates[i]) }
+                    } else {
+                        for node in block { offer(UInt32(node)) }
+                    }
                 }
                 return best.drainAscending()
             }

@@ -1,10 +1,11 @@
-extension VectorIndex {
+extension IndexConfiguration {
     /// Checks a vector before anything is changed: length, finiteness, and a direction
-    /// under cosine.
-    func validate(vector: [Float], role: String = "vector") throws(SemblanceError) {
-        guard vector.count == configuration.dimension else {
+    /// under cosine. `role` names it in the message ("vector", "query").
+    /// - Throws: `.dimensionMismatch`, `.nonFiniteComponent` or `.zeroVector`.
+    public func validate(vector: [Float], role: String = "vector") throws(SemblanceError) {
+        guard vector.count == dimension else {
             throw SemblanceError(.dimensionMismatch,
-                "\(role) has \(vector.count) components, the index expects \(configuration.dimension)")
+                "\(role) has \(vector.count) components, the index expects \(dimension)")
         }
         var sumOfSquares: Float = 0
         for (i, x) in vector.enumerated() {
@@ -13,21 +14,31 @@ extension VectorIndex {
             }
             sumOfSquares += x * x
         }
-        if configuration.metric == .cosine && sumOfSquares == 0 && !vector.contains(where: { $0 != 0 }) {
+        if metric == .cosine && sumOfSquares == 0 && !vector.contains(where: { $0 != 0 }) {
             throw SemblanceError(.zeroVector, "\(role) is all zeros, which has no direction under the cosine metric")
         }
     }
 
-    /// Checks an id: not empty, at most ``IndexConfiguration/maximumIDBytes`` UTF-8 bytes, no NUL.
-    static func validate(id: String) throws(SemblanceError) {
+    /// Checks an id: not empty, at most ``maximumIDBytes`` UTF-8 bytes, no NUL.
+    /// - Throws: `.invalidID`.
+    public static func validate(id: String) throws(SemblanceError) {
         guard !id.isEmpty else { throw SemblanceError(.invalidID, "an id must not be empty") }
         let bytes = id.utf8.count
-        guard bytes <= IndexConfiguration.maximumIDBytes else {
-            throw SemblanceError(.invalidID,
-                "id of \(bytes) bytes is longer than the limit of \(IndexConfiguration.maximumIDBytes) bytes")
+        guard bytes <= maximumIDBytes else {
+            throw SemblanceError(.invalidID, "id of \(bytes) bytes is longer than the limit of \(maximumIDBytes) bytes")
         }
         guard !id.utf8.contains(0) else {
             throw SemblanceError(.invalidID, "id \(id.debugDescription) contains a NUL character")
         }
+    }
+}
+
+extension VectorIndex {
+    func validate(vector: [Float], role: String = "vector") throws(SemblanceError) {
+        try configuration.validate(vector: vector, role: role)
+    }
+
+    static func validate(id: String) throws(SemblanceError) {
+        try IndexConfiguration.validate(id: id)
     }
 }

@@ -52,15 +52,15 @@ extension Filter {
     /// Whether a record with this id and metadata satisfies the filter.
     public func matches(id: String, metadata: Metadata?) -> Bool {
         switch self {
-        case .equals(let path, let value): return Self.values(at: path, in: metadata).contains { $0.sameValue(as: value) }
+        case .equals(let path, let value): return Self.anyValue(at: path, in: metadata) { $0.sameValue(as: value) }
         case .notEquals(let path, let value): return !Filter.equals(path, value).matches(id: id, metadata: metadata)
         case .in(let path, let options):
-            return Self.values(at: path, in: metadata).contains { found in options.contains { found.sameValue(as: $0) } }
+            return Self.anyValue(at: path, in: metadata) { found in options.contains { found.sameValue(as: $0) } }
         case .notIn(let path, let options): return !Filter.in(path, options).matches(id: id, metadata: metadata)
-        case .less(let path, let bound): return Self.values(at: path, in: metadata).contains { $0.compare(to: bound).map { $0 < 0 } ?? false }
-        case .lessOrEqual(let path, let bound): return Self.values(at: path, in: metadata).contains { $0.compare(to: bound).map { $0 <= 0 } ?? false }
-        case .greater(let path, let bound): return Self.values(at: path, in: metadata).contains { $0.compare(to: bound).map { $0 > 0 } ?? false }
-        case .greaterOrEqual(let path, let bound): return Self.values(at: path, in: metadata).contains { $0.compare(to: bound).map { $0 >= 0 } ?? false }
+        case .less(let path, let bound): return Self.anyValue(at: path, in: metadata) { $0.compare(to: bound).map { $0 < 0 } ?? false }
+        case .lessOrEqual(let path, let bound): return Self.anyValue(at: path, in: metadata) { $0.compare(to: bound).map { $0 <= 0 } ?? false }
+        case .greater(let path, let bound): return Self.anyValue(at: path, in: metadata) { $0.compare(to: bound).map { $0 > 0 } ?? false }
+        case .greaterOrEqual(let path, let bound): return Self.anyValue(at: path, in: metadata) { $0.compare(to: bound).map { $0 >= 0 } ?? false }
         case .exists(let path): return metadata?[path: path] != nil
         case .and(let filters): return filters.allSatisfy { $0.matches(id: id, metadata: metadata) }
         case .or(let filters): return filters.contains { $0.matches(id: id, metadata: metadata) }
@@ -69,11 +69,12 @@ extension Filter {
         }
     }
 
-    /// The values a path names: the value itself, or an array's elements (and the array).
-    static func values(at path: String, in metadata: Metadata?) -> [Metadata] {
-        guard let value = metadata?[path: path] else { return [] }
-        if case .array(let elements) = value { return elements + [value] }
-        return [value]
+    /// Whether the value a path names, or (for an array) one of its elements, passes `test`.
+    /// Runs for every candidate of a filtered search, so it allocates nothing.
+    static func anyValue(at path: String, in metadata: Metadata?, _ test: (Metadata) -> Bool) -> Bool {
+        guard let value = metadata?[path: path] else { return false }
+        if case .array(let elements) = value, elements.contains(where: test) { return true }
+        return test(value)
     }
 }
 

@@ -17,6 +17,7 @@ public enum Metadata: Sendable, Hashable {
 
     /// The value at a dotted path (`"author.name"`) of an object, or nil.
     public subscript(path path: String) -> Metadata? {
+        if !path.utf8.contains(UInt8(ascii: ".")) { return self[path] }
         var current = self
         for key in path.split(separator: ".", omittingEmptySubsequences: false) {
             guard case .object(let fields) = current, let next = fields[String(key)] else { return nil }

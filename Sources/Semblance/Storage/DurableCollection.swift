@@ -162,20 +162,12 @@ public final class DurableCollection: Sendable {
     /// Writes a commit now (after the writes already submitted).
     @discardableResult
     public func checkpoint(message: String = "checkpoint") async throws(SemblanceError) -> CheckpointResult {
-        let result: Result<CheckpointResult, SemblanceError> = await withCheckedContinuation { continuation in
-            queue.async { [self] in
-                let outcome = Result { () throws(SemblanceError) in
-                    try ensureNotReleased()
-                    return try box.store.checkpoint(message: message)
-                }
-                if case .success = outcome {
-                    state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
-                    publish()
-                }
-                continuation.resume(returning: outcome)
-            }
+        try await runOnQueue(queue) { [box, self] () throws(SemblanceError) in
+            try ensureNotReleased()
+            let result = try box.store.checkpoint(message: message)
+            checkpointed()
+            return result
         }
-        return try result.get()
     }
 
     /// Rebuilds `shard` without its deleted vectors while writes go on.
@@ -192,19 +184,20 @@ public final class DurableCollection: Sendable {
         guard (0..<shardCount).contains(shard) else {
             throw SemblanceError(.invalidArgument, "shard \(shard) does not exist (\(shardCount) shards)")
         }
-        let base: Result<VectorIndex, SemblanceError> = await onQueue { [box, self] () throws(SemblanceError) in
+        let original = try await runOnQueue(queue) { [box, self] () throws(SemblanceError) in
             try ensureNotReleased()
             return try box.store.beginCompaction(of: shard)
         }
-        let original = try base.get()
-        let rebuilt: Result<VectorIndex, SemblanceError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result { () throws(SemblanceError) in
-                    try original.rebuiltWithoutDeletions(parallelism: ProcessInfo.processInfo.activeProcessorCount, progress: progress)
-                })
-            }
+        // A failed rebuild is handled on the queue too: its journal must be abandoned.
+        let rebuilt: Result<VectorIndex, SemblanceError>
+        do {
+            rebuilt = .success(try await runOnQueue(.global()) { () throws(SemblanceError) in
+                try original.rebuiltWithoutDeletions(parallelism: ProcessInfo.processInfo.activeProcessorCount, progress: progress)
+            })
+        } catch {
+            rebuilt = .failure(error)
         }
-        let finished: Result<Void, SemblanceError> = await onQueue { [box, self] () throws(SemblanceError) in
+        try await runOnQueue(queue) { [box, self] () throws(SemblanceError) in
             switch rebuilt {
             case .success where state.withLock({ $0.released }):
                 box.store.abandonCompaction(of: shard)
@@ -214,25 +207,21 @@ public final class DurableCollection: Sendable {
                 publish()
                 if box.store.persistent {
                     _ = try box.store.checkpoint(message: "compaction of shard \(shard)")
-                    state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
-                    publish()
+                    checkpointed()
                 }
             case .failure(let error):
                 box.store.abandonCompaction(of: shard)
                 throw error
             }
         }
-        try finished.get()
         return original.deletedCount
     }
 
-    /// Runs `body` on the writer queue, after the work already queued.
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(SemblanceError) -> T) async -> Result<T, SemblanceError> {
-        await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(SemblanceError) in try body() })
-            }
-        }
+    /// Runs on `queue` after a successful checkpoint: restarts the thresholds and publishes
+    /// the new head.
+    private func checkpointed() {
+        state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
+        publish()
     }
 
     /// Finishes queued work, syncs, and releases the directory.
@@ -321,10 +310,7 @@ public final class DurableCollection: Sendable {
     /// they are (nothing is lost) and is retried at the next threshold.
     private func checkpointInBackground() {
         guard box.store.persistent else { return }
-        if (try? box.store.checkpoint(message: "automatic checkpoint")) != nil {
-            state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
-            publish()
-        }
+        if (try? box.store.checkpoint(message: "automatic checkpoint")) != nil { checkpointed() }
     }
 
     /// Every second, on the queue: the periodic mode's fsync and the age threshold.

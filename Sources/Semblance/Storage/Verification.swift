@@ -335,6 +335,6 @@ extension Client {
         guard !openCollections.contains(where: { $0.name == name }) else {
             throw SemblanceError(.invalidArgument, "collection \(name.debugDescription) is open in this client; verify it from a new client after closing this one")
         }
-        return try await Self.onBackgroundThread { () throws(SemblanceError) in try DurableCollection.verify(directory: path) }
+        return try await runOnQueue(.global()) { () throws(SemblanceError) in try DurableCollection.verify(directory: path) }
     }
 }

@@ -28,11 +28,22 @@ enum Recall {
         of index: VectorIndex, queries: [[Float]], records: [(id: String, vector: [Float])], k: Int,
         ef: Int? = nil
     ) throws -> Double {
+        try recall(queries: queries, records: records, k: k, metric: index.configuration.metric) { query in
+            try index.search(query, k: k, ef: ef)
+        }
+    }
+
+    /// Mean recall@k of `search` over `queries`, against the exact `k` nearest of `records`
+    /// (the records a search may return: all of them, or those a filter matches).
+    static func recall(
+        queries: [[Float]], records: [(id: String, vector: [Float])], k: Int, metric: DistanceMetric,
+        search: ([Float]) throws -> [SearchResult]
+    ) rethrows -> Double {
         var total = 0.0
         for query in queries {
-            let truth = Set(exactNearest(query, among: records, k: k, metric: index.configuration.metric))
-            let found = try index.search(query, k: k, ef: ef).map(\.id)
-            total += Double(found.filter { truth.contains($0) }.count) / Double(min(k, truth.count))
+            let truth = Set(exactNearest(query, among: records, k: k, metric: metric))
+            let found = try search(query).map(\.id)
+            total += Double(found.filter { truth.contains($0) }.count) / Double(max(1, min(k, truth.count)))
         }
         return total / Double(queries.count)
     }
