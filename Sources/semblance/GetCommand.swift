@@ -1,11 +1,11 @@
 import ArgumentParser
 import Semblance
 
-/// `semblance get NAME ID`: one record's vector.
+/// `semblance get NAME ID`: one record's vector and metadata.
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
-        abstract: "Print a record: its id, then its vector as a JSON array.",
+        abstract: "Print a record: its id, its vector as a JSON array, then its metadata (if any) as JSON.",
         discussion: "Under the cosine metric the vector is stored, and printed, normalized to length 1."
     )
 
@@ -20,6 +20,7 @@ struct GetCommand: AsyncParsableCommand {
     struct Record: Encodable {
         var id: String
         var vector: [Float]
+        var metadata: Metadata?
     }
 
     func run() async throws {
@@ -28,10 +29,11 @@ struct GetCommand: AsyncParsableCommand {
         }
         guard let record else { throw CommandFailure("no record with id \(id.debugDescription) in collection \(name)") }
         if options.json {
-            try Output.json(Record(id: record.id, vector: record.vector))
+            try Output.json(Record(id: record.id, vector: record.vector, metadata: record.metadata))
         } else {
             Output.line(record.id)
             Output.line(Output.vector(record.vector))
+            if let metadata = record.metadata { Output.line(Output.metadata(metadata)) }
         }
     }
 }

@@ -9,8 +9,8 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import vectors from a JSON Lines or .fvecs file.",
         discussion: """
-            JSON Lines: one object per line, {"id": "doc-1", "vector": [0.1, ...], "metadata": {...}}; \
-            metadata is accepted but not stored yet. .fvecs: the ids are --id-prefix plus the row \
+            JSON Lines: one object per line, {"id": "doc-1", "vector": [0.1, ...], "metadata": {...}} \
+            (metadata optional; `semblance export` writes this form). .fvecs: the ids are --id-prefix plus the row \
             number (from 0). The file is read in batches, never whole; while one batch is written \
             (and acknowledged per the collection's durability), the next is read. A malformed line \
             stops the import: the records before it are stored, none after it. With --json, one \
@@ -58,7 +58,6 @@ struct ImportCommand: AsyncParsableCommand {
         /// acknowledged: a script that is interrupted resumes after it.
         var line: Int?
         var row: Int?
-        var metadataIgnored: Int?
         var headCommit: String?
     }
 
@@ -100,7 +99,6 @@ private struct Importer {
     var batchStart = 0
     var acknowledged = 0
     var batches = 0
-    var metadataIgnored = 0
 
     init(command: ImportCommand, collection: VectorCollection, reader: RecordReader) {
         self.command = command
@@ -129,18 +127,11 @@ private struct Importer {
                 throw CommandFailure("\(error.location): \(error.reason); \(storedSoFar(before: "\(unit) \(error.number)"))")
             }
             let id = record.id ?? command.idPrefix + String(record.number)
-            if record.hasMetadata {
-                if metadataIgnored == 0 {
-                    bar?.clear()
-                    Terminal.warn("metadata is not stored yet (it comes with issue 5); the metadata fields of this file are ignored")
-                }
-                metadataIgnored += 1
-            }
             // The library refuses an id twice in one batch; the later line must win, so the
             // earlier one goes first.
             if batchIDs.contains(id) { try await flush() }
             if batch.isEmpty { batchStart = record.number }
-            batch.append(VectorRecord(id: id, vector: record.vector))
+            batch.append(VectorRecord(id: id, vector: record.vector, metadata: record.metadata))
             batchEnd = record.number
             batchIDs.insert(id)
             if batch.count >= command.batchSize { try await flush() }
@@ -167,6 +158,11 @@ private struct Importer {
         }
         if let problem = RecordCheck.problem(with: record.vector, configuration: collection.configuration) {
             throw RecordError(location: location, reason: problem, number: record.number)
+        }
+        do {
+            try record.metadata?.validate()
+        } catch {
+            throw RecordError(location: location, reason: error.message, number: record.number)
         }
     }
 
@@ -230,6 +226,6 @@ private struct Importer {
             elapsedSeconds: DemoReport.rounded(elapsed, 3),
             recordsPerSecond: DemoReport.rounded(Double(acknowledged) / max(elapsed, 1e-9), 0),
             line: reader.format == .jsonl ? acknowledgedThrough : nil, row: reader.format == .fvecs ? acknowledgedThrough : nil,
-            metadataIgnored: event == "done" ? metadataIgnored : nil, headCommit: head)
+            headCommit: head)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Semblance
 
 /// Everything the tool prints goes through here: unbuffered writes, so a JSON progress line
 /// reaches a reading script at once and text and JSON never interleave out of order.
@@ -18,6 +19,11 @@ enum Output {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Metadata as compact JSON, keys sorted: `{"lang":"en","year":2024}`.
+    static func metadata(_ metadata: Metadata) -> String {
+        (try? encode(metadata)) ?? "null"
     }
 
     /// A vector as a JSON array: `[0.1,0.2]`.

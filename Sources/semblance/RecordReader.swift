@@ -23,8 +23,8 @@ struct ReadRecord {
     /// The id the line gives; nil for a bare array and for `.fvecs` rows.
     var id: String?
     var vector: [Float]
-    /// Whether the line had a `metadata` field other than null.
-    var hasMetadata: Bool
+    /// The line's `metadata` (absent or null: nil).
+    var metadata: Metadata?
 }
 
 /// A line or row that is not a valid record: where it is and why.
@@ -36,23 +36,31 @@ struct RecordError: Error {
     var number: Int
 }
 
-/// Reads records one at a time from a JSON Lines or `.fvecs` file, in constant memory.
+/// Reads records one at a time from a JSON Lines file (the library's ``JSONLinesReader``)
+/// or an `.fvecs` file, in constant memory.
 final class RecordReader {
     let format: RecordFormat
     let stream: ByteStream
-    /// Lines (JSON Lines) or rows (`.fvecs`) read so far.
-    private(set) var position = 0
-    private let decoder = JSONDecoder()
+    private let lines: JSONLinesReader?
+    /// Rows (`.fvecs`) read so far.
+    private var rows = 0
 
     /// Opens `path` (`-` for standard input); the format is the given one, else by extension.
     init(path: String, format: RecordFormat?) throws {
-        stream = try ByteStream(path: path)
         self.format = format ?? RecordFormat.of(path: path)
+        if self.format == .jsonl {
+            let lines = try JSONLinesReader(path: path)
+            self.lines = lines
+            stream = lines.stream
+        } else {
+            lines = nil
+            stream = try ByteStream(path: path)
+        }
     }
 
     /// The next record; nil at the end of the file. Blank lines are skipped.
-    /// - Throws: ``RecordError`` for a malformed line or row; ``CommandFailure`` when the
-    ///   file cannot be read.
+    /// - Throws: ``RecordError`` for a malformed line or row; `SemblanceError` (`.io`) when
+    ///   the file cannot be read.
     func next() throws -> ReadRecord? {
         switch format {
         case .jsonl: try nextLine()
@@ -61,101 +69,39 @@ final class RecordReader {
     }
 
     private func nextLine() throws -> ReadRecord? {
-        while let line = try stream.nextLine() {
-            position += 1
-            if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-            if let fast = FastRecordParser.parse(line) {
-                return ReadRecord(number: position, id: fast.id, vector: fast.vector, hasMetadata: fast.hasMetadata)
-            }
-            do {
-                let decoded = try decoder.decode(JSONRecord.self, from: Data(line))
-                return ReadRecord(number: position, id: decoded.id, vector: decoded.vector, hasMetadata: decoded.hasMetadata)
-            } catch let error as DecodingError {
-                throw RecordError(location: "\(stream.name) line \(position)", reason: Self.describe(error), number: position)
-            } catch {
-                throw RecordError(location: "\(stream.name) line \(position)", reason: "not valid JSON", number: position)
-            }
+        guard let lines else { return nil }
+        let parsed: JSONLines.Line?
+        do {
+            parsed = try lines.nextLine()
+        } catch {
+            guard error.code == .invalidFile else { throw error }
+            throw lineError(error, line: lines.line)
         }
-        return nil
+        return parsed.map { ReadRecord(number: lines.line, id: $0.id, vector: $0.vector, metadata: $0.metadata) }
+    }
+
+    /// The library's message starts with the place; the CLI words place and reason apart.
+    private func lineError(_ error: SemblanceError, line: Int) -> RecordError {
+        let location = "\(stream.name) line \(line)"
+        let reason = error.message.hasPrefix(location + ": ") ? String(error.message.dropFirst(location.count + 2)) : error.message
+        return RecordError(location: location, reason: reason, number: line)
     }
 
     private func nextRow() throws -> ReadRecord? {
         let offset = stream.bytesConsumed
-        let location = "\(stream.name) row \(position) (byte offset \(offset))"
+        let location = "\(stream.name) row \(rows) (byte offset \(offset))"
         guard let header = try stream.next(4) else { return nil }
         let dimension = Int(Int32(littleEndian: header.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }))
         guard (1...IndexConfiguration.maximumDimension).contains(dimension) else {
-            throw RecordError(location: location, reason: "invalid dimension \(dimension); is this an .fvecs file?", number: position)
+            throw RecordError(location: location, reason: "invalid dimension \(dimension); is this an .fvecs file?", number: rows)
         }
         guard let body = try stream.next(4 * dimension) else {
-            throw RecordError(location: location, reason: "the file ends after the dimension", number: position)
+            throw RecordError(location: location, reason: "the file ends after the dimension", number: rows)
         }
         let vector = body.withUnsafeBytes { raw in
             (0..<dimension).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
         }
-        defer { position += 1 }
-        return ReadRecord(number: position, id: nil, vector: vector, hasMetadata: false)
-    }
-
-    /// A decoding failure in a few words, naming the field.
-    static func describe(_ error: DecodingError) -> String {
-        func field(_ path: [any CodingKey]) -> String {
-            var text = ""
-            for key in path {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return "\"\(text)\""
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing field " + field(context.codingPath + [key])
-        case .typeMismatch(let type, let context):
-            if context.codingPath.isEmpty { return "a line must be a JSON object (or, for queries, an array of numbers)" }
-            return "field \(field(context.codingPath)) is not \(Self.expected(type))"
-        case .valueNotFound(let type, let context):
-            if context.codingPath.isEmpty { return "a line must be a JSON object (or, for queries, an array of numbers)" }
-            return "field \(field(context.codingPath)) is null, expected \(Self.expected(type))"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "not valid JSON" }
-            return "field \(field(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "not a valid record"
-        }
-    }
-
-    private static func expected(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Float.Type, is Double.Type: "a number"
-        case is [Float].Type: "an array of numbers"
-        default: "of the expected kind"
-        }
-    }
-}
-
-/// A JSON line: an object with `id` (a string or an integer), `vector` and an optional
-/// `metadata`, or a bare array of numbers.
-private struct JSONRecord: Decodable {
-    var id: String?
-    var vector: [Float]
-    var hasMetadata = false
-
-    enum CodingKeys: String, CodingKey { case id, vector, metadata }
-
-    init(from decoder: any Decoder) throws {
-        if let vector = try? decoder.singleValueContainer().decode([Float].self) {
-            self.vector = vector
-            return
-        }
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        vector = try container.decode([Float].self, forKey: .vector)
-        if try !container.contains(.id) || container.decodeNil(forKey: .id) {
-            id = nil
-        } else if let number = try? container.decode(Int64.self, forKey: .id) {
-            id = String(number)
-        } else {
-            id = try container.decode(String.self, forKey: .id)
-        }
-        hasMetadata = try container.contains(.metadata) && !container.decodeNil(forKey: .metadata)
+        defer { rows += 1 }
+        return ReadRecord(number: rows, id: nil, vector: vector, metadata: nil)
     }
 }

@@ -10,6 +10,9 @@ struct SearchCommand: AsyncParsableCommand {
         discussion: """
             --queries reads JSON Lines (each line an array of numbers, or an object with a \
             "vector" field) or an .fvecs file, and searches all of them at once on every core. \
+            --filter takes a filter in JSON, e.g. '{"lang": {"$eq": "en"}, "year": {"$gte": 2020}}' \
+            ($eq $ne $in $nin $lt $lte $gt $gte $exists $and $or $not $ids); only matching records \
+            are returned, k of them whenever k match. \
             With --json, one line per query: {"query": i, "hits": [{"id", "distance"}], "partial"}.
             """
     )
@@ -34,8 +37,14 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-distance"), help: "Leave out hits farther than this.")
     var maxDistance: Float?
 
+    @Option(help: ArgumentHelp("Only records matching this JSON filter: '{\"lang\": \"en\"}'.", valueName: "json"))
+    var filter: String?
+
     @Flag(name: .customLong("include-vectors"), help: "Print each hit's stored vector too.")
     var includeVectors = false
+
+    @Flag(name: .customLong("include-metadata"), help: "Print each hit's metadata too.")
+    var includeMetadata = false
 
     func validate() throws {
         guard (vector == nil) != (queries == nil) else {
@@ -52,6 +61,7 @@ struct SearchCommand: AsyncParsableCommand {
             var id: String
             var distance: Float
             var vector: [Float]?
+            var metadata: Metadata?
         }
         var query: Int
         var hits: [Hit]
@@ -59,6 +69,7 @@ struct SearchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let filter = try FilterArgument.parse(self.filter)
         let answers = try await Session.withClient(options) { client in
             let collection = try await client.collection(name)
             if let vector {
@@ -66,15 +77,17 @@ struct SearchCommand: AsyncParsableCommand {
                 if let problem = RecordCheck.problem(with: query, role: "--vector", configuration: collection.configuration) {
                     throw CommandFailure(problem)
                 }
-                let results = try await collection.search(query, k: k, ef: ef, maxDistance: maxDistance, includeVectors: includeVectors)
+                let results = try await collection.search(query, k: k, ef: ef, filter: filter, maxDistance: maxDistance,
+                                                          includeVectors: includeVectors, includeMetadata: includeMetadata)
                 return [results]
             }
             let queries = try readQueries(configuration: collection.configuration)
-            return try await collection.search(queries, k: k, ef: ef, maxDistance: maxDistance, includeVectors: includeVectors)
+            return try await collection.search(queries, k: k, ef: ef, filter: filter, maxDistance: maxDistance,
+                                               includeVectors: includeVectors, includeMetadata: includeMetadata)
         }
         for (i, results) in answers.enumerated() {
             if options.json {
-                try Output.json(Answer(query: i, hits: results.hits.map { .init(id: $0.id, distance: $0.distance, vector: $0.vector) },
+                try Output.json(Answer(query: i, hits: results.hits.map { .init(id: $0.id, distance: $0.distance, vector: $0.vector, metadata: $0.metadata) },
                                        partial: results.isPartial))
                 continue
             }
@@ -85,6 +98,7 @@ struct SearchCommand: AsyncParsableCommand {
                 var line = Terminal.padLeft(String(rank + 1), 4) + "  " + Terminal.padLeft(Self.format(hit.distance), 10)
                     + "  " + Terminal.padRight(hit.id, width)
                 if let vector = hit.vector { line += "  " + Output.vector(vector) }
+                if let metadata = hit.metadata { line += "  " + Output.metadata(metadata) }
                 Output.line(line)
             }
         }

@@ -9,8 +9,8 @@ struct SemblanceCommand: AsyncParsableCommand {
         abstract: "Semblance, an in-process vector database for Swift.",
         version: "0.1.0",
         subcommands: [
-            CreateCommand.self, ListCommand.self, DropCommand.self, ImportCommand.self, SearchCommand.self,
-            GetCommand.self, DeleteCommand.self, StatsCommand.self, CompactCommand.self, CheckpointCommand.self,
+            CreateCommand.self, ListCommand.self, DropCommand.self, ImportCommand.self, ExportCommand.self, SearchCommand.self,
+            CountCommand.self, GetCommand.self, DeleteCommand.self, StatsCommand.self, CompactCommand.self, CheckpointCommand.self,
             VerifyCommand.self, DemoCommand.self,
         ]
     )

@@ -10,11 +10,6 @@ enum Terminal {
     /// Whether standard error is a terminal, where progress bars are drawn.
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
-    /// A warning, on one line of standard error.
-    static func warn(_ text: String) {
-        writeError("semblance: warning: \(text)")
-    }
-
     /// Seconds as `m:ss` (or `h:mm:ss`), for times left.
     static func clock(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "--:--" }

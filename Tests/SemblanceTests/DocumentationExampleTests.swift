@@ -211,6 +211,55 @@ struct DocumentationExampleTests {
         await reopened.close()
     }
 
+    // MARK: MetadataAndFilters.md
+
+    static func writeMetadata(_ docs: VectorCollection) async throws {
+        try await docs.upsert(id: "nio", vector: [0.9, 0.1, 0.0], metadata: ["lang": "swift", "year": 2018, "tags": ["network"]])
+        try await docs.upsert(id: "tokio", vector: [0.8, 0.3, 0.1], metadata: ["lang": "rust", "year": 2016])
+        try await docs.upsert(id: "vapor", vector: [0.7, 0.2, 0.3], metadata: ["lang": "swift", "year": 2016])
+        try await docs.setMetadata(["lang": "swift", "year": 2019, "tags": ["network"]], for: "nio")
+        print(docs.get("nio")?.metadata?["year"] ?? "none")  // int(2019)
+    }
+
+    static func filteredSearch(_ docs: VectorCollection) async throws -> (ids: [String], count: Int, metadata: Metadata?) {
+        let swiftOnly: Filter = .equals("lang", "swift") && .greaterOrEqual("year", 2017)
+        let hits = try await docs.search([1.0, 0.2, 0.0], k: 10, filter: swiftOnly, includeMetadata: true)
+        print(hits.ids)  // ["nio"]
+        print(docs.count(where: .equals("lang", "swift")))  // 2
+        return (hits.ids, docs.count(where: .equals("lang", "swift")), hits.first?.metadata)
+    }
+
+    static func jsonFilter(_ docs: VectorCollection) throws -> [String] {
+        let fromJSON = try Filter(json: #"{"lang": {"$in": ["swift", "rust"]}, "year": {"$lt": 2017}}"#)
+        print(docs.ids(where: fromJSON).sorted())  // ["tokio", "vapor"]
+        return docs.ids(where: fromJSON).sorted()
+    }
+
+    static func exchange(_ docs: VectorCollection, client: Client, directory: String) async throws -> VectorCollection {
+        try await docs.exportJSONLines(to: directory + "/docs.jsonl")
+        let copy = try await client.createCollection("copy", dimension: 3, metric: .cosine)
+        try await copy.importJSONLines(from: directory + "/docs.jsonl")
+        print(copy.count)  // 3
+        return copy
+    }
+
+    @Test("Metadata and Filters: metadata, filtered search, JSON filters, export and import")
+    func metadataAndFilters() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.createCollection("docs", dimension: 3, metric: .cosine)
+        try await Self.writeMetadata(docs)
+        #expect(docs.get("nio")?.metadata?["year"] == 2019)
+        let searched = try await Self.filteredSearch(docs)
+        #expect(searched.ids == ["nio"])
+        #expect(searched.count == 2)
+        #expect(searched.metadata == ["lang": "swift", "year": 2019, "tags": ["network"]])
+        #expect(try Self.jsonFilter(docs) == ["tokio", "vapor"])
+        let copy = try await Self.exchange(docs, client: client, directory: folder.path)
+        #expect(copy.get("tokio") == docs.get("tokio"))
+        await client.close()
+    }
+
     // MARK: The catalog and this file
 
     @Test("every swift code block of the DocC catalog appears, line for line, in this file")
@@ -220,7 +269,7 @@ struct DocumentationExampleTests {
         let catalog = root.appendingPathComponent("Sources/Semblance/Semblance.docc")
         let tests = ReadmeExampleTests.normalisedLines(try String(contentsOf: thisFile, encoding: .utf8))
         let articles = try FileManager.default.contentsOfDirectory(atPath: catalog.path).filter { $0.hasSuffix(".md") }
-        #expect(articles.count >= 5, "landing page, Getting Started, Concurrency, Durability, Command Line")
+        #expect(articles.count >= 6, "landing page, Getting Started, Concurrency, Durability, Metadata and Filters, Command Line")
         var blocks = 0
         for article in articles {
             let text = try String(contentsOf: catalog.appendingPathComponent(article), encoding: .utf8)
@@ -230,6 +279,6 @@ struct DocumentationExampleTests {
                 #expect(contained, "\(article)'s swift block is not in DocumentationExampleTests.swift:\n\(block)")
             }
         }
-        #expect(blocks >= 8)
+        #expect(blocks >= 12)
     }
 }

@@ -20,12 +20,30 @@ public struct CollectionSnapshot: Sendable {
     /// The vector stored under `id`, or nil.
     public func get(_ id: String) -> [Float]? { shards[shard(of: id)].get(id) }
 
+    /// The record stored under `id` (vector and metadata), or nil.
+    public func record(_ id: String) -> VectorRecord? {
+        let index = shards[shard(of: id)]
+        return index.get(id).map { VectorRecord(id: id, vector: $0, metadata: index.metadata(of: id)) }
+    }
+
+    /// How many live records match `filter`, answered from the metadata indexes.
+    public func count(where filter: Filter) -> Int { shards.reduce(0) { $0 + $1.count(where: filter) } }
+
+    /// The ids of the live records that match `filter`, in no particular order.
+    public func ids(where filter: Filter) -> [String] { shards.flatMap { $0.ids(where: filter) } }
+
     /// Whether `id` is stored.
     public func contains(_ id: String) -> Bool { shards[shard(of: id)].contains(id) }
 
     /// Adds or replaces a record in this value only (a fork of the collection's state).
-    public mutating func upsert(id: String, vector: [Float]) throws(SemblanceError) {
-        try shards[shard(of: id)].upsert(id: id, vector: vector)
+    public mutating func upsert(id: String, vector: [Float], metadata: Metadata? = nil) throws(SemblanceError) {
+        try shards[shard(of: id)].upsert(id: id, vector: vector, metadata: metadata)
+    }
+
+    /// Replaces the metadata of `id` in this value only.
+    /// - Throws: `.unknownID` when `id` is not stored, `.invalidMetadata`.
+    public mutating func setMetadata(_ metadata: Metadata?, for id: String) throws(SemblanceError) {
+        try shards[shard(of: id)].setMetadata(metadata, for: id)
     }
 
     /// Deletes `id` from this value only; returns whether it was there.
@@ -37,13 +55,14 @@ public struct CollectionSnapshot: Sendable {
     func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: shards.count) }
 
     /// The nearest live records to `query`, searching the shards one after another on the
-    /// calling thread. ``VectorCollection/search(_:k:ef:ids:maxDistance:deadline:includeVectors:)``
+    /// calling thread. ``VectorCollection/search(_:k:ef:filter:ids:maxDistance:deadline:includeVectors:includeMetadata:)``
     /// searches them in parallel.
     public func search(
-        _ query: [Float], k: Int = 10, ef: Int? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
-        deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false
+        _ query: [Float], k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
+        deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false
     ) throws(SemblanceError) -> SearchResults {
-        let options = SearchOptions(k: k, ef: ef, ids: ids, maxDistance: maxDistance, deadline: deadline, includeVectors: includeVectors)
+        let options = SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance, deadline: deadline,
+                                    includeVectors: includeVectors, includeMetadata: includeMetadata)
         var parts: [ShardHits] = []
         for shard in shards.indices {
             parts.append(try search(query, shard: shard, options: options))
@@ -53,9 +72,13 @@ public struct CollectionSnapshot: Sendable {
 
     /// One shard's part of a search.
     func search(_ query: [Float], shard: Int, options: SearchOptions) throws(SemblanceError) -> ShardHits {
-        let (results, complete) = try shards[shard].search(
+        let index = shards[shard]
+        var (results, complete) = try index.search(
             query, k: options.k, ef: options.ef, maxDistance: options.maxDistance, allowedIDs: options.ids,
-            budget: SearchBudget(deadline: options.deadline), includeVectors: options.includeVectors)
+            budget: SearchBudget(deadline: options.deadline), includeVectors: options.includeVectors, filter: options.filter)
+        if options.includeMetadata {
+            for i in results.indices { results[i].metadata = index.metadata(of: results[i].id) }
+        }
         return ShardHits(results: results, complete: complete)
     }
 
@@ -73,10 +96,12 @@ public struct CollectionSnapshot: Sendable {
 struct SearchOptions: Sendable {
     var k: Int
     var ef: Int?
+    var filter: Filter?
     var ids: Set<String>?
     var maxDistance: Float?
     var deadline: ContinuousClock.Instant?
     var includeVectors: Bool
+    var includeMetadata: Bool
 }
 
 /// One shard's hits for one query.

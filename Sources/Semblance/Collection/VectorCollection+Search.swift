@@ -9,20 +9,25 @@ extension VectorCollection {
     /// - Parameters:
     ///   - k: how many results at most (≥ 1).
     ///   - ef: the beam width (default: the configuration's `defaultEf`, at least `k`).
+    ///   - filter: search only among records that match (see ``Filter``). At least `k`
+    ///     matching records means `k` results, whatever the filter's selectivity: small
+    ///     matching sets are scanned exactly, larger ones searched in the graph.
     ///   - ids: search only among these ids.
     ///   - maxDistance: drop hits farther than this.
     ///   - deadline: stop at this instant and return the best found so far, marked
     ///     ``SearchResults/isPartial``. Cancelling the calling task does the same.
     ///   - includeVectors: return each hit's stored vector.
+    ///   - includeMetadata: return each hit's metadata.
     /// - Throws: `.invalidArgument` (k ≤ 0, ef ≤ 0, NaN maxDistance), `.dimensionMismatch`,
     ///   `.nonFiniteComponent`, `.zeroVector`.
     public func search(
-        _ query: [Float], k: Int = 10, ef: Int? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
-        deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false
+        _ query: [Float], k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
+        deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false
     ) async throws(SemblanceError) -> SearchResults {
         let start = ContinuousClock.now
         let snapshot = snapshot()
-        let options = SearchOptions(k: k, ef: ef, ids: ids, maxDistance: maxDistance, deadline: deadline, includeVectors: includeVectors)
+        let options = SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance, deadline: deadline,
+                                    includeVectors: includeVectors, includeMetadata: includeMetadata)
         let results: SearchResults
         if snapshot.shards.count == 1 {
             results = CollectionSnapshot.merge([try snapshot.search(query, shard: 0, options: options)], k: k)
@@ -53,11 +58,12 @@ extension VectorCollection {
     /// other tasks keep running. Cancellation or the deadline stops the remaining queries,
     /// whose results come back empty and partial.
     public func search(
-        _ queries: [[Float]], k: Int = 10, ef: Int? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
-        deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false
+        _ queries: [[Float]], k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
+        deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false
     ) async throws(SemblanceError) -> [SearchResults] {
         let snapshot = snapshot()
-        let options = SearchOptions(k: k, ef: ef, ids: ids, maxDistance: maxDistance, deadline: deadline, includeVectors: includeVectors)
+        let options = SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance, deadline: deadline,
+                                    includeVectors: includeVectors, includeMetadata: includeMetadata)
         guard !queries.isEmpty else { return [] }
         // Check every query and the options before any work: a bad one fails the batch.
         for (i, query) in queries.enumerated() {

@@ -36,12 +36,13 @@ public final class VectorCollection: Sendable {
 
     // MARK: Writes
 
-    /// Adds `id` or replaces its vector. Returns once the write is durable (per the
-    /// durability mode) and visible to searches that start afterwards.
-    /// - Throws: `.invalidID`, `.dimensionMismatch`, `.nonFiniteComponent`, `.zeroVector`
-    ///   (nothing is written), or a storage error.
-    public func upsert(id: String, vector: [Float]) async throws(SemblanceError) {
-        try await upsert([VectorRecord(id: id, vector: vector)])
+    /// Adds `id` or replaces its record (vector and metadata: a record upserted without
+    /// metadata has none). Returns once the write is durable (per the durability mode) and
+    /// visible to searches that start afterwards.
+    /// - Throws: `.invalidID`, `.dimensionMismatch`, `.nonFiniteComponent`, `.zeroVector`,
+    ///   `.invalidMetadata` (nothing is written), or a storage error.
+    public func upsert(id: String, vector: [Float], metadata: Metadata? = nil) async throws(SemblanceError) {
+        try await upsert([VectorRecord(id: id, vector: vector, metadata: metadata)])
     }
 
     /// Adds or replaces many records as one batch: every record is checked first (one bad
@@ -50,9 +51,29 @@ public final class VectorCollection: Sendable {
     public func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
         guard !records.isEmpty else { return }
         let start = ContinuousClock.now
-        try await engine.upsert(records.map { ($0.id, $0.vector) })
+        try await engine.upsert(records)
         metrics.upserts.increment(by: records.count)
         metrics.writeDuration.recordInterval(since: start)
+    }
+
+    /// Replaces the metadata of `id` (nil removes it) without touching its vector; durable
+    /// like an upsert.
+    /// - Returns: false when `id` is not stored (nothing is written).
+    /// - Throws: `.invalidID`, `.invalidMetadata` (nothing is written), or a storage error.
+    @discardableResult
+    public func setMetadata(_ metadata: Metadata?, for id: String) async throws(SemblanceError) -> Bool {
+        try await setMetadata([(id, metadata)]) == 1
+    }
+
+    /// Replaces the metadata of many records as one batch; returns how many were stored
+    /// (ids that are not stored are skipped).
+    @discardableResult
+    public func setMetadata(_ changes: [(id: String, metadata: Metadata?)]) async throws(SemblanceError) -> Int {
+        guard !changes.isEmpty else { return 0 }
+        let start = ContinuousClock.now
+        let changed = try await engine.setMetadata(changes)
+        metrics.writeDuration.recordInterval(since: start)
+        return changed
     }
 
     /// Deletes `id`; returns whether it existed. Searches that start after this returns
@@ -75,12 +96,22 @@ public final class VectorCollection: Sendable {
 
     // MARK: Reads
 
-    /// The record stored under `id`, or nil. Under the cosine metric the vector comes back
-    /// normalized to length 1.
+    /// The record stored under `id`, with its metadata, or nil. Under the cosine metric the
+    /// vector comes back normalized to length 1.
     public func get(_ id: String) -> VectorRecord? {
-        let shard = engine.shard(of: id)
-        return engine.snapshot[shard].get(id).map { VectorRecord(id: id, vector: $0) }
+        snapshot().record(id)
     }
+
+    /// The metadata stored with `id`, or nil (not stored, or stored without metadata).
+    public func metadata(of id: String) -> Metadata? {
+        engine.snapshot[engine.shard(of: id)].metadata(of: id)
+    }
+
+    /// How many live records match `filter`, answered from the metadata indexes.
+    public func count(where filter: Filter) -> Int { snapshot().count(where: filter) }
+
+    /// The ids of the live records that match `filter`, in no particular order.
+    public func ids(where filter: Filter) -> [String] { snapshot().ids(where: filter) }
 
     /// Whether `id` is stored.
     public func contains(_ id: String) -> Bool {

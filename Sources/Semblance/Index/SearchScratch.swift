@@ -92,10 +92,13 @@ final class SearchScratchPool: Sendable {
 
 /// Small vector helpers used off the hot path.
 enum VectorMath {
-    /// 1 / ‖v‖, computed in double precision.
+    /// 1 / ‖v‖, computed in double precision; exactly 1 for a vector already of unit length
+    /// to float precision, so that normalizing is idempotent (an exported cosine collection
+    /// imports back bit for bit).
     static func inverseNorm(_ v: [Float]) -> Float {
         var sum = 0.0
         for x in v { sum += Double(x) * Double(x) }
+        if abs(sum - 1) < 1e-6 { return 1 }
         return Float(1 / sum.squareRoot())
     }
 }

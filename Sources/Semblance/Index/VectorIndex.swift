@@ -107,11 +107,14 @@ public struct SearchResult: Sendable, Hashable {
     public var distance: Float
     /// The stored vector, when the search asked for vectors (normalized under cosine).
     public var vector: [Float]?
+    /// The record's metadata, when the search asked for it (nil also when it has none).
+    public var metadata: Metadata?
 
-    public init(id: String, distance: Float, vector: [Float]? = nil) {
+    public init(id: String, distance: Float, vector: [Float]? = nil, metadata: Metadata? = nil) {
         self.id = id
         self.distance = distance
         self.vector = vector
+        self.metadata = metadata
     }
 }
 

@@ -1,5 +1,7 @@
 /// The natural JSON form: `null`, `true`, `42`, `4.5`, `"text"`, `[...]`, `{...}`. A JSON
-/// number without a fraction or exponent that fits in 64 bits decodes as an integer.
+/// number that fits in 64 bits as an integer decodes as one; `JSONDecoder` does not tell
+/// `2.0` from `2`, so both come back as `.int(2)` (they compare equal in filters). The JSON
+/// Lines reader (``JSONLines``) keeps them apart.
 extension Metadata: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -344,16 +344,35 @@ final class CollectionStore {
 
     /// Why `records` cannot be upserted as one batch, or nil when they can.
     func check(_ records: [(id: String, vector: [Float])]) -> SemblanceError? {
+        check(records.map { VectorRecord(id: $0.id, vector: $0.vector) })
+    }
+
+    /// Why `records` (with their metadata) cannot be upserted as one batch, or nil.
+    func check(_ records: [VectorRecord]) -> SemblanceError? {
         var seen = Set<String>()
         for (offset, record) in records.enumerated() {
             do {
                 try VectorIndex.validate(id: record.id)
                 try shards[0].validate(vector: record.vector)
+                try record.metadata?.validate()
             } catch {
                 return SemblanceError(error.code, records.count == 1 ? error.message : "record \(offset): \(error.message)")
             }
             guard seen.insert(record.id).inserted else {
                 return SemblanceError(.duplicateID, "record \(offset): id \(record.id.debugDescription) appears twice in the batch")
+            }
+        }
+        return nil
+    }
+
+    /// Why these metadata changes cannot be made, or nil when they can.
+    func check(_ changes: [(id: String, metadata: Metadata?)]) -> SemblanceError? {
+        for (offset, change) in changes.enumerated() {
+            do {
+                try VectorIndex.validate(id: change.id)
+                try change.metadata?.validate()
+            } catch {
+                return SemblanceError(error.code, changes.count == 1 ? error.message : "change \(offset): \(error.message)")
             }
         }
         return nil

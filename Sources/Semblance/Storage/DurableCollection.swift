@@ -14,8 +14,9 @@ import Synchronization
 public final class DurableCollection: Sendable {
     private struct Request {
         enum Operation {
-            case upsert([(id: String, vector: [Float])])
+            case upsert([VectorRecord])
             case delete([String])
+            case setMetadata([(id: String, metadata: Metadata?)])
         }
         let operation: Operation
         let done: @Sendable (Result<Int, SemblanceError>) -> Void
@@ -150,7 +151,20 @@ public final class DurableCollection: Sendable {
     /// Adds or replaces records; returns once they are durable (per the durability mode)
     /// and visible to every search that starts afterwards.
     public func upsert(_ records: [(id: String, vector: [Float])]) async throws(SemblanceError) {
+        _ = try await submit(.upsert(records.map { VectorRecord(id: $0.id, vector: $0.vector) }))
+    }
+
+    /// Adds or replaces records with their metadata (a record without metadata has none
+    /// after the upsert).
+    public func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
         _ = try await submit(.upsert(records))
+    }
+
+    /// Replaces the metadata of stored records (nil removes it), their vectors unchanged.
+    /// Returns how many of the ids were stored; the others are left alone.
+    @discardableResult
+    public func setMetadata(_ changes: [(id: String, metadata: Metadata?)]) async throws(SemblanceError) -> Int {
+        try await submit(.setMetadata(changes))
     }
 
     /// Deletes ids; returns how many existed.
@@ -281,10 +295,16 @@ public final class DurableCollection: Sendable {
             switch request.operation {
             case .upsert(let batch):
                 if let error = store.check(batch) { request.done(.failure(error)); continue }
-                records += batch.map { .upsert(id: $0.id, vector: $0.vector) }
+                records += batch.map { record in
+                    record.metadata.map { .upsertWithMetadata(id: record.id, vector: record.vector, metadata: $0) }
+                        ?? .upsert(id: record.id, vector: record.vector)
+                }
             case .delete(let ids):
                 if let error = store.check(ids) { request.done(.failure(error)); continue }
                 records += ids.map { .delete(id: $0) }
+            case .setMetadata(let changes):
+                if let error = store.check(changes) { request.done(.failure(error)); continue }
+                records += changes.map { .setMetadata(id: $0.id, metadata: $0.metadata) }
             }
             accepted.append((request, start..<records.count))
         }

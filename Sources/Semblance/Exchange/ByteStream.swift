@@ -1,23 +1,25 @@
 import Foundation
 
-/// A file read a chunk at a time, so that a file of any size is imported in constant
-/// memory: lines or fixed-size pieces, and how many bytes of it were consumed.
-final class ByteStream {
+/// A file read a chunk at a time, so that a file of any size is read in constant memory:
+/// lines or fixed-size pieces, and how many bytes of it were consumed. The JSON Lines and
+/// `.fvecs` readers are built on it.
+public final class ByteStream {
     static let chunkSize = 1 << 20
 
     /// The file's name in messages.
-    let name: String
+    public let name: String
     /// The file's size, nil for standard input.
-    let totalBytes: Int64?
+    public let totalBytes: Int64?
     /// Bytes handed out so far (lines with their newline).
-    private(set) var bytesConsumed: Int64 = 0
+    public private(set) var bytesConsumed: Int64 = 0
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var position = 0
     private var atEnd = false
 
     /// Opens `path`; `-` is standard input.
-    init(path: String) throws {
+    /// - Throws: `.io` when the file is missing or cannot be read.
+    public init(path: String) throws(SemblanceError) {
         if path == "-" {
             name = "standard input"
             handle = .standardInput
@@ -27,10 +29,10 @@ final class ByteStream {
         name = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw CommandFailure("\(path): no such file")
+            throw SemblanceError(.io, "\(path): no such file")
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CommandFailure("\(path): cannot be opened for reading")
+            throw SemblanceError(.io, "\(path): cannot be opened for reading")
         }
         self.handle = handle
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
@@ -41,7 +43,7 @@ final class ByteStream {
 
     /// The next line without its line ending (`\n` or `\r\n`); nil at the end of the file.
     /// The last line needs no newline.
-    func nextLine() throws -> [UInt8]? {
+    public func nextLine() throws(SemblanceError) -> [UInt8]? {
         // Bytes after `position` already searched: a refill moves them but keeps their count.
         var scanned = 0
         while true {
@@ -64,12 +66,13 @@ final class ByteStream {
         }
     }
 
-    /// The next `count` bytes; nil at the end of the file; an error when it ends inside them.
-    func next(_ count: Int) throws -> [UInt8]? {
+    /// The next `count` bytes; nil at the end of the file; `.invalidFile` when it ends
+    /// inside them.
+    public func next(_ count: Int) throws(SemblanceError) -> [UInt8]? {
         while buffer.count - position < count {
             if try !refill() {
                 if position == buffer.count { return nil }
-                throw CommandFailure("\(name): the file ends \(buffer.count - position) bytes into a record of \(count) bytes, at byte offset \(bytesConsumed)")
+                throw SemblanceError(.invalidFile, "\(name): the file ends \(buffer.count - position) bytes into a record of \(count) bytes, at byte offset \(bytesConsumed)")
             }
         }
         let piece = Array(buffer[position..<(position + count)])
@@ -79,7 +82,7 @@ final class ByteStream {
     }
 
     /// Reads another chunk; false at the end of the file.
-    private func refill() throws -> Bool {
+    private func refill() throws(SemblanceError) -> Bool {
         guard !atEnd else { return false }
         // Drop what was handed out, so the buffer holds about one chunk plus a partial record.
         if position > 0 {
@@ -90,7 +93,7 @@ final class ByteStream {
         do {
             chunk = try handle.read(upToCount: Self.chunkSize)
         } catch {
-            throw CommandFailure("\(name): read failed after \(bytesConsumed) bytes: \(error.localizedDescription)")
+            throw SemblanceError(.io, "\(name): read failed after \(bytesConsumed) bytes: \(error.localizedDescription)")
         }
         guard let chunk, !chunk.isEmpty else {
             atEnd = true

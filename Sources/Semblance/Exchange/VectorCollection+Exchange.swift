@@ -1,0 +1,151 @@
+import Foundation
+
+/// How far an import or export has got.
+public struct ExchangeProgress: Sendable, Hashable {
+    /// Records written (export) or acknowledged by the collection (import) so far.
+    public var records: Int
+    /// Records in all, when known (an export knows; an import does not).
+    public var totalRecords: Int?
+    /// Bytes of the file read (import) or written (export) so far.
+    public var bytes: Int64
+    /// The file's size, for an import from a file.
+    public var totalBytes: Int64?
+    /// For an import: the line of the last acknowledged record.
+    public var line: Int?
+}
+
+extension CollectionSnapshot {
+    /// Writes every live record of this snapshot as JSON Lines (see ``JSONLines``), shard by
+    /// shard, handing `write` about a megabyte at a time: the output is never held whole.
+    /// - Returns: the records written.
+    @discardableResult
+    public func exportJSONLines(
+        _ write: ([UInt8]) throws(SemblanceError) -> Void, progress: ((ExchangeProgress) -> Void)? = nil
+    ) throws(SemblanceError) -> Int {
+        let total = count
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20 + 64 << 10)
+        var written = 0
+        var bytes: Int64 = 0
+        for index in shards {
+            for (id, vector) in index.records {
+                buffer += JSONLines.encode(VectorRecord(id: id, vector: vector, metadata: index.metadata(of: id)))
+                written += 1
+                if buffer.count >= 1 << 20 {
+                    try write(buffer)
+                    bytes += Int64(buffer.count)
+                    buffer.removeAll(keepingCapacity: true)
+                    progress?(ExchangeProgress(records: written, totalRecords: total, bytes: bytes))
+                }
+            }
+        }
+        if !buffer.isEmpty {
+            try write(buffer)
+            bytes += Int64(buffer.count)
+        }
+        progress?(ExchangeProgress(records: written, totalRecords: total, bytes: bytes))
+        return written
+    }
+}
+
+extension VectorCollection {
+    /// Exports every live record (id, vector, metadata) to a JSON Lines file at `path`, from
+    /// one snapshot: writes made meanwhile are not in it, and none waits for it. The file is
+    /// written beside `path`, fsynced, then renamed over it, so `path` never holds a partial
+    /// export. Under the cosine metric vectors are exported normalized.
+    /// - Parameter progress: called after every megabyte, from the exporting thread.
+    /// - Returns: the records exported.
+    @discardableResult
+    public func exportJSONLines(to path: String, progress: (@Sendable (ExchangeProgress) -> Void)? = nil) async throws(SemblanceError) -> Int {
+        let snapshot = snapshot()
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return try await runOnQueue(.global()) { () throws(SemblanceError) in
+            let fs = PosixFileSystem()
+            let directory = Path.directory(of: absolute)
+            let temporary = directory + "/.tmp-" + Path.lastComponent(of: absolute) + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let file = try fs.open(temporary, .createNew)
+            let written: Int
+            do throws(SemblanceError) {
+                var offset: Int64 = 0
+                written = try snapshot.exportJSONLines({ (bytes) throws(SemblanceError) in
+                    try fs.write(file, bytes, at: offset)
+                    offset += Int64(bytes.count)
+                }, progress: progress)
+                try fs.sync(file)
+            } catch {
+                fs.close(file)
+                try? fs.remove(temporary)
+                throw error
+            }
+            fs.close(file)
+            do throws(SemblanceError) {
+                try fs.rename(temporary, to: absolute)
+            } catch {
+                try? fs.remove(temporary)
+                throw error
+            }
+            try fs.syncDirectory(directory)
+            return written
+        }
+    }
+
+    /// Imports (upserts) the records of a JSON Lines file, streaming: `batchSize` records
+    /// are read, checked and upserted as one batch at a time, so a file of any size needs
+    /// constant memory. A record whose id comes again later is replaced by the later line.
+    ///
+    /// A malformed line or an invalid record (bad id, vector or metadata) stops the import:
+    /// the records before it are stored, none after it, and the error names the line.
+    /// - Parameters:
+    ///   - path: the file; `-` reads standard input.
+    ///   - progress: called after every acknowledged batch.
+    /// - Returns: the records imported.
+    @discardableResult
+    public func importJSONLines(
+        from path: String, batchSize: Int = 1000, progress: (@Sendable (ExchangeProgress) -> Void)? = nil
+    ) async throws(SemblanceError) -> Int {
+        guard batchSize > 0 else { throw .invalidArgument("batchSize must be at least 1, got \(batchSize)") }
+        let reader = try JSONLinesReader(path: path)
+        var batch: [VectorRecord] = []
+        var batchIDs = Set<String>()
+        var imported = 0
+        var lastLine = 0
+        func flush() async throws(SemblanceError) {
+            guard !batch.isEmpty else { return }
+            try await upsert(batch)
+            imported += batch.count
+            batch.removeAll(keepingCapacity: true)
+            batchIDs.removeAll(keepingCapacity: true)
+            progress?(ExchangeProgress(records: imported, bytes: reader.stream.bytesConsumed,
+                                       totalBytes: reader.stream.totalBytes, line: lastLine))
+        }
+        while true {
+            let record: VectorRecord
+            do {
+                guard let next = try reader.next() else { break }
+                try check(next)
+                record = next
+            } catch {
+                // What came before the bad line is stored; then the import stops.
+                try await flush()
+                let stored = imported == 1 ? "the 1 record before it is stored" : "the \(imported) records before it are stored"
+                let place = error.message.hasPrefix(reader.stream.name) ? "" : "\(reader.stream.name) line \(reader.line): "
+                throw SemblanceError(error.code, "\(place)\(error.message); \(stored), nothing after it")
+            }
+            // One batch may not hold an id twice; the later line must win, so the earlier goes first.
+            if batchIDs.contains(record.id) { try await flush() }
+            batch.append(record)
+            batchIDs.insert(record.id)
+            lastLine = reader.line
+            if batch.count >= batchSize { try await flush() }
+        }
+        try await flush()
+        return imported
+    }
+
+    /// Checks a record as an upsert would, so that an import's error names its line.
+    private func check(_ record: VectorRecord) throws(SemblanceError) {
+        try IndexConfiguration.validate(id: record.id)
+        try configuration.index.validate(vector: record.vector)
+        try record.metadata?.validate()
+    }
+}
