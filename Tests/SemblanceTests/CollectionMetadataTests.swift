@@ -85,6 +85,15 @@ struct CollectionMetadataTests {
         #expect(none.isEmpty)
     }
 
+    @Test("compaction keeps the metadata of the live records, and their field indexes")
+    func compactionKeepsMetadata() async throws {
+        let docs = try await Self.collection(shards: 2, count: 100)
+        try await docs.delete((0..<50).map { "r\($0)" })
+        #expect(try await docs.compact() == 50)
+        #expect(docs.get("r60")?.metadata == Self.metadata(60))
+        #expect(docs.count(where: .exists("lang")) == 45, "r50 ..< r100 less r59, r69, r79, r89, r99")
+    }
+
     @Test("metadata survives a reopen, from the log and from a checkpoint")
     func durable() async throws {
         let folder = TemporaryDirectory()

@@ -130,6 +130,7 @@ struct FilterTests {
         #expect(message(#"{"a": {"$lt": true}}"#)?.contains("filter.a.$lt") == true)
         #expect(message(#"{"$ids": [1]}"#)?.contains("filter.$ids[0]") == true)
         #expect(message(#"{"$frob": 1}"#)?.contains("$frob") == true)
+        #expect(message(#"{"a": {"$gt": 1, "b": 2}}"#)?.contains("filter.a: mixes operators with the field \"b\"") == true)
         #expect(message("{}") != nil)
     }
 }

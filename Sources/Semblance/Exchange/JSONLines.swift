@@ -51,6 +51,14 @@ public enum JSONLines {
         return Array(text.utf8)
     }
 
+    /// `metadata` as compact JSON, keys sorted, doubles with their fraction (`2024.0`), as in
+    /// an exported line.
+    public static func encode(_ metadata: Metadata) -> String {
+        var text = ""
+        append(metadata, to: &text)
+        return text
+    }
+
     private static func append(_ value: Metadata, to text: inout String) {
         switch value {
         case .null: text += "null"

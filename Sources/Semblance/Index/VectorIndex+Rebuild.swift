@@ -1,6 +1,6 @@
 extension VectorIndex {
-    /// A new index with this one's live records and none of its tombstones: the work of a
-    /// compaction. Same configuration; the graph is built afresh.
+    /// A new index with this one's live records (vectors and metadata) and none of its
+    /// tombstones: the work of a compaction. Same configuration; the graph is built afresh.
     /// - Parameters:
     ///   - parallelism: threads that link nodes into the graph.
     ///   - progress: called after each chunk with (records linked, records in all).
@@ -22,6 +22,9 @@ extension VectorIndex {
             }
         }
         try rebuilt.insert(contentsOf: chunk, parallelism: parallelism)
+        for (id, node) in nodeByID {
+            if let metadata = metadataByNode[node] { try rebuilt.setMetadata(metadata, for: id) }
+        }
         progress?(total, total)
         return rebuilt
     }

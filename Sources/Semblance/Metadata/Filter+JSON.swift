@@ -65,8 +65,11 @@ extension Filter {
 
     /// `{"field": value}` or `{"field": {"$op": value, ...}}`.
     private static func conditions(on path: String, _ value: Metadata, at place: String) throws(SemblanceError) -> [Filter] {
-        guard case .object(let operators) = value, let first = operators.keys.first, first.hasPrefix("$") else {
+        guard case .object(let operators) = value, operators.keys.contains(where: { $0.hasPrefix("$") }) else {
             return [.equals(path, value)]  // a plain value, or an object compared whole
+        }
+        if let plain = operators.keys.sorted().first(where: { !$0.hasPrefix("$") }) {
+            throw SemblanceError(.invalidFilter, "\(place): mixes operators with the field \(plain.debugDescription); use {\"$eq\": {...}} to compare a whole object")
         }
         var conditions: [Filter] = []
         for op in operators.keys.sorted() {
