@@ -77,19 +77,15 @@ final class CollectionStore {
     let directory: String
     let configuration: StoredCollectionConfiguration
     let durability: Durability
-    private(set) var shards: [VectorIndex]
-    private var logs: [LogWriter]
+    /// Each shard's index, log and compaction journal; empty once handed to shard actors
+    /// (``takeShards()``).
+    private(set) var parts: [ShardStore]
     private(set) var head: ObjectHash?
-    /// Objects known to be durable: those of the head commit (checked when it was opened)
-    /// and those this process wrote and fsynced.
-    private var durableObjects = Set<ObjectHash>()
+    /// Commit objects known to be durable (each shard keeps its own set of pages).
+    private var durableCommits = Set<ObjectHash>()
     private var lock: FileHandleID?
-    private var lastSync = ContinuousClock.now
     /// False for an in-memory collection: nothing is logged, checkpoints are refused.
     let persistent: Bool
-    /// Records applied to a shard since its compaction began, replayed onto the rebuilt
-    /// shard before it is swapped in (so no write made during compaction is lost).
-    private var compactionJournals: [Int: [LogRecord]] = [:]
     /// Torn log tails dropped while opening, in bytes.
     private(set) var droppedTornBytes: Int64 = 0
     /// Set by a failed write or checkpoint: the files may then hold changes the memory does
@@ -119,10 +115,22 @@ final class CollectionStore {
         self.directory = directory
         self.configuration = configuration
         self.durability = durability
-        self.shards = shards
-        self.logs = logs
+        parts = shards.indices.map { shard in
+            ShardStore(shard: shard, index: shards[shard], log: persistent ? logs[shard] : nil, fs: fs,
+                       logPath: directory + "/wal/main/shard-\(shard).log")
+        }
         self.head = head
         self.lock = lock
+    }
+
+    /// Each shard's index value.
+    var shards: [VectorIndex] { parts.map(\.index) }
+
+    /// Gives the shards (index, log, journal) to their new owner, the shard actors of a
+    /// ``DurableCollection``; this store keeps the directory, its lock and the commits.
+    func takeShards() -> [ShardStore] {
+        defer { parts = [] }
+        return parts
     }
 
     deinit { close() }
@@ -219,7 +227,8 @@ final class CollectionStore {
                 }
                 let applied = commit.shards.map(\.appliedSequence)
                 let store = try finishOpening(fs, directory, configuration, durability, &shards, applied: applied, head: head, lock: lock)
-                store.durableObjects = Set(commit.shards.flatMap(\.allObjects) + [head])
+                for (part, manifest) in zip(store.parts, commit.shards) { part.trustDurable(manifest.allObjects) }
+                store.durableCommits = [head]
                 return store
             }
             shards = try (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
@@ -253,7 +262,7 @@ final class CollectionStore {
             for batch in log.batches {
                 for (i, record) in batch.records.enumerated() where batch.firstSequence + UInt64(i) > applied[shard] {
                     do {
-                        try apply(record, to: &shards[shard])
+                        try ShardStore.replay(record, to: &shards[shard])
                     } catch {
                         throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) cannot be applied (\(error.message))")
                     }
@@ -315,15 +324,6 @@ final class CollectionStore {
         }
     }
 
-    private static func apply(_ record: LogRecord, to index: inout VectorIndex) throws(SemblanceError) {
-        switch record {
-        case .upsert(let id, let vector): try index.upsert(id: id, vector: vector)
-        case .delete(let id): try index.delete(id)
-        case .upsertWithMetadata(let id, let vector, let metadata): try index.upsert(id: id, vector: vector, metadata: metadata)
-        case .setMetadata(let id, let metadata): try index.setMetadata(metadata, for: id)
-        }
-    }
-
     // MARK: Writes
 
     /// The shard that owns `id`.
@@ -344,47 +344,11 @@ final class CollectionStore {
 
     /// Why `records` cannot be upserted as one batch, or nil when they can.
     func check(_ records: [(id: String, vector: [Float])]) -> SemblanceError? {
-        check(records.map { VectorRecord(id: $0.id, vector: $0.vector) })
-    }
-
-    /// Why `records` (with their metadata) cannot be upserted as one batch, or nil.
-    func check(_ records: [VectorRecord]) -> SemblanceError? {
-        var seen = Set<String>()
-        for (offset, record) in records.enumerated() {
-            do {
-                try VectorIndex.validate(id: record.id)
-                try shards[0].validate(vector: record.vector)
-                try record.metadata?.validate()
-            } catch {
-                return SemblanceError(error.code, records.count == 1 ? error.message : "record \(offset): \(error.message)")
-            }
-            guard seen.insert(record.id).inserted else {
-                return SemblanceError(.duplicateID, "record \(offset): id \(record.id.debugDescription) appears twice in the batch")
-            }
-        }
-        return nil
-    }
-
-    /// Why these metadata changes cannot be made, or nil when they can.
-    func check(_ changes: [(id: String, metadata: Metadata?)]) -> SemblanceError? {
-        for (offset, change) in changes.enumerated() {
-            do {
-                try VectorIndex.validate(id: change.id)
-                try change.metadata?.validate()
-            } catch {
-                return SemblanceError(error.code, changes.count == 1 ? error.message : "change \(offset): \(error.message)")
-            }
-        }
-        return nil
+        WriteChecks.check(records.map { VectorRecord(id: $0.id, vector: $0.vector) }, configuration: configuration.index)
     }
 
     /// Why `ids` cannot be deleted, or nil when they can.
-    func check(_ ids: [String]) -> SemblanceError? {
-        for id in ids {
-            do { try VectorIndex.validate(id: id) } catch { return error }
-        }
-        return nil
-    }
+    func check(_ ids: [String]) -> SemblanceError? { WriteChecks.check(ids) }
 
     /// Logs checked records in order (each shard's as one frame), syncs as the durability
     /// mode asks, then applies them. Deletes of ids that do not exist at their point in the
@@ -393,58 +357,31 @@ final class CollectionStore {
     ///   or any upsert).
     func write(_ records: [LogRecord]) throws(SemblanceError) -> [Bool] {
         try ensureWritable()
-        var perShard = [[LogRecord]](repeating: [], count: configuration.shardCount)
-        var exists: [String: Bool] = [:]
-        var effective: [Bool] = []
-        effective.reserveCapacity(records.count)
-        for record in records {
-            let shard = shard(of: record.id)
-            switch record {
-            case .upsert, .upsertWithMetadata:
-                exists[record.id] = true
-                perShard[shard].append(record)
-                effective.append(true)
-            case .delete(let id):
-                let present = exists[id] ?? shards[shard].contains(id)
-                if present { perShard[shard].append(record) }
-                exists[id] = false
-                effective.append(present)
-            case .setMetadata(let id, _):
-                // Only for a record that exists at this point; otherwise not logged.
-                let present = exists[id] ?? shards[shard].contains(id)
-                if present { perShard[shard].append(record) }
-                effective.append(present)
-            }
+        let (perShard, positions) = ShardRouting.split(records, shardCount: parts.count)
+        var effective = [Bool](repeating: false, count: records.count)
+        var logged = [[LogRecord]](repeating: [], count: parts.count)
+        for (shard, part) in parts.enumerated() where !perShard[shard].isEmpty {
+            let admitted = part.admit(perShard[shard])
+            logged[shard] = admitted.logged
+            for (k, changed) in admitted.effective.enumerated() { effective[positions[shard][k]] = changed }
         }
         if persistent {
-            try log(perShard)
+            try log(logged)
         }
-        applyInParallel(perShard)
-        for (shard, records) in perShard.enumerated() where !records.isEmpty {
-            compactionJournals[shard]?.append(contentsOf: records)
-        }
+        applyInParallel(logged)
         return effective
     }
 
     /// Appends each shard's records as one frame, then syncs as the durability mode asks.
-    /// Sequential on purpose: one fixed order of I/O calls is what the crash and power-loss
-    /// tests enumerate; fsyncs of the shards share the same group, so their cost is paid
-    /// once per group, not per writer.
+    /// Sequential on purpose: one fixed order of I/O calls is what the power-loss tests
+    /// enumerate. (A ``DurableCollection`` logs through its shard actors instead, each
+    /// shard on its own thread.)
     private func log(_ perShard: [[LogRecord]]) throws(SemblanceError) {
-        let syncNow: Bool
-        switch durability {
-        case .durable: syncNow = true
-        case .periodic(let seconds): syncNow = ContinuousClock.now - lastSync >= .milliseconds(Int64(seconds * 1000))
-        case .none: syncNow = false
-        }
         do {
             for (shard, records) in perShard.enumerated() where !records.isEmpty {
-                try logs[shard].append(records, sync: false)
+                try parts[shard].append(records)
             }
-            if syncNow {
-                for log in logs where log.hasUnsyncedWrites { try log.sync() }
-                lastSync = .now
-            }
+            for part in parts where part.hasUnsyncedWrites && part.syncIsDue(durability) { try part.sync() }
         } catch {
             throw poison(error)
         }
@@ -456,63 +393,23 @@ final class CollectionStore {
         let busy = perShard.indices.filter { !perShard[$0].isEmpty }
         guard !busy.isEmpty else { return }
         let threadsPerShard = max(1, ProcessInfo.processInfo.activeProcessorCount / busy.count)
-        shards.withUnsafeMutableBufferPointer { buffer in
-            // Each thread touches only its own shard's index.
-            let indexes = UncheckedSendable(buffer)
-            let work = { @Sendable (i: Int) in
-                let shard = busy[i]
-                Self.apply(perShard[shard], to: &indexes.value[shard], parallelism: threadsPerShard)
-            }
-            if busy.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: busy.count, execute: work) }
+        // Each thread touches only its own shard's store.
+        let parts = UncheckedSendable(self.parts)
+        let work = { @Sendable (i: Int) in
+            let shard = busy[i]
+            parts.value[shard].apply(perShard[shard], parallelism: threadsPerShard)
         }
-    }
-
-    /// Applies records in order; consecutive upserts of ids the shard does not hold go in as
-    /// one batch (parallel linking when large).
-    private static func apply(_ records: [LogRecord], to index: inout VectorIndex, parallelism: Int) {
-        var run: [(id: String, vector: [Float])] = []
-        var runMetadata: [(id: String, metadata: Metadata)] = []
-        var runIDs = Set<String>()
-        func flush() {
-            guard !run.isEmpty else { return }
-            do {
-                try index.insert(contentsOf: run, parallelism: run.count >= 256 ? parallelism : 1)
-                for (id, metadata) in runMetadata { try index.setMetadata(metadata, for: id) }
-            } catch {
-                preconditionFailure("a checked batch failed to apply: \(error)")
-            }
-            run.removeAll(keepingCapacity: true)
-            runMetadata.removeAll(keepingCapacity: true)
-            runIDs.removeAll(keepingCapacity: true)
-        }
-        for record in records {
-            if case .upsert(let id, let vector) = record, !index.contains(id), runIDs.insert(id).inserted {
-                run.append((id, vector))
-                continue
-            }
-            if case .upsertWithMetadata(let id, let vector, let metadata) = record, !index.contains(id), runIDs.insert(id).inserted {
-                run.append((id, vector))
-                runMetadata.append((id, metadata))
-                continue
-            }
-            flush()
-            do { try apply(record, to: &index) } catch {
-                preconditionFailure("a checked record failed to apply: \(error)")
-            }
-        }
-        flush()
+        if busy.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: busy.count, execute: work) }
     }
 
     /// fsyncs every log with unsynced writes (the periodic mode's timer calls this).
     func syncLogs() throws(SemblanceError) {
         try ensureWritable()
-        guard persistent else { return }
         do {
-            for log in logs where log.hasUnsyncedWrites { try log.sync() }
+            for part in parts { try part.sync() }
         } catch {
             throw poison(error)
         }
-        lastSync = .now
     }
 
     // MARK: Compaction
@@ -521,27 +418,17 @@ final class CollectionStore {
     /// shard's current value, which the compaction rebuilds without its tombstones.
     func beginCompaction(of shard: Int) throws(SemblanceError) -> VectorIndex {
         try ensureWritable()
-        guard compactionJournals[shard] == nil else {
-            throw SemblanceError(.invalidArgument, "shard \(shard) of \(directory) is already being compacted")
-        }
-        compactionJournals[shard] = []
-        return shards[shard]
+        return try parts[shard].beginCompaction()
     }
 
     /// Replays the writes made since ``beginCompaction(of:)`` onto `rebuilt` and swaps it in.
-    /// The logs are untouched: they hold the same records, which replay the same way.
     func finishCompaction(of shard: Int, rebuilt: VectorIndex) throws(SemblanceError) {
-        guard let journal = compactionJournals.removeValue(forKey: shard) else {
-            throw SemblanceError(.invalidArgument, "shard \(shard) of \(directory) is not being compacted")
-        }
         try ensureWritable()
-        var index = rebuilt
-        Self.apply(journal, to: &index, parallelism: ProcessInfo.processInfo.activeProcessorCount)
-        shards[shard] = index
+        try parts[shard].finishCompaction(rebuilt: rebuilt)
     }
 
     /// Stops journaling after a compaction that failed or was cancelled.
-    func abandonCompaction(of shard: Int) { compactionJournals[shard] = nil }
+    func abandonCompaction(of shard: Int) { parts[shard].abandonCompaction() }
 
     // MARK: Checkpoints
 
@@ -562,37 +449,42 @@ final class CollectionStore {
     private func writeCheckpoint(message: String) throws(SemblanceError) -> CheckpointResult {
         var statistics = PageWriteStatistics()
         var manifests: [ShardManifest] = []
-        for (shard, index) in shards.enumerated() {
-            let applied = logs[shard].nextSequence - 1
-            let (manifest, written) = try index.writePages(to: objects, durable: &durableObjects, appliedSequence: applied)
+        for part in parts {
+            let (manifest, written) = try part.writePages(to: objects)
             manifests.append(manifest)
             statistics.add(written)
         }
-        let commit = CommitObject(
-            format: CommitObject.formatVersion, parents: head.map { [$0] } ?? [],
-            time: Date().timeIntervalSince1970, message: message, configuration: configuration.index,
-            shards: manifests, liveCount: shards.reduce(0) { $0 + $1.count },
-            nodeCount: shards.reduce(0) { $0 + $1.nodeCount })
-        let (hash, _) = try objects.put(try commit.encoded(), durable: &durableObjects)
-        try refs.setHead("main", to: hash)
-        head = hash
-        for shard in 0..<configuration.shardCount {
-            let next = logs[shard].nextSequence
-            logs[shard].close()
-            logs[shard] = try LogWriter.create(fs, path: logPath(shard), shard: UInt32(shard), startSequence: next)
-        }
+        let hash = try writeCommit(manifests, message: message)
+        for part in parts { try part.startNewLog() }
         return CheckpointResult(commit: hash.hex, objects: statistics.objects, bytes: statistics.bytes,
                                 objectsWritten: statistics.objectsWritten, bytesWritten: statistics.bytesWritten)
     }
 
+    /// The middle of a checkpoint, once every shard's pages are durable: the commit object
+    /// naming them, then the ref that makes it the head. The shards start new logs after it.
+    func writeCommit(_ manifests: [ShardManifest], message: String) throws(SemblanceError) -> ObjectHash {
+        let commit = CommitObject(
+            format: CommitObject.formatVersion, parents: head.map { [$0] } ?? [],
+            time: Date().timeIntervalSince1970, message: message, configuration: configuration.index,
+            shards: manifests, liveCount: manifests.reduce(0) { $0 + $1.liveCount },
+            nodeCount: manifests.reduce(0) { $0 + $1.nodeCount })
+        let (hash, _) = try objects.put(try commit.encoded(), durable: &durableCommits)
+        try refs.setHead("main", to: hash)
+        head = hash
+        return hash
+    }
+
     /// Bytes in the write-ahead logs beyond their headers.
-    var logBytes: Int64 { logs.reduce(0) { $0 + $1.endOffset - Int64(LogFormat.fileHeaderSize) } }
+    var logBytes: Int64 { parts.reduce(0) { $0 + $1.logBytes } }
 
     /// Syncs what is unsynced, closes the logs and releases the lock.
     func close() {
-        for log in logs where log.hasUnsyncedWrites && log.failure == nil { try? log.sync() }
-        for log in logs { log.close() }
-        logs = []
+        for part in parts { part.close() }
+        releaseLock()
+    }
+
+    /// Releases the directory's lock (after the shards' logs are closed).
+    func releaseLock() {
         if let lock { fs.close(lock) }
         lock = nil
     }

@@ -4,40 +4,47 @@ import Synchronization
 
 /// A collection on disk that many tasks can write to at once.
 ///
-/// Writes go to a serial dispatch queue (off the cooperative thread pool, since fsync
-/// blocks). While one group of writes is being logged and fsynced, new writes wait; the next
-/// group takes all of them at once, so concurrent writers share one frame per shard and one
-/// fsync (group commit). After a group is applied, the shards' index values are published
-/// as an immutable snapshot: readers take it without waiting for any writer.
-/// Checkpoints run on the same queue, after a group, when the ``CheckpointPolicy`` says so
+/// Each shard is a ``ShardActor`` that owns the shard's index value and write-ahead log;
+/// one ``CollectionWriter`` takes the queued writes in order. While one group of writes is
+/// being logged, fsynced and applied (every shard's part by its own actor, in parallel), new
+/// writes wait; the next group takes all of them at once, so concurrent writers share one
+/// frame per shard and one fsync per shard (group commit). After a group, the shards' index
+/// values are published as an immutable snapshot: readers take it without waiting for any
+/// writer or actor. Checkpoints run between groups, when the ``CheckpointPolicy`` says so
 /// or on demand; readers never wait for them.
 public final class DurableCollection: Sendable {
-    private struct Request {
-        enum Operation {
-            case upsert([VectorRecord])
-            case delete([String])
-            case setMetadata([(id: String, metadata: Metadata?)])
+    /// One queued piece of work for the writer.
+    struct Request: Sendable {
+        enum Work: Sendable {
+            /// Checked records, in order: a group of these is committed together.
+            case write([LogRecord])
+            case checkpoint(String)
+            case beginCompaction(Int)
+            case finishCompaction(Int, Result<VectorIndex, SemblanceError>)
+            /// The periodic fsync and the checkpoint age threshold.
+            case tick
+            case close
         }
-        let operation: Operation
-        let done: @Sendable (Result<Int, SemblanceError>) -> Void
+        let work: Work
+        let done: @Sendable (Result<Outcome, SemblanceError>) -> Void
+    }
+
+    /// What a request answers.
+    enum Outcome: Sendable {
+        /// A write: how many of its records changed something.
+        case changed(Int)
+        case checkpoint(CheckpointResult)
+        case index(VectorIndex)
     }
 
     private struct State {
         var pending: [Request] = []
         var draining = false
+        /// No new work is taken once ``close()`` starts.
         var closed = false
-        /// Set on `queue` once the store's files are closed: queued work after that point
-        /// (a checkpoint, a compaction) must not touch the store.
-        var released = false
-        var operationsSinceCheckpoint = 0
-        var lastCheckpoint = ContinuousClock.now
     }
 
-    // Invariant (why @unchecked): the store is touched only on `queue`.
-    private struct StoreBox: @unchecked Sendable { let store: CollectionStore }
-
-    private let box: StoreBox
-    private let queue: DispatchQueue
+    private let writer: CollectionWriter
     private let state = Mutex(State())
     private let published: Mutex<Published>
     /// What readers see without waiting: set after every group of writes, checkpoint and
@@ -55,16 +62,21 @@ public final class DurableCollection: Sendable {
     public let directory: String
     /// False for an in-memory collection.
     public let isPersistent: Bool
+    private let stored: StoredCollectionConfiguration
 
     private init(store: CollectionStore, policy: CheckpointPolicy) {
-        box = StoreBox(store: store)
-        queue = DispatchQueue(label: "semblance.collection.writer")
-        published = Mutex(Published(shards: store.shards, logBytes: store.logBytes, head: store.head?.hex))
+        let indexes = store.shards
+        let logBytes = store.parts.map(\.logBytes)
+        published = Mutex(Published(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.head?.hex))
         isPersistent = store.persistent
         self.policy = policy
         durability = store.durability
         directory = store.directory
-        scheduleTimer()
+        stored = store.configuration
+        let actors = store.takeShards().map { ShardActor(ShardHandover(store: $0)) }
+        writer = CollectionWriter(store: CollectionWriter.StoreBox(store: store), shards: actors, indexes: indexes,
+                                  logBytes: logBytes, policy: policy)
+        if store.persistent { startTimer() }
     }
 
     /// Creates a new collection in `directory` (created if missing; it must not hold one).
@@ -106,7 +118,7 @@ public final class DurableCollection: Sendable {
     }
 
     /// The stored settings, as a client-level configuration.
-    public var collectionConfiguration: CollectionConfiguration { box.store.configuration.collectionConfiguration }
+    public var collectionConfiguration: CollectionConfiguration { stored.collectionConfiguration }
 
     /// An in-memory collection: the same operations, no files, nothing survives the process.
     public static func inMemory(index: IndexConfiguration, shardCount: Int = 1) throws(SemblanceError) -> DurableCollection {
@@ -123,73 +135,76 @@ public final class DurableCollection: Sendable {
     public var headCommit: String? { published.withLock { $0.head } }
 
     /// The collection's stored settings: index parameters and shard count.
-    public var configuration: IndexConfiguration { box.store.configuration.index }
+    public var configuration: IndexConfiguration { stored.index }
 
     /// How many shards ids spread over.
-    public var shardCount: Int { box.store.configuration.shardCount }
-
-    /// Runs on `queue`: throws `.closed` once ``close()`` has released the store (a dropped
-    /// collection's handle, or one of a closed client).
-    private func ensureNotReleased() throws(SemblanceError) {
-        if state.withLock({ $0.released }) {
-            throw SemblanceError(.closed, "the collection at \(directory) is closed")
-        }
-    }
-
-    /// Runs on `queue`: makes the store's state what readers see.
-    private func publish() {
-        let store = box.store
-        published.withLock { $0 = Published(shards: store.shards, logBytes: store.logBytes, head: store.head?.hex) }
-    }
+    public var shardCount: Int { stored.shardCount }
 
     /// Live records in the latest snapshot.
     public var count: Int { snapshot.reduce(0) { $0 + $1.count } }
 
     /// Which shard holds `id`.
-    public func shard(of id: String) -> Int { box.store.shard(of: id) }
+    public func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: stored.shardCount) }
+
+    /// The writer's: makes a new state what readers see.
+    func publish(shards: [VectorIndex], logBytes: Int64, head: String?) {
+        published.withLock { $0 = Published(shards: shards, logBytes: logBytes, head: head) }
+    }
+
+    // MARK: Writes
 
     /// Adds or replaces records; returns once they are durable (per the durability mode)
     /// and visible to every search that starts afterwards.
     public func upsert(_ records: [(id: String, vector: [Float])]) async throws(SemblanceError) {
-        _ = try await submit(.upsert(records.map { VectorRecord(id: $0.id, vector: $0.vector) }))
+        try await upsert(records.map { VectorRecord(id: $0.id, vector: $0.vector) })
     }
 
     /// Adds or replaces records with their metadata (a record without metadata has none
     /// after the upsert).
     public func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
-        _ = try await submit(.upsert(records))
+        if let error = WriteChecks.check(records, configuration: stored.index) { throw error }
+        _ = try await write(records.map { record in
+            record.metadata.map { .upsertWithMetadata(id: record.id, vector: record.vector, metadata: $0) }
+                ?? .upsert(id: record.id, vector: record.vector)
+        })
+    }
+
+    /// Deletes ids; returns how many existed.
+    @discardableResult
+    public func delete(_ ids: [String]) async throws(SemblanceError) -> Int {
+        if let error = WriteChecks.check(ids) { throw error }
+        return try await write(ids.map { .delete(id: $0) })
     }
 
     /// Replaces the metadata of stored records (nil removes it), their vectors unchanged.
     /// Returns how many of the ids were stored; the others are left alone.
     @discardableResult
     public func setMetadata(_ changes: [(id: String, metadata: Metadata?)]) async throws(SemblanceError) -> Int {
-        try await submit(.setMetadata(changes))
+        if let error = WriteChecks.check(changes) { throw error }
+        return try await write(changes.map { .setMetadata(id: $0.id, metadata: $0.metadata) })
     }
 
-    /// Deletes ids; returns how many existed.
-    @discardableResult
-    public func delete(_ ids: [String]) async throws(SemblanceError) -> Int {
-        try await submit(.delete(ids))
+    private func write(_ records: [LogRecord]) async throws(SemblanceError) -> Int {
+        guard case .changed(let count) = try await submit(.write(records)) else { preconditionFailure("a write answers a count") }
+        return count
     }
+
+    // MARK: Maintenance
 
     /// Writes a commit now (after the writes already submitted).
     @discardableResult
     public func checkpoint(message: String = "checkpoint") async throws(SemblanceError) -> CheckpointResult {
-        try await runOnQueue(queue) { [box, self] () throws(SemblanceError) in
-            try ensureNotReleased()
-            let result = try box.store.checkpoint(message: message)
-            checkpointed()
-            return result
-        }
+        guard case .checkpoint(let result) = try await submit(.checkpoint(message)) else { preconditionFailure("a checkpoint answers its result") }
+        return result
     }
 
     /// Rebuilds `shard` without its deleted vectors while writes go on.
     ///
     /// The shard's current value is rebuilt on a background thread; writes made meanwhile
-    /// are journaled and replayed onto the new value before it is swapped in, so none is
-    /// lost. Searches keep using published snapshots throughout. A persistent collection
-    /// then checkpoints, so the compacted shard is what the next open reads.
+    /// are journaled by the shard's actor and replayed onto the new value before it is
+    /// swapped in, so none is lost. Searches keep using published snapshots throughout. A
+    /// persistent collection then checkpoints, so the compacted shard is what the next open
+    /// reads.
     /// - Parameter progress: called with (records linked, records in all) from the
     ///   rebuilding thread.
     /// - Returns: the tombstones removed.
@@ -198,11 +213,8 @@ public final class DurableCollection: Sendable {
         guard (0..<shardCount).contains(shard) else {
             throw SemblanceError(.invalidArgument, "shard \(shard) does not exist (\(shardCount) shards)")
         }
-        let original = try await runOnQueue(queue) { [box, self] () throws(SemblanceError) in
-            try ensureNotReleased()
-            return try box.store.beginCompaction(of: shard)
-        }
-        // A failed rebuild is handled on the queue too: its journal must be abandoned.
+        guard case .index(let original) = try await submit(.beginCompaction(shard)) else { preconditionFailure("begin answers the index") }
+        // A failed rebuild goes to the writer too: the shard's journal must be abandoned.
         let rebuilt: Result<VectorIndex, SemblanceError>
         do {
             rebuilt = .success(try await runOnQueue(.global()) { () throws(SemblanceError) in
@@ -211,139 +223,64 @@ public final class DurableCollection: Sendable {
         } catch {
             rebuilt = .failure(error)
         }
-        try await runOnQueue(queue) { [box, self] () throws(SemblanceError) in
-            switch rebuilt {
-            case .success where state.withLock({ $0.released }):
-                box.store.abandonCompaction(of: shard)
-                try ensureNotReleased()
-            case .success(let index):
-                try box.store.finishCompaction(of: shard, rebuilt: index)
-                publish()
-                if box.store.persistent {
-                    _ = try box.store.checkpoint(message: "compaction of shard \(shard)")
-                    checkpointed()
-                }
-            case .failure(let error):
-                box.store.abandonCompaction(of: shard)
-                throw error
-            }
-        }
+        _ = try await submit(.finishCompaction(shard, rebuilt))
         return original.deletedCount
-    }
-
-    /// Runs on `queue` after a successful checkpoint: restarts the thresholds and publishes
-    /// the new head.
-    private func checkpointed() {
-        state.withLock { $0.operationsSinceCheckpoint = 0; $0.lastCheckpoint = .now }
-        publish()
     }
 
     /// Finishes queued work, syncs, and releases the directory.
     public func close() async {
-        state.withLock { $0.closed = true }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { [self] in
-                box.store.close()
-                state.withLock { $0.released = true }
-                continuation.resume()
-            }
+        let result: Result<Outcome, SemblanceError> = await withCheckedContinuation { continuation in
+            let request = Request(work: .close) { continuation.resume(returning: $0) }
+            enqueue(request, evenIfClosed: true)
+            state.withLock { $0.closed = true }
         }
+        _ = result
     }
 
-    private func submit(_ operation: Request.Operation) async throws(SemblanceError) -> Int {
-        let result: Result<Int, SemblanceError> = await withCheckedContinuation { continuation in
-            let request = Request(operation: operation) { continuation.resume(returning: $0) }
-            let startDrain = state.withLock { s -> Bool? in
-                if s.closed { return nil }
-                s.pending.append(request)
-                if s.draining { return false }
-                s.draining = true
-                return true
-            }
-            switch startDrain {
-            case nil: request.done(.failure(SemblanceError(.closed, "the collection at \(directory) is closed")))
-            case true?: queue.async { self.drain() }
-            case false?: break
-            }
+    // MARK: The queue
+
+    private func submit(_ work: Request.Work) async throws(SemblanceError) -> Outcome {
+        let result: Result<Outcome, SemblanceError> = await withCheckedContinuation { continuation in
+            enqueue(Request(work: work) { continuation.resume(returning: $0) }, evenIfClosed: false)
         }
         return try result.get()
     }
 
-    /// Runs on `queue`: takes every pending request and commits them as one group, until
-    /// none are left.
-    private func drain() {
-        while true {
-            let group = state.withLock { s -> [Request] in
-                let taken = s.pending
-                s.pending = []
-                if taken.isEmpty { s.draining = false }
-                return taken
-            }
-            if group.isEmpty { return }
-            commit(group)
+    /// Queues `request`, and starts the writer's drain when none is running.
+    private func enqueue(_ request: Request, evenIfClosed: Bool) {
+        let startDrain = state.withLock { s -> Bool? in
+            if s.closed && !evenIfClosed { return nil }
+            s.pending.append(request)
+            if s.draining { return false }
+            s.draining = true
+            return true
+        }
+        switch startDrain {
+        case nil: request.done(.failure(SemblanceError(.closed, "the collection at \(directory) is closed")))
+        case true?: Task { await writer.drain(self) }
+        case false?: break
         }
     }
 
-    private func commit(_ group: [Request]) {
-        let store = box.store
-        // Each request is checked on its own, so one bad request fails alone; the valid ones
-        // share one frame per shard and one fsync, in the order they were submitted.
-        var records: [LogRecord] = []
-        var accepted: [(request: Request, range: Range<Int>)] = []
-        for request in group {
-            let start = records.count
-            switch request.operation {
-            case .upsert(let batch):
-                if let error = store.check(batch) { request.done(.failure(error)); continue }
-                records += batch.map { record in
-                    record.metadata.map { .upsertWithMetadata(id: record.id, vector: record.vector, metadata: $0) }
-                        ?? .upsert(id: record.id, vector: record.vector)
-                }
-            case .delete(let ids):
-                if let error = store.check(ids) { request.done(.failure(error)); continue }
-                records += ids.map { .delete(id: $0) }
-            case .setMetadata(let changes):
-                if let error = store.check(changes) { request.done(.failure(error)); continue }
-                records += changes.map { .setMetadata(id: $0.id, metadata: $0.metadata) }
-            }
-            accepted.append((request, start..<records.count))
-        }
-        guard !accepted.isEmpty else { return }
-        do {
-            let effective = try store.write(records)
-            publish()
-            for (request, range) in accepted {
-                request.done(.success(effective[range].filter { $0 }.count))
-            }
-            let due = state.withLock { s -> Bool in
-                s.operationsSinceCheckpoint += records.count
-                return store.persistent
-                    && (s.operationsSinceCheckpoint >= policy.maxOperations || store.logBytes >= policy.maxLogBytes)
-            }
-            if due { checkpointInBackground() }
-        } catch {
-            for (request, _) in accepted { request.done(.failure(error)) }
+    /// The writer's: every queued request, in order; when none is left the drain ends.
+    func takePending() -> [Request] {
+        state.withLock { s -> [Request] in
+            let taken = s.pending
+            s.pending = []
+            if taken.isEmpty { s.draining = false }
+            return taken
         }
     }
 
-    /// Runs on `queue`: a checkpoint that nobody waits for; a failure leaves the logs as
-    /// they are (nothing is lost) and is retried at the next threshold.
-    private func checkpointInBackground() {
-        guard box.store.persistent else { return }
-        if (try? box.store.checkpoint(message: "automatic checkpoint")) != nil { checkpointed() }
-    }
-
-    /// Every second, on the queue: the periodic mode's fsync and the age threshold.
-    private func scheduleTimer() {
-        queue.asyncAfter(deadline: .now() + 1) { [weak self] in
-            guard let self else { return }
-            let (closed, age, operations) = state.withLock { ($0.closed, ContinuousClock.now - $0.lastCheckpoint, $0.operationsSinceCheckpoint) }
-            if closed { return }
-            if case .periodic = durability { try? box.store.syncLogs() }
-            if operations > 0 && age >= .milliseconds(Int64(min(policy.maxAgeSeconds, 1e9) * 1000)) {
-                checkpointInBackground()
+    /// Every second, until the collection closes: the periodic mode's fsync and the age
+    /// threshold of the checkpoint policy.
+    private func startTimer() {
+        Task { [weak self] in
+            while true {
+                try? await Task.sleep(for: .seconds(1))
+                guard let self, !state.withLock({ $0.closed }) else { return }
+                enqueue(Request(work: .tick) { _ in }, evenIfClosed: false)
             }
-            scheduleTimer()
         }
     }
 }

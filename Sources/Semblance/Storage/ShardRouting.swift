@@ -10,3 +10,18 @@ enum ShardRouting {
         return Int(hash % UInt64(shardCount))
     }
 }
+
+extension ShardRouting {
+    /// `records` split by shard, each shard's in their order, with each one's position in
+    /// `records` (to put per-record answers back in order).
+    static func split(_ records: [LogRecord], shardCount: Int) -> (perShard: [[LogRecord]], positions: [[Int]]) {
+        var perShard = [[LogRecord]](repeating: [], count: shardCount)
+        var positions = [[Int]](repeating: [], count: shardCount)
+        for (position, record) in records.enumerated() {
+            let shard = shard(of: record.id, shardCount: shardCount)
+            perShard[shard].append(record)
+            positions[shard].append(position)
+        }
+        return (perShard, positions)
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+
+/// The one writer of a collection: it takes the queued writes of a ``DurableCollection`` in
+/// order, groups them (concurrent writers share one frame per shard and one fsync), has the
+/// shard actors log and apply each group in parallel, publishes the result, and runs
+/// checkpoints and the two ends of a compaction between groups, never during one.
+///
+/// Only ``drain(_:)`` runs work, and only one drain runs at a time (the collection starts
+/// one when none is running), so the writer's state never sees two operations interleave
+/// even though it awaits its shards.
+actor CollectionWriter {
+    private let executor = DispatchQueueExecutor(label: "semblance.collection.writer")
+    /// The collection's directory, lock and commits; its shards belong to `shards`.
+    private let store: StoreBox
+    private let shards: [ShardActor]
+    private let policy: CheckpointPolicy
+    private let durability: Durability
+    private let persistent: Bool
+    private let directory: String
+    /// Set by a failed write or checkpoint: the files may hold changes the memory does not,
+    /// so nothing more is accepted until the collection is reopened.
+    private var failure: SemblanceError?
+    private var released = false
+    private var operationsSinceCheckpoint = 0
+    private var lastCheckpoint = ContinuousClock.now
+    private var indexes: [VectorIndex]
+    private var logBytes: [Int64]
+    /// Shards being compacted, and the compactions of each waiting for the one running:
+    /// a second `compact()` waits its turn instead of failing.
+    private var compacting = Set<Int>()
+    private var waitingToCompact: [Int: [DurableCollection.Request]] = [:]
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    // Invariant (why @unchecked): after `takeShards()` the store is only used by this actor.
+    struct StoreBox: @unchecked Sendable { let store: CollectionStore }
+
+    init(store: StoreBox, shards: [ShardActor], indexes: [VectorIndex], logBytes: [Int64], policy: CheckpointPolicy) {
+        self.store = store
+        self.shards = shards
+        self.indexes = indexes
+        self.logBytes = logBytes
+        self.policy = policy
+        durability = store.store.durability
+        persistent = store.store.persistent
+        directory = store.store.directory
+    }
+
+    /// Runs queued requests until none are left.
+    func drain(_ collection: DurableCollection) async {
+        while true {
+            let requests = collection.takePending()
+            if requests.isEmpty { return }
+            var i = 0
+            while i < requests.count {
+                var end = i
+                while end < requests.count, case .write = requests[end].work { end += 1 }
+                if end > i {
+                    await commit(requests[i..<end], collection)
+                    i = end
+                } else {
+                    await perform(requests[i], collection)
+                    i += 1
+                }
+            }
+        }
+    }
+
+    // MARK: Writes
+
+    private func commit(_ group: ArraySlice<DurableCollection.Request>, _ collection: DurableCollection) async {
+        if let error = released ? SemblanceError(.closed, "the collection at \(directory) is closed") : failure {
+            for request in group { request.done(.failure(error)) }
+            return
+        }
+        var records: [LogRecord] = []
+        var ranges: [Range<Int>] = []
+        for request in group {
+            guard case .write(let part) = request.work else { continue }
+            ranges.append(records.count..<(records.count + part.count))
+            records += part
+        }
+        let (perShard, positions) = ShardRouting.split(records, shardCount: shards.count)
+        let busy = perShard.indices.filter { !perShard[$0].isEmpty }
+        let parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount / max(busy.count, 1))
+        let durability = durability
+        let outcomes = await withTaskGroup(of: (Int, Result<ShardActor.Committed, SemblanceError>).self) { tasks in
+            for shard in busy {
+                let actor = shards[shard]
+                let part = perShard[shard]
+                tasks.addTask {
+                    do throws(SemblanceError) {
+                        return (shard, .success(try await actor.commit(part, durability: durability, parallelism: parallelism)))
+                    } catch {
+                        return (shard, .failure(error))
+                    }
+                }
+            }
+            var outcomes: [(Int, Result<ShardActor.Committed, SemblanceError>)] = []
+            for await outcome in tasks { outcomes.append(outcome) }
+            return outcomes
+        }
+        var effective = [Bool](repeating: false, count: records.count)
+        for (shard, outcome) in outcomes {
+            switch outcome {
+            case .success(let committed):
+                indexes[shard] = committed.index
+                logBytes[shard] = committed.logBytes
+                for (k, changed) in committed.effective.enumerated() { effective[positions[shard][k]] = changed }
+            case .failure(let error):
+                // Another shard may have logged and applied its part: stop here, publish
+                // nothing, and refuse further writes until the files are read again.
+                poison(error)
+                for request in group { request.done(.failure(error)) }
+                return
+            }
+        }
+        publish(collection)
+        for (request, range) in zip(group, ranges) {
+            request.done(.success(.changed(effective[range].filter { $0 }.count)))
+        }
+        operationsSinceCheckpoint += records.count
+        if persistent && (operationsSinceCheckpoint >= policy.maxOperations || logBytes.reduce(0, +) >= policy.maxLogBytes) {
+            // Nobody waits for it; a failure leaves the logs as they are and is retried at
+            // the next threshold.
+            _ = try? await checkpoint(message: "automatic checkpoint", collection)
+        }
+    }
+
+    private func poison(_ error: SemblanceError) {
+        failure = SemblanceError(.storageUnavailable,
+            "an earlier write to \(directory) failed (\(error.message)); reopen the collection to continue")
+    }
+
+    private func publish(_ collection: DurableCollection) {
+        collection.publish(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.store.head?.hex)
+    }
+
+    // MARK: Everything else
+
+    private func perform(_ request: DurableCollection.Request, _ collection: DurableCollection) async {
+        let outcome: Result<DurableCollection.Outcome, SemblanceError>
+        do throws(SemblanceError) {
+            switch request.work {
+            case .write: preconditionFailure("writes are committed in groups")
+            case .checkpoint(let message):
+                try ensureOpen()
+                outcome = .success(.checkpoint(try await checkpoint(message: message, collection)))
+            case .beginCompaction(let shard):
+                try ensureOpen()
+                if let failure { throw failure }
+                if compacting.contains(shard) {
+                    waitingToCompact[shard, default: []].append(request)
+                    return
+                }
+                outcome = .success(.index(try await shards[shard].beginCompaction()))
+                compacting.insert(shard)
+            case .finishCompaction(let shard, let rebuilt):
+                defer { compacting.remove(shard) }
+                outcome = .success(.changed(try await finishCompaction(shard, rebuilt, collection)))
+            case .tick:
+                await tick(collection)
+                outcome = .success(.changed(0))
+            case .close:
+                await close()
+                outcome = .success(.changed(0))
+            }
+        } catch {
+            outcome = .failure(error)
+        }
+        request.done(outcome)
+        if case .finishCompaction(let shard, _) = request.work, let next = waitingToCompact[shard]?.first {
+            waitingToCompact[shard]?.removeFirst()
+            await perform(next, collection)
+        }
+    }
+
+    private func ensureOpen() throws(SemblanceError) {
+        if released { throw SemblanceError(.closed, "the collection at \(directory) is closed") }
+    }
+
+    /// Each shard's pages (the shards in parallel), then the commit and the ref, then an
+    /// empty log per shard: each step durable before the next begins.
+    private func checkpoint(message: String, _ collection: DurableCollection) async throws(SemblanceError) -> CheckpointResult {
+        if let failure { throw failure }
+        guard persistent else {
+            throw SemblanceError(.invalidArgument, "an in-memory collection has no files to checkpoint")
+        }
+        let objects = store.store.objects
+        let pages = await withTaskGroup(of: (Int, Result<(ShardManifest, PageWriteStatistics), SemblanceError>).self) { tasks in
+            for (shard, actor) in shards.enumerated() {
+                tasks.addTask {
+                    do throws(SemblanceError) {
+                        return (shard, .success(try await actor.writePages(to: objects)))
+                    } catch {
+                        return (shard, .failure(error))
+                    }
+                }
+            }
+            var pages = [Result<(ShardManifest, PageWriteStatistics), SemblanceError>?](repeating: nil, count: shards.count)
+            for await (shard, result) in tasks { pages[shard] = result }
+            return pages
+        }
+        var manifests: [ShardManifest] = []
+        var statistics = PageWriteStatistics()
+        do throws(SemblanceError) {
+            for page in pages {
+                let (manifest, written) = try page!.get()
+                manifests.append(manifest)
+                statistics.add(written)
+            }
+            let hash = try store.store.writeCommit(manifests, message: message)
+            for (shard, actor) in shards.enumerated() { logBytes[shard] = try await actor.startNewLog() }
+            operationsSinceCheckpoint = 0
+            lastCheckpoint = .now
+            publish(collection)
+            return CheckpointResult(commit: hash.hex, objects: statistics.objects, bytes: statistics.bytes,
+                                    objectsWritten: statistics.objectsWritten, bytesWritten: statistics.bytesWritten)
+        } catch {
+            poison(error)
+            throw error
+        }
+    }
+
+    private func finishCompaction(
+        _ shard: Int, _ rebuilt: Result<VectorIndex, SemblanceError>, _ collection: DurableCollection
+    ) async throws(SemblanceError) -> Int {
+        if released || failure != nil {
+            await shards[shard].abandonCompaction()
+            try ensureOpen()
+            if let failure { throw failure }
+        }
+        switch rebuilt {
+        case .success(let index):
+            indexes[shard] = try await shards[shard].finishCompaction(rebuilt: index)
+            publish(collection)
+            if persistent { _ = try await checkpoint(message: "compaction of shard \(shard)", collection) }
+            return 0
+        case .failure(let error):
+            await shards[shard].abandonCompaction()
+            throw error
+        }
+    }
+
+    /// Every second: the periodic mode's fsync, and the checkpoint policy's age threshold.
+    private func tick(_ collection: DurableCollection) async {
+        guard !released, failure == nil else { return }
+        if case .periodic = durability {
+            for actor in shards where await actor.syncIsDue(durability) {
+                do throws(SemblanceError) { try await actor.sync() } catch { poison(error) }
+            }
+        }
+        if persistent && operationsSinceCheckpoint > 0
+            && ContinuousClock.now - lastCheckpoint >= .milliseconds(Int64(min(policy.maxAgeSeconds, 1e9) * 1000)) {
+            _ = try? await checkpoint(message: "automatic checkpoint", collection)
+        }
+    }
+
+    /// Syncs and closes every shard's log, then releases the directory.
+    private func close() async {
+        guard !released else { return }
+        let closed = SemblanceError(.closed, "the collection at \(directory) is closed")
+        for request in waitingToCompact.values.joined() { request.done(.failure(closed)) }
+        waitingToCompact = [:]
+        for actor in shards { await actor.close() }
+        store.store.releaseLock()
+        released = true
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+
+/// One shard's part of a collection: its index value, its write-ahead log, and the journal
+/// of a compaction in progress. Synchronous and single-owner: a ``CollectionStore`` drives
+/// its shards one after another (the order the crash tests enumerate), a ``ShardActor``
+/// drives one shard on its own thread.
+final class ShardStore {
+    let shard: Int
+    private(set) var index: VectorIndex
+    /// Nil for an in-memory collection.
+    private var log: LogWriter?
+    private let fs: any FileSystem
+    let logPath: String
+    /// Records applied since a compaction of this shard began, replayed onto the rebuilt
+    /// index before it is swapped in (so no write made during compaction is lost).
+    private var journal: [LogRecord]?
+    /// When this shard's log was last fsynced (the periodic durability mode).
+    private var lastSync = ContinuousClock.now
+    /// Page objects known to be durable: those of the head commit's manifest of this shard
+    /// (checked when it was opened) and those this shard wrote and fsynced.
+    private var durableObjects: Set<ObjectHash>
+
+    init(shard: Int, index: VectorIndex, log: LogWriter?, fs: any FileSystem, logPath: String, durableObjects: Set<ObjectHash> = []) {
+        self.shard = shard
+        self.index = index
+        self.log = log
+        self.fs = fs
+        self.logPath = logPath
+        self.durableObjects = durableObjects
+    }
+
+    deinit { close() }
+
+    /// Adds page objects known to be durable (the head commit's, checked when it was read).
+    func trustDurable(_ objects: [ObjectHash]) { durableObjects.formUnion(objects) }
+
+    // MARK: Writes
+
+    /// Which of `records` change something, and so are logged: every upsert; a delete or a
+    /// metadata change only of an id that exists at its point in the sequence.
+    func admit(_ records: [LogRecord]) -> (logged: [LogRecord], effective: [Bool]) {
+        var exists: [String: Bool] = [:]
+        var logged: [LogRecord] = []
+        var effective: [Bool] = []
+        logged.reserveCapacity(records.count)
+        effective.reserveCapacity(records.count)
+        for record in records {
+            switch record {
+            case .upsert, .upsertWithMetadata:
+                exists[record.id] = true
+                logged.append(record)
+                effective.append(true)
+            case .delete(let id):
+                let present = exists[id] ?? index.contains(id)
+                if present { logged.append(record) }
+                exists[id] = false
+                effective.append(present)
+            case .setMetadata(let id, _):
+                let present = exists[id] ?? index.contains(id)
+                if present { logged.append(record) }
+                effective.append(present)
+            }
+        }
+        return (logged, effective)
+    }
+
+    /// Appends `records` to the log as one frame, without syncing.
+    func append(_ records: [LogRecord]) throws(SemblanceError) {
+        guard let log, !records.isEmpty else { return }
+        _ = try log.append(records, sync: false)
+    }
+
+    /// Whether the log holds writes that are not yet fsynced.
+    var hasUnsyncedWrites: Bool { log?.hasUnsyncedWrites ?? false }
+
+    /// fsyncs the log if it holds unsynced writes.
+    func sync() throws(SemblanceError) {
+        guard let log, log.hasUnsyncedWrites else { return }
+        try log.sync()
+        lastSync = .now
+    }
+
+    /// Whether `durability` wants the log synced now.
+    func syncIsDue(_ durability: Durability) -> Bool {
+        switch durability {
+        case .durable: true
+        case .periodic(let seconds): ContinuousClock.now - lastSync >= .milliseconds(Int64(seconds * 1000))
+        case .none: false
+        }
+    }
+
+    /// Applies admitted records (journaled too while a compaction runs). Consecutive
+    /// upserts of ids the shard does not hold go in as one batch, linked by `parallelism`
+    /// threads when the run is large.
+    func apply(_ records: [LogRecord], parallelism: Int) {
+        guard !records.isEmpty else { return }
+        Self.apply(records, to: &index, parallelism: parallelism)
+        journal?.append(contentsOf: records)
+    }
+
+    static func apply(_ records: [LogRecord], to index: inout VectorIndex, parallelism: Int) {
+        var run: [(id: String, vector: [Float])] = []
+        var runMetadata: [(id: String, metadata: Metadata)] = []
+        var runIDs = Set<String>()
+        func flush() {
+            guard !run.isEmpty else { return }
+            do {
+                try index.insert(contentsOf: run, parallelism: run.count >= 256 ? parallelism : 1)
+                for (id, metadata) in runMetadata { try index.setMetadata(metadata, for: id) }
+            } catch {
+                preconditionFailure("a checked batch failed to apply: \(error)")
+            }
+            run.removeAll(keepingCapacity: true)
+            runMetadata.removeAll(keepingCapacity: true)
+            runIDs.removeAll(keepingCapacity: true)
+        }
+        for record in records {
+            if case .upsert(let id, let vector) = record, !index.contains(id), runIDs.insert(id).inserted {
+                run.append((id, vector))
+                continue
+            }
+            if case .upsertWithMetadata(let id, let vector, let metadata) = record, !index.contains(id), runIDs.insert(id).inserted {
+                run.append((id, vector))
+                runMetadata.append((id, metadata))
+                continue
+            }
+            flush()
+            do { try replay(record, to: &index) } catch {
+                preconditionFailure("a checked record failed to apply: \(error)")
+            }
+        }
+        flush()
+    }
+
+    /// Applies one record as the log holds it.
+    static func replay(_ record: LogRecord, to index: inout VectorIndex) throws(SemblanceError) {
+        switch record {
+        case .upsert(let id, let vector): try index.upsert(id: id, vector: vector)
+        case .delete(let id): try index.delete(id)
+        case .upsertWithMetadata(let id, let vector, let metadata): try index.upsert(id: id, vector: vector, metadata: metadata)
+        case .setMetadata(let id, let metadata): try index.setMetadata(metadata, for: id)
+        }
+    }
+
+    // MARK: Compaction
+
+    /// Starts journaling this shard's writes; returns the value a compaction rebuilds.
+    func beginCompaction() throws(SemblanceError) -> VectorIndex {
+        guard journal == nil else {
+            throw SemblanceError(.invalidArgument, "shard \(shard) is already being compacted")
+        }
+        journal = []
+        return index
+    }
+
+    /// Replays the journal onto `rebuilt` and swaps it in. The log is untouched: it holds the
+    /// same records, which replay the same way.
+    func finishCompaction(rebuilt: VectorIndex) throws(SemblanceError) {
+        guard let journal else { throw SemblanceError(.invalidArgument, "shard \(shard) is not being compacted") }
+        self.journal = nil
+        var index = rebuilt
+        Self.apply(journal, to: &index, parallelism: ProcessInfo.processInfo.activeProcessorCount)
+        self.index = index
+    }
+
+    /// Stops journaling after a compaction that failed or was cancelled.
+    func abandonCompaction() { journal = nil }
+
+    // MARK: Checkpoints
+
+    /// The sequence number of the last record in the log.
+    var appliedSequence: UInt64 { (log?.nextSequence ?? 1) - 1 }
+
+    /// Writes the index's pages (those not yet durable) and returns the shard's manifest.
+    func writePages(to objects: ObjectStore) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
+        try index.writePages(to: objects, durable: &durableObjects, appliedSequence: appliedSequence)
+    }
+
+    /// After a commit holding this shard's pages is durable: an empty log that continues
+    /// the sequence.
+    func startNewLog() throws(SemblanceError) {
+        guard let old = log else { return }
+        let next = old.nextSequence
+        old.close()
+        log = nil
+        log = try LogWriter.create(fs, path: logPath, shard: UInt32(shard), startSequence: next)
+    }
+
+    /// Bytes in the log beyond its header.
+    var logBytes: Int64 { log.map { $0.endOffset - Int64(LogFormat.fileHeaderSize) } ?? 0 }
+
+    /// Syncs what is unsynced (unless the log failed) and closes the log.
+    func close() {
+        if let log, log.hasUnsyncedWrites, log.failure == nil { try? log.sync() }
+        log?.close()
+        log = nil
+    }
+}
