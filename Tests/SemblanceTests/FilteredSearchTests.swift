@@ -132,3 +132,35 @@ struct FilteredSearchTests {
         }
     }
 }
+
+extension FilteredSearchTests {
+    @Test("the indexes compare strings by Unicode scalars, as filters do: K is not the Kelvin sign")
+    func scalarStrings() throws {
+        var index = try VectorIndex(IndexConfiguration(dimension: 2, metric: .squaredEuclidean))
+        try index.upsert(id: "kelvin", vector: [1, 0], metadata: ["unit": "\u{212A}"])
+        try index.upsert(id: "k", vector: [0, 1], metadata: ["unit": "K"])
+        #expect(index.ids(where: .equals("unit", "K")) == ["k"])
+        #expect(index.count(where: .in("unit", ["\u{212A}"])) == 1)
+        #expect(try index.search([1, 0], k: 2, filter: .equals("unit", "K")).map(\.id) == ["k"])
+    }
+
+    @Test("a filter matching most records is searched in the graph and still gives k results of the filter")
+    func broadFilter() throws {
+        var index = try VectorIndex(IndexConfiguration(dimension: 8, metric: .squaredEuclidean))
+        var rng = SeededGenerator(seed: 21)
+        let records = (0..<12_000).map { i in (id: "r\(i)", vector: (0..<8).map { _ in rng.nextGaussian() }) }
+        for (i, record) in records.enumerated() {
+            try index.upsert(id: record.id, vector: record.vector, metadata: ["odd": .bool(i % 2 == 1), "n": .int(Int64(i))])
+        }
+        let filter: Filter = .equals("odd", false) || .less("n", 10)
+        #expect(index.count(where: filter) == 6005, "more than the exact-scan limit (4,096), so the graph is searched")
+        let matching = records.enumerated().filter { $0.offset % 2 == 0 || $0.offset < 10 }.map(\.element)
+        let recall = try Recall.recall(queries: (0..<20).map { _ in (0..<8).map { _ in rng.nextGaussian() } },
+                                       records: matching, k: 10, metric: .squaredEuclidean) { query in
+            let hits = try index.search(query, k: 10, filter: filter)
+            #expect(hits.count == 10)
+            return hits
+        }
+        #expect(recall >= 0.95)
+    }
+}

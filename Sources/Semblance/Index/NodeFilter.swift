@@ -28,3 +28,14 @@ struct AcceptAllowedNodes: NodeFilter {
         bits[Int(node) >> 6] & (1 << UInt64(node & 63)) != 0 && !view.record(node).isDeleted
     }
 }
+
+/// Accepts live nodes whose record matches a metadata filter, tested as the search meets
+/// them (for filters that match too many nodes to collect first).
+struct AcceptMatchingNodes: NodeFilter {
+    let index: VectorIndex
+    let filter: Filter
+    var rejectsSome: Bool { true }
+    @inline(__always) func accepts(_ node: UInt32, in view: GraphView) -> Bool {
+        !view.record(node).isDeleted && index.matches(node, filter)
+    }
+}

@@ -43,18 +43,11 @@ extension VectorIndex {
     }
 
     /// The live nodes that match `filter`, exactly. Positive conditions come from the field
-    /// indexes (and each candidate is checked against the filter); a negation is the
-    /// complement of what its operand matches among the live nodes.
+    /// indexes (each candidate checked against the filter unless the indexes answered
+    /// exactly); a negation is the complement of what its operand matches among the live
+    /// nodes.
     func matchingNodes(_ filter: Filter) -> Set<UInt32> {
         switch filter {
-        case .and(let filters):
-            // The narrowest operand the indexes can answer, each candidate checked against all.
-            let known = filters.compactMap { metadataIndex.candidates(for: $0, idNodes: liveNodes) }
-            if let narrowest = known.min(by: { $0.count < $1.count }) {
-                return narrowest.filter { matches($0, filter) }
-            }
-            guard let first = filters.first else { return allLiveNodes() }
-            return matchingNodes(first).filter { matches($0, filter) }
         case .or(let filters):
             var result = Set<UInt32>()
             for part in filters { result.formUnion(matchingNodes(part)) }
@@ -66,10 +59,15 @@ extension VectorIndex {
         case .notIn(let path, let options):
             return allLiveNodes().subtracting(matchingNodes(.in(path, options)))
         default:
-            guard let candidates = metadataIndex.candidates(for: filter, idNodes: liveNodes) else {
-                return allLiveNodes().filter { matches($0, filter) }
+            if let (candidates, exact) = metadataIndex.candidates(for: filter, idNodes: liveNodes) {
+                return exact ? candidates : candidates.filter { matches($0, filter) }
             }
-            return candidates.filter { matches($0, filter) }
+            // An `and` of conditions the indexes cannot answer: the first operand's matches,
+            // each checked against the rest.
+            if case .and(let filters) = filter, let first = filters.first {
+                return matchingNodes(first).filter { matches($0, filter) }
+            }
+            return allLiveNodes().filter { matches($0, filter) }
         }
     }
 

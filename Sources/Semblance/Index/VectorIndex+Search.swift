@@ -42,9 +42,17 @@ extension VectorIndex {
         let hits: [HeapEntry]
         var complete = true
         if let filter {
-            var allowed = matchingNodes(filter)
-            if let allowedIDs { allowed.formIntersection(allowedIDs.compactMap { nodeByID[$0] }) }
-            hits = searchAllowed(query, k: k, ef: beam, allowed: Array(allowed), budget: budget, complete: &complete)
+            // Few matches (by the index sizes): collect them and scan. Many: search the graph
+            // testing each node against the filter, without collecting the matches at all.
+            var estimate = metadataIndex.estimatedCount(of: filter, live: liveCount)
+            if let allowedIDs { estimate = min(estimate, allowedIDs.count) }
+            if estimate <= Self.exactScanLimit(live: liveCount) || allowedIDs != nil {
+                var allowed = matchingNodes(filter)
+                if let allowedIDs { allowed.formIntersection(allowedIDs.compactMap { nodeByID[$0] }) }
+                hits = searchAllowed(query, k: k, ef: beam, allowed: Array(allowed), budget: budget, complete: &complete)
+            } else {
+                hits = searchMatching(query, filter: filter, k: k, ef: beam, budget: budget, complete: &complete)
+            }
         } else if let allowedIDs {
             let allowed = allowedIDs.compactMap { nodeByID[$0] }
             hits = searchAllowed(query, k: k, ef: beam, allowed: allowed, budget: budget, complete: &complete)
@@ -88,7 +96,7 @@ extension VectorIndex {
         _ query: [Float], k: Int, ef: Int, allowed: [UInt32], budget: SearchBudget?, complete: inout Bool
     ) -> [HeapEntry] {
         guard let entryPoint, !allowed.isEmpty else { return [] }
-        if allowed.count <= 4096 || allowed.count * 20 <= liveCount {
+        if allowed.count <= Self.exactScanLimit(live: liveCount) {
             return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
         }
         var bits = [UInt64](repeating: 0, count: (nodes.count + 63) / 64)
@@ -109,6 +117,35 @@ extension VectorIndex {
         if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= min(k, allowed.count) { return Array(hits.prefix(k)) }
         return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
+    }
+
+    /// Up to this many allowed nodes are scanned exactly rather than searched in the graph:
+    /// 4,096, or 5 % of the live nodes when that is more.
+    static func exactScanLimit(live: Int) -> Int { max(4096, live / 20) }
+
+    /// Graph search keeping only live nodes that match `filter`, tested as the search meets
+    /// them; when the graph yields fewer than `k` while more match, the exact scan of the
+    /// matching nodes answers instead.
+    private func searchMatching(
+        _ query: [Float], filter: Filter, k: Int, ef: Int, budget: SearchBudget?, complete: inout Bool
+    ) -> [HeapEntry] {
+        guard let entryPoint, liveCount > 0 else { return [] }
+        let (hits, finished) = scratchPool.withScratch(nodes: nodes.count) { scratch in
+            withGraphView { view in
+                let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
+                let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
+                                         reader: DirectLinkReader(), buffer: scratch.linkBuffer)
+                let accept = AcceptMatchingNodes(index: self, filter: filter)
+                let finished = view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: accept, reader: DirectLinkReader(),
+                                                scratch: scratch, budget: budget)
+                return (scratch.results.drainAscending(), finished)
+            }
+        }
+        if !finished { complete = false; return Array(hits.prefix(k)) }
+        if hits.count >= k { return Array(hits.prefix(k)) }
+        let matching = matchingNodes(filter)
+        if hits.count >= matching.count { return hits }
+        return exactSearch(query, k: k, among: Array(matching), budget: budget, complete: &complete)
     }
 
     /// The exact `k` nearest live nodes, among `candidates` or (nil) among all nodes.

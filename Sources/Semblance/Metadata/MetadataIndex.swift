@@ -5,14 +5,15 @@ import HashTreeCollections
 /// copies O(log n), like the rest of the index value.
 ///
 /// Every scalar leaf is indexed under its dotted path, and each element of an array under
-/// the array's path. Integers and doubles share one numeric key (a huge integer may share a
-/// key with a neighbour; candidates are always checked against the filter itself).
+/// the array's path. Integers and doubles share one numeric key; an integer beyond ±2⁵³
+/// may share a key with a neighbour, so once one is indexed the answers for numbers are
+/// candidates to check, not exact.
 struct MetadataIndex: Sendable {
     enum Key: Hashable, Sendable {
         case null
         case bool(Bool)
         case number(Double)
-        case string(String)
+        case string(ScalarString)
 
         init?(_ value: Metadata) {
             switch value {
@@ -20,7 +21,7 @@ struct MetadataIndex: Sendable {
             case .bool(let b): self = .bool(b)
             case .int(let i): self = .number(Double(i))
             case .double(let d): self = .number(d)
-            case .string(let s): self = .string(s)
+            case .string(let s): self = .string(ScalarString(s))
             case .array, .object: return nil
             }
         }
@@ -30,10 +31,24 @@ struct MetadataIndex: Sendable {
             case .null: .null
             case .bool(let b): .bool(b)
             case .number(let d): .double(d)
-            case .string(let s): .string(s)
+            case .string(let s): .string(s.value)
             }
         }
     }
+
+    /// A string compared and hashed by its Unicode scalars, as filters compare strings
+    /// (Swift's `==` would also equate canonically equivalent strings).
+    struct ScalarString: Hashable, Sendable {
+        let value: String
+        init(_ value: String) { self.value = value }
+        static func == (a: ScalarString, b: ScalarString) -> Bool { a.value.unicodeScalars.elementsEqual(b.value.unicodeScalars) }
+        func hash(into hasher: inout Hasher) {
+            for scalar in value.unicodeScalars { hasher.combine(scalar.value) }
+        }
+    }
+
+    /// Set once an integer that a double cannot hold exactly is indexed.
+    private(set) var hasInexactNumbers = false
 
     private(set) var fields = TreeDictionary<String, TreeDictionary<Key, TreeSet<UInt32>>>()
     /// Paths that name an object or array (for `exists` on them).
@@ -41,6 +56,7 @@ struct MetadataIndex: Sendable {
 
     mutating func add(_ node: UInt32, _ metadata: Metadata) {
         Self.leaves(of: metadata, path: nil) { path, leaf in
+            if case .int(let i) = leaf, Int64(exactly: Double(i)) != i { hasInexactNumbers = true }
             if let key = Key(leaf) {
                 fields[path, default: [:]][key, default: []].insert(node)
             } else {
@@ -80,51 +96,113 @@ struct MetadataIndex: Sendable {
 
     // MARK: Candidates
 
-    /// The nodes that may match `filter`: a superset of the matches, from the indexes only;
-    /// nil when the filter needs every live node (a negation at the top, for instance) —
-    /// the caller then checks all of them. `idNodes` turns ids into live nodes.
-    func candidates(for filter: Filter, idNodes: (Set<String>) -> Set<UInt32>) -> Set<UInt32>? {
+    /// The nodes that may match `filter`, from the indexes only, and whether they are exactly
+    /// the matches (else a superset, each to be checked against the filter); nil when the
+    /// filter needs every live node (a negation at the top, for instance) — the caller then
+    /// checks all of them. `idNodes` turns ids into live nodes.
+    func candidates(for filter: Filter, idNodes: (Set<String>) -> Set<UInt32>) -> (nodes: Set<UInt32>, exact: Bool)? {
         switch filter {
         case .equals(let path, let value):
-            return nodes(path) { $0.metadata.sameValue(as: value) } ?? Set()
+            return lookup(path, [value])
         case .in(let path, let options):
-            return nodes(path) { key in options.contains { key.metadata.sameValue(as: $0) } } ?? Set()
-        case .less(let path, let bound): return range(path, bound) { $0 < 0 }
-        case .lessOrEqual(let path, let bound): return range(path, bound) { $0 <= 0 }
-        case .greater(let path, let bound): return range(path, bound) { $0 > 0 }
-        case .greaterOrEqual(let path, let bound): return range(path, bound) { $0 >= 0 }
-        case .exists(let path):
-            var all = nodes(path) { _ in true } ?? Set()
-            if let inner = containers[path] { all.formUnion(inner) }
-            return all
-        case .ids(let ids): return idNodes(ids)
+            return lookup(path, options)
+        case .less, .lessOrEqual, .greater, .greaterOrEqual, .exists:
+            guard let parts = parts(for: filter) else { return (Set(), true) }
+            var nodes = Set<UInt32>()
+            for part in parts { nodes.formUnion(part) }
+            return (nodes, !hasInexactNumbers)
+        case .ids(let ids): return (idNodes(ids), true)
         case .and(let filters):
             // The smallest known set, intersected with the others that are known.
-            let sets = filters.compactMap { candidates(for: $0, idNodes: idNodes) }.sorted { $0.count < $1.count }
-            guard var result = sets.first else { return nil }
-            for other in sets.dropFirst() { result.formIntersection(other) }
-            return result
+            let known = filters.compactMap { candidates(for: $0, idNodes: idNodes) }
+            guard var result = known.min(by: { $0.nodes.count < $1.nodes.count }) else { return nil }
+            for other in known { result.nodes.formIntersection(other.nodes) }
+            return (result.nodes, known.count == filters.count && known.allSatisfy(\.exact))
         case .or(let filters):
             var result = Set<UInt32>()
+            var exact = true
             for filter in filters {
                 guard let part = candidates(for: filter, idNodes: idNodes) else { return nil }
-                result.formUnion(part)
+                result.formUnion(part.nodes)
+                exact = exact && part.exact
             }
-            return result
+            return (result, exact)
         case .notEquals, .notIn, .not:
             return nil
         }
     }
 
-    /// Nodes whose value at `path` has a key accepted by `accept`; nil when no node has the path.
-    private func nodes(_ path: String, where accept: (Key) -> Bool) -> Set<UInt32>? {
-        guard let values = fields[path] else { return nil }
-        var result = Set<UInt32>()
-        for (key, nodes) in values where accept(key) { result.formUnion(nodes) }
-        return result
+    /// Nodes holding one of `values` at `path`, by direct lookup; nil when a value is an
+    /// object or array (compared whole, which the indexes do not hold).
+    private func lookup(_ path: String, _ values: [Metadata]) -> (nodes: Set<UInt32>, exact: Bool)? {
+        var keys: [Key] = []
+        for value in values {
+            guard let key = Key(value) else { return nil }
+            keys.append(key)
+        }
+        var nodes = Set<UInt32>()
+        guard let byValue = fields[path] else { return (nodes, true) }
+        for key in keys { if let found = byValue[key] { nodes.formUnion(found) } }
+        let numbers = keys.contains { if case .number = $0 { true } else { false } }
+        return (nodes, !(numbers && hasInexactNumbers))
     }
 
-    private func range(_ path: String, _ bound: Metadata, _ accept: (Int) -> Bool) -> Set<UInt32> {
-        nodes(path) { key in key.metadata.compare(to: bound).map(accept) ?? false } ?? Set()
+    /// The node sets whose union answers a range or `exists` condition (empty when no node
+    /// has the path); nil for other filters.
+    private func parts(for filter: Filter) -> [TreeSet<UInt32>]? {
+        func range(_ path: String, _ bound: Metadata, _ accept: (Int) -> Bool) -> [TreeSet<UInt32>] {
+            guard let byValue = fields[path] else { return [] }
+            return byValue.compactMap { key, nodes in key.compare(to: bound).map(accept) == true ? nodes : nil }
+        }
+        switch filter {
+        case .less(let path, let bound): return range(path, bound) { $0 < 0 }
+        case .lessOrEqual(let path, let bound): return range(path, bound) { $0 <= 0 }
+        case .greater(let path, let bound): return range(path, bound) { $0 > 0 }
+        case .greaterOrEqual(let path, let bound): return range(path, bound) { $0 >= 0 }
+        case .exists(let path):
+            var parts = fields[path].map { Array($0.values) } ?? []
+            if let inner = containers[path] { parts.append(inner) }
+            return parts
+        default: return nil
+        }
+    }
+
+    /// About how many live nodes match `filter`, from the sizes of the index entries and
+    /// without building any set: exact for one equality, `in` or range on a field of scalars,
+    /// an upper bound otherwise (a node with an array counts once per matching element;
+    /// `and` takes its smallest operand).
+    func estimatedCount(of filter: Filter, live: Int) -> Int {
+        switch filter {
+        case .equals(let path, let value): return estimatedLookup(path, [value], live: live)
+        case .in(let path, let options): return estimatedLookup(path, options, live: live)
+        case .less, .lessOrEqual, .greater, .greaterOrEqual, .exists:
+            return min(live, parts(for: filter)?.reduce(0) { $0 + $1.count } ?? live)
+        case .ids(let ids): return min(live, ids.count)
+        case .and(let filters): return filters.map { estimatedCount(of: $0, live: live) }.min() ?? live
+        case .or(let filters): return min(live, filters.reduce(0) { $0 + estimatedCount(of: $1, live: live) })
+        case .notEquals, .notIn, .not: return live
+        }
+    }
+
+    private func estimatedLookup(_ path: String, _ values: [Metadata], live: Int) -> Int {
+        guard let byValue = fields[path] else { return 0 }
+        var total = 0
+        for value in values {
+            guard let key = Key(value) else { return live }
+            total += byValue[key]?.count ?? 0
+        }
+        return min(live, total)
+    }
+}
+
+extension MetadataIndex.Key {
+    /// As ``Metadata/compare(to:)``: -1, 0 or 1 for two numbers or two strings, else nil.
+    func compare(to bound: Metadata) -> Int? {
+        switch (self, bound) {
+        case (.number(let a), .int(let b)): let b = Double(b); return a < b ? -1 : (a == b ? 0 : 1)
+        case (.number(let a), .double(let b)): return a < b ? -1 : (a == b ? 0 : 1)
+        case (.string, .string): return metadata.compare(to: bound)
+        default: return nil
+        }
     }
 }
