@@ -22,7 +22,9 @@ import Semblance
 ///   half-way leaves it. Writes are numbered on their own because their number does not
 ///   depend on the run, while the count of all calls varies by two per checkpoint: whether
 ///   the commit's fan-out folder `objects/<2 hex digits>` must be created depends on the
-///   commit's hash, which depends on its time stamp.
+///   commit's hash, which depends on its time stamp. (The shards' parts of one group of
+///   writes run on their actors in parallel, so the order of those calls may differ from
+///   run to run; their number does not, and checkpoints write pages shard after shard.)
 ///
 /// Before the kill it prints `crash <call> <kind> <bytes written>/<bytes> <path>` on stdout;
 /// with `trace` set it prints `io <call> <kind> <bytes> <path>` for every counted call it lets

@@ -65,8 +65,12 @@ struct ExportCommand: AsyncParsableCommand {
             let collection = try await client.collection(name)
             defer { bar?.clear() }
             if file == "-" {
-                return try collection.snapshot().exportJSONLines({ bytes in
-                    FileHandle.standardOutput.write(Data(bytes))
+                return try collection.snapshot().exportJSONLines({ (bytes) throws(SemblanceError) in
+                    do {
+                        try FileHandle.standardOutput.write(contentsOf: Data(bytes))
+                    } catch {
+                        throw SemblanceError(.io, "standard output: \(error.localizedDescription)")
+                    }
                 }, progress: report)
             }
             return try await collection.exportJSONLines(to: file, progress: report)

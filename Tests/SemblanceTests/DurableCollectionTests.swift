@@ -67,4 +67,24 @@ struct DurableCollectionTests {
         #expect(reopened.shards.reduce(0) { $0 + $1.count } == 120)
         #expect(reopened.logBytes < 60 * 40)  // the logs hold only what came after the last checkpoint
     }
+
+    /// Creates a collection with one record and lets go of it without `close()`.
+    static func writeAndDrop(_ path: String) async throws {
+        let collection = try DurableCollection.create(directory: path, index: configuration, shardCount: 2, durability: .periodic(seconds: 60))
+        try await collection.upsert([(id: "a", vector: vector(1)), (id: "b", vector: vector(2))])
+    }
+
+    @Test("a collection dropped without close() closes its logs and then releases the directory")
+    func droppedWithoutClose() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("c")
+        try await Self.writeAndDrop(path)
+        // The actors let go of the shards a moment later, on their own threads.
+        var reopened: CollectionStore?
+        for _ in 0..<100 where reopened == nil {
+            reopened = try? CollectionStore.open(fs, directory: path)
+            if reopened == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(reopened?.shards.reduce(0) { $0 + $1.count } == 2)
+    }
 }

@@ -163,4 +163,16 @@ extension FilteredSearchTests {
         }
         #expect(recall >= 0.95)
     }
+
+    @Test("integers beyond 2^53 compare exactly in filters answered by the indexes")
+    func bigIntegers() throws {
+        var index = try VectorIndex(IndexConfiguration(dimension: 2, metric: .squaredEuclidean))
+        let big: Int64 = 1 << 53
+        try index.upsert(id: "a", vector: [1, 0], metadata: ["n": .int(big)])
+        try index.upsert(id: "b", vector: [0, 1], metadata: ["n": .int(big + 1)])
+        #expect(index.ids(where: .equals("n", .int(big + 1))) == ["b"])
+        #expect(index.ids(where: .less("n", .int(big + 1))) == ["a"])
+        #expect(index.ids(where: .greater("n", .int(big))) == ["b"])
+        #expect(index.count(where: .in("n", [.int(big), .int(big + 2)])) == 1)
+    }
 }

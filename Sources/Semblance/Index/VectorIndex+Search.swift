@@ -119,9 +119,12 @@ extension VectorIndex {
         return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
     }
 
-    /// Up to this many allowed nodes are scanned exactly rather than searched in the graph:
-    /// 4,096, or 5 % of the live nodes when that is more.
-    static func exactScanLimit(live: Int) -> Int { max(4096, live / 20) }
+    /// Up to this many matching nodes are scanned exactly rather than searched in the graph:
+    /// 4,096, or √(2,000 · live) when that is more (about 11,000 of 60,000; 45,000 of a
+    /// million). A scan costs about one distance per match; a filtered graph search about
+    /// the unfiltered one's ~1,500 visits divided by the share of nodes that match, each a
+    /// distance and a filter test. The two meet near matches² ≈ 2,000 · live.
+    public static func exactScanLimit(live: Int) -> Int { max(4096, Int((2000 * Double(live)).squareRoot())) }
 
     /// Graph search keeping only live nodes that match `filter`, tested as the search meets
     /// them; when the graph yields fewer than `k` while more match, the exact scan of the

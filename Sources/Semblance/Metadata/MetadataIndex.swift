@@ -56,7 +56,7 @@ struct MetadataIndex: Sendable {
 
     mutating func add(_ node: UInt32, _ metadata: Metadata) {
         Self.leaves(of: metadata, path: nil) { path, leaf in
-            if case .int(let i) = leaf, Int64(exactly: Double(i)) != i { hasInexactNumbers = true }
+            if leaf.isInexactInteger { hasInexactNumbers = true }
             if let key = Key(leaf) {
                 fields[path, default: [:]][key, default: []].insert(node)
             } else {
@@ -106,11 +106,12 @@ struct MetadataIndex: Sendable {
             return lookup(path, [value])
         case .in(let path, let options):
             return lookup(path, options)
-        case .less, .lessOrEqual, .greater, .greaterOrEqual, .exists:
-            guard let parts = parts(for: filter) else { return (Set(), true) }
-            var nodes = Set<UInt32>()
-            for part in parts { nodes.formUnion(part) }
-            return (nodes, !hasInexactNumbers)
+        case .less(_, let bound), .lessOrEqual(_, let bound), .greater(_, let bound), .greaterOrEqual(_, let bound):
+            // A double cannot order integers beyond ±2⁵³ exactly: the keys could miss matches.
+            if hasInexactNumbers || bound.isInexactInteger { return nil }
+            return union(parts(for: filter) ?? [])
+        case .exists:
+            return union(parts(for: filter) ?? [])
         case .ids(let ids): return (idNodes(ids), true)
         case .and(let filters):
             // The smallest known set, intersected with the others that are known.
@@ -132,8 +133,15 @@ struct MetadataIndex: Sendable {
         }
     }
 
+    private func union(_ parts: [TreeSet<UInt32>]) -> (nodes: Set<UInt32>, exact: Bool) {
+        var nodes = Set<UInt32>()
+        for part in parts { nodes.formUnion(part) }
+        return (nodes, true)
+    }
+
     /// Nodes holding one of `values` at `path`, by direct lookup; nil when a value is an
-    /// object or array (compared whole, which the indexes do not hold).
+    /// object or array (compared whole, which the indexes do not hold). Integers beyond
+    /// ±2⁵³ share keys with neighbours: then the nodes are candidates, not exact.
     private func lookup(_ path: String, _ values: [Metadata]) -> (nodes: Set<UInt32>, exact: Bool)? {
         var keys: [Key] = []
         for value in values {
@@ -144,7 +152,7 @@ struct MetadataIndex: Sendable {
         guard let byValue = fields[path] else { return (nodes, true) }
         for key in keys { if let found = byValue[key] { nodes.formUnion(found) } }
         let numbers = keys.contains { if case .number = $0 { true } else { false } }
-        return (nodes, !(numbers && hasInexactNumbers))
+        return (nodes, !(numbers && (hasInexactNumbers || values.contains(where: \.isInexactInteger))))
     }
 
     /// The node sets whose union answers a range or `exists` condition (empty when no node
@@ -180,7 +188,9 @@ struct MetadataIndex: Sendable {
         case .ids(let ids): return min(live, ids.count)
         case .and(let filters): return filters.map { estimatedCount(of: $0, live: live) }.min() ?? live
         case .or(let filters): return min(live, filters.reduce(0) { $0 + estimatedCount(of: $1, live: live) })
-        case .notEquals, .notIn, .not: return live
+        case .notEquals(let path, let value): return max(0, live - estimatedLookup(path, [value], live: live))
+        case .notIn(let path, let options): return max(0, live - estimatedLookup(path, options, live: live))
+        case .not(let inner): return max(0, live - estimatedCount(of: inner, live: live))
         }
     }
 
@@ -192,6 +202,14 @@ struct MetadataIndex: Sendable {
             total += byValue[key]?.count ?? 0
         }
         return min(live, total)
+    }
+}
+
+extension Metadata {
+    /// An integer that a double cannot hold exactly (beyond ±2⁵³).
+    var isInexactInteger: Bool {
+        if case .int(let i) = self { return Int64(exactly: Double(i)) != i }
+        return false
     }
 }
 

@@ -56,8 +56,9 @@ public struct CheckpointResult: Sendable, Equatable {
 }
 
 /// One collection on disk: its shards' indexes in memory, a write-ahead log per shard, and
-/// content-addressed snapshots with commits. Synchronous and single-owner: the collection
-/// actor above it serialises calls.
+/// content-addressed snapshots with commits. Synchronous and single-owner: a test drives it
+/// directly, or a ``DurableCollection`` opens it, hands its shards to shard actors and keeps
+/// it for the directory's lock and the commits.
 ///
 /// Layout under `directory`:
 ///
@@ -83,7 +84,7 @@ final class CollectionStore {
     private(set) var head: ObjectHash?
     /// Commit objects known to be durable (each shard keeps its own set of pages).
     private var durableCommits = Set<ObjectHash>()
-    private var lock: FileHandleID?
+    private let lock: DirectoryLock?
     /// False for an in-memory collection: nothing is logged, checkpoints are refused.
     let persistent: Bool
     /// Torn log tails dropped while opening, in bytes.
@@ -115,12 +116,13 @@ final class CollectionStore {
         self.directory = directory
         self.configuration = configuration
         self.durability = durability
+        let directoryLock = lock.map { DirectoryLock(fs: fs, handle: $0) }
         parts = shards.indices.map { shard in
             ShardStore(shard: shard, index: shards[shard], log: persistent ? logs[shard] : nil, fs: fs,
-                       logPath: directory + "/wal/main/shard-\(shard).log")
+                       logPath: directory + "/wal/main/shard-\(shard).log", lock: directoryLock)
         }
         self.head = head
-        self.lock = lock
+        self.lock = directoryLock
     }
 
     /// Each shard's index value.
@@ -133,7 +135,9 @@ final class CollectionStore {
         return parts
     }
 
-    deinit { close() }
+    // The lock goes with its last holder: this store, or the last of its shards if they
+    // were handed to actors that outlive it.
+    deinit { for part in parts { part.close() } }
 
     /// A collection that lives in memory only: the same checks and operations, no files.
     static func inMemory(index: IndexConfiguration, shardCount: Int) throws(SemblanceError) -> CollectionStore {
@@ -484,8 +488,5 @@ final class CollectionStore {
     }
 
     /// Releases the directory's lock (after the shards' logs are closed).
-    func releaseLock() {
-        if let lock { fs.close(lock) }
-        lock = nil
-    }
+    func releaseLock() { lock?.release() }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The one writer of a collection: it takes the queued writes of a ``DurableCollection`` in
-/// order, groups them (concurrent writers share one frame per shard and one fsync), has the
+/// order, groups them (concurrent writers share one frame and one fsync per shard), has the
 /// shard actors log and apply each group in parallel, publishes the result, and runs
 /// checkpoints and the two ends of a compaction between groups, never during one.
 ///
@@ -121,15 +121,16 @@ actor CollectionWriter {
         }
         operationsSinceCheckpoint += records.count
         if persistent && (operationsSinceCheckpoint >= policy.maxOperations || logBytes.reduce(0, +) >= policy.maxLogBytes) {
-            // Nobody waits for it; a failure leaves the logs as they are and is retried at
-            // the next threshold.
+            // Nobody waits for it. A failure while writing pages leaves the logs as they are
+            // and is retried at the next threshold; a failure after that refuses further
+            // writes (see `checkpoint`).
             _ = try? await checkpoint(message: "automatic checkpoint", collection)
         }
     }
 
     private func poison(_ error: SemblanceError) {
         failure = SemblanceError(.storageUnavailable,
-            "an earlier write to \(directory) failed (\(error.message)); reopen the collection to continue")
+            "an earlier write or checkpoint of \(directory) failed (\(error.message)); reopen the collection to continue")
     }
 
     private func publish(_ collection: DurableCollection) {
@@ -179,36 +180,26 @@ actor CollectionWriter {
         if released { throw SemblanceError(.closed, "the collection at \(directory) is closed") }
     }
 
-    /// Each shard's pages (the shards in parallel), then the commit and the ref, then an
-    /// empty log per shard: each step durable before the next begins.
+    /// Each shard's pages, then the commit and the ref, then an empty log per shard: each
+    /// step durable before the next begins. The shards write their pages one after another,
+    /// so that a checkpoint makes the same file-system calls in the same order every time
+    /// (the crash tests number them). A failure while writing pages changes nothing that is
+    /// referenced, and writes go on; a failure from the commit on may have moved the head or
+    /// replaced some logs, so the collection refuses further writes until it is reopened.
     private func checkpoint(message: String, _ collection: DurableCollection) async throws(SemblanceError) -> CheckpointResult {
         if let failure { throw failure }
         guard persistent else {
             throw SemblanceError(.invalidArgument, "an in-memory collection has no files to checkpoint")
         }
         let objects = store.store.objects
-        let pages = await withTaskGroup(of: (Int, Result<(ShardManifest, PageWriteStatistics), SemblanceError>).self) { tasks in
-            for (shard, actor) in shards.enumerated() {
-                tasks.addTask {
-                    do throws(SemblanceError) {
-                        return (shard, .success(try await actor.writePages(to: objects)))
-                    } catch {
-                        return (shard, .failure(error))
-                    }
-                }
-            }
-            var pages = [Result<(ShardManifest, PageWriteStatistics), SemblanceError>?](repeating: nil, count: shards.count)
-            for await (shard, result) in tasks { pages[shard] = result }
-            return pages
-        }
         var manifests: [ShardManifest] = []
         var statistics = PageWriteStatistics()
+        for actor in shards {
+            let (manifest, written) = try await actor.writePages(to: objects)
+            manifests.append(manifest)
+            statistics.add(written)
+        }
         do throws(SemblanceError) {
-            for page in pages {
-                let (manifest, written) = try page!.get()
-                manifests.append(manifest)
-                statistics.add(written)
-            }
             let hash = try store.store.writeCommit(manifests, message: message)
             for (shard, actor) in shards.enumerated() { logBytes[shard] = try await actor.startNewLog() }
             operationsSinceCheckpoint = 0
@@ -246,7 +237,9 @@ actor CollectionWriter {
     private func tick(_ collection: DurableCollection) async {
         guard !released, failure == nil else { return }
         if case .periodic = durability {
-            for actor in shards where await actor.syncIsDue(durability) {
+            // Every log with unsynced writes, whatever its last sync: a log synced just under
+            // the interval ago would otherwise wait for the next tick.
+            for actor in shards {
                 do throws(SemblanceError) { try await actor.sync() } catch { poison(error) }
             }
         }

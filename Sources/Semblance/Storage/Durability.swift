@@ -1,7 +1,7 @@
 /// When an acknowledged write reaches the disk.
 public enum Durability: Sendable, Hashable, Codable {
-    /// fsync before every write is acknowledged (group commit shares one fsync among
-    /// writers that arrive together). A crash or power loss loses nothing acknowledged.
+    /// fsync before every write is acknowledged (group commit shares one fsync per shard
+    /// among writers that arrive together). A crash or power loss loses nothing acknowledged.
     case durable
     /// Writes are acknowledged once written to the operating system; an fsync runs when at
     /// least `seconds` have passed since the last one (checked at each write and by

@@ -46,6 +46,8 @@ public final class DurableCollection: Sendable {
 
     private let writer: CollectionWriter
     private let state = Mutex(State())
+    /// The periodic fsync and the checkpoint age threshold, when either applies.
+    private let timer = Mutex<Task<Void, Never>?>(nil)
     private let published: Mutex<Published>
     /// What readers see without waiting: set after every group of writes, checkpoint and
     /// compaction.
@@ -76,7 +78,8 @@ public final class DurableCollection: Sendable {
         let actors = store.takeShards().map { ShardActor(ShardHandover(store: $0)) }
         writer = CollectionWriter(store: CollectionWriter.StoreBox(store: store), shards: actors, indexes: indexes,
                                   logBytes: logBytes, policy: policy)
-        if store.persistent { startTimer() }
+        let periodic = if case .periodic = store.durability { true } else { false }
+        if store.persistent && (periodic || policy.maxAgeSeconds.isFinite) { startTimer() }
     }
 
     /// Creates a new collection in `directory` (created if missing; it must not hold one).
@@ -229,6 +232,7 @@ public final class DurableCollection: Sendable {
 
     /// Finishes queued work, syncs, and releases the directory.
     public func close() async {
+        timer.withLock { $0?.cancel() }
         let result: Result<Outcome, SemblanceError> = await withCheckedContinuation { continuation in
             let request = Request(work: .close) { continuation.resume(returning: $0) }
             enqueue(request, evenIfClosed: true)
@@ -275,12 +279,13 @@ public final class DurableCollection: Sendable {
     /// Every second, until the collection closes: the periodic mode's fsync and the age
     /// threshold of the checkpoint policy.
     private func startTimer() {
-        Task { [weak self] in
-            while true {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                guard let self, !state.withLock({ $0.closed }) else { return }
+                guard let self, !Task.isCancelled, !state.withLock({ $0.closed }) else { return }
                 enqueue(Request(work: .tick) { _ in }, evenIfClosed: false)
             }
         }
+        timer.withLock { $0 = task }
     }
 }

@@ -41,9 +41,6 @@ actor ShardActor {
     /// fsyncs the log if it holds unsynced writes (the periodic mode's timer).
     func sync() throws(SemblanceError) { try store.sync() }
 
-    /// Whether the log holds unsynced writes that `durability` wants synced now.
-    func syncIsDue(_ durability: Durability) -> Bool { store.hasUnsyncedWrites && store.syncIsDue(durability) }
-
     // MARK: Compaction
 
     func beginCompaction() throws(SemblanceError) -> VectorIndex { try store.beginCompaction() }

@@ -2,13 +2,15 @@ import Foundation
 
 /// One shard's part of a collection: its index value, its write-ahead log, and the journal
 /// of a compaction in progress. Synchronous and single-owner: a ``CollectionStore`` drives
-/// its shards one after another (the order the crash tests enumerate), a ``ShardActor``
+/// its shards one after another (the order the power-loss tests enumerate), a ``ShardActor``
 /// drives one shard on its own thread.
 final class ShardStore {
     let shard: Int
     private(set) var index: VectorIndex
-    /// Nil for an in-memory collection.
+    /// Nil for an in-memory collection (and after a checkpoint failed to start a new one).
     private var log: LogWriter?
+    /// False for an in-memory collection: nothing is logged.
+    private let persistent: Bool
     private let fs: any FileSystem
     let logPath: String
     /// Records applied since a compaction of this shard began, replayed onto the rebuilt
@@ -19,14 +21,19 @@ final class ShardStore {
     /// Page objects known to be durable: those of the head commit's manifest of this shard
     /// (checked when it was opened) and those this shard wrote and fsynced.
     private var durableObjects: Set<ObjectHash>
+    /// Held so that the directory stays locked until this shard's log is closed.
+    private let lock: DirectoryLock?
 
-    init(shard: Int, index: VectorIndex, log: LogWriter?, fs: any FileSystem, logPath: String, durableObjects: Set<ObjectHash> = []) {
+    init(shard: Int, index: VectorIndex, log: LogWriter?, fs: any FileSystem, logPath: String, lock: DirectoryLock?,
+         durableObjects: Set<ObjectHash> = []) {
         self.shard = shard
         self.index = index
         self.log = log
+        persistent = log != nil
         self.fs = fs
         self.logPath = logPath
         self.durableObjects = durableObjects
+        self.lock = lock
     }
 
     deinit { close() }
@@ -66,8 +73,14 @@ final class ShardStore {
 
     /// Appends `records` to the log as one frame, without syncing.
     func append(_ records: [LogRecord]) throws(SemblanceError) {
-        guard let log, !records.isEmpty else { return }
-        _ = try log.append(records, sync: false)
+        guard persistent, !records.isEmpty else { return }
+        _ = try usableLog().append(records, sync: false)
+    }
+
+    /// The log; `.storageUnavailable` when a checkpoint failed to start a new one.
+    private func usableLog() throws(SemblanceError) -> LogWriter {
+        guard let log else { throw SemblanceError(.storageUnavailable, "the write-ahead log \(logPath) could not be started again") }
+        return log
     }
 
     /// Whether the log holds writes that are not yet fsynced.
@@ -75,7 +88,9 @@ final class ShardStore {
 
     /// fsyncs the log if it holds unsynced writes.
     func sync() throws(SemblanceError) {
-        guard let log, log.hasUnsyncedWrites else { return }
+        guard persistent else { return }
+        let log = try usableLog()
+        guard log.hasUnsyncedWrites else { return }
         try log.sync()
         lastSync = .now
     }
