@@ -36,7 +36,7 @@ struct Recall {
     /// cores in use.
     private static func exactScan(_ dataset: Dataset, k: Int) -> [[Int]] {
         let base = dataset.base, queries = dataset.queries, metric = dataset.metric
-        let rows = UncheckedRows(count: queries.count)
+        let rows = ConcurrentSlots<[Int]>(count: queries.count, initial: [])
         DispatchQueue.concurrentPerform(iterations: queries.count) { q in
             let query = metric == .cosine ? normalized(queries[q]) : queries[q]
             var scored: [(distance: Float, row: Int)] = []
@@ -66,13 +66,4 @@ struct Recall {
         let norm = v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
         return v.map { Float(Double($0) / norm) }
     }
-}
-
-/// One slot per query, each written by exactly one iteration of a concurrentPerform.
-private final class UncheckedRows: @unchecked Sendable {
-    private var rows: [[Int]]
-    private let lock = NSLock()
-    init(count: Int) { rows = Array(repeating: [], count: count) }
-    func set(_ i: Int, _ row: [Int]) { lock.lock(); rows[i] = row; lock.unlock() }
-    var values: [[Int]] { lock.lock(); defer { lock.unlock() }; return rows }
 }

@@ -50,17 +50,21 @@ struct TimedPass: Sendable {
     let answers: [SearchResults]
 }
 
-/// One `await search(query)` after another, each timed alone.
-func searchTimingEach(_ collection: VectorCollection, _ queries: [[Float]], k: Int, ef: Int) async throws -> TimedPass {
+/// One `await search(query)` after another, each timed alone; `filters[i]`, when given, is
+/// the filter of `queries[i]`.
+func searchTimingEach(
+    _ collection: VectorCollection, _ queries: [[Float]], k: Int, ef: Int, filters: [Filter?]? = nil
+) async throws -> TimedPass {
     var answers: [SearchResults] = []
     var microseconds: [Double] = []
     answers.reserveCapacity(queries.count)
     microseconds.reserveCapacity(queries.count)
     let cpu = processCPUSeconds()
     let passStart = ContinuousClock.now
-    for query in queries {
+    for (i, query) in queries.enumerated() {
+        let filter = filters.flatMap { $0[i] }
         let start = ContinuousClock.now
-        let found = try await collection.search(query, k: k, ef: ef)
+        let found = try await collection.search(query, k: k, ef: ef, filter: filter)
         microseconds.append(seconds(since: start) * 1e6)
         answers.append(found)
     }

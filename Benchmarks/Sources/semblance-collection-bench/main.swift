@@ -2,7 +2,8 @@
 //
 //   BENCH_DATA=/path/to/data swift run -c release --package-path Benchmarks \
 //       semblance-collection-bench --dataset minilm-debian-60751 [--passes N] [--ef EF] [--k K]
-//       [--shards 1,2,4] [--wait-load L] [--autogroup-nice N] [--out FILE]
+//       [--shards 1,2,4] [--wait-load L] [--wait-limit S] [--autogroup-nice N] [--out FILE]
+//       [--part filtered [--queries N]]
 //
 // 1. Batch search against one query at a time: the same queries, 1 shard; single = one
 //    `await search(query)` after another, batch = one `search(queries)` call.
@@ -10,6 +11,9 @@
 // Every answer is graded (recall@k) against the dataset's exact neighbours. Collections are
 // in memory (`Client.inMemory()`), so the disk plays no part. Prints markdown tables and
 // writes Benchmarks/results/collection-<dataset>.json.
+//
+// `--part filtered` measures filtered search instead (FilteredRun.swift) and writes
+// Benchmarks/results/filtered-<dataset>.json.
 import Foundation
 import Semblance
 
@@ -33,28 +37,17 @@ func run(_ options: Options) async throws {
         collections.append(built)
     }
 
-    var loadBefore = loadAverage()
-    if let threshold = options.waitLoad {
-        log("waiting for the 1-minute load average to drop below \(threshold) (now \(loadBefore))")
-        loadBefore = await waitForLoad(below: threshold)
-    }
-    log("load before measuring: \(loadBefore)")
-    let niceBefore = SessionPriority.current
-    if let nice = options.autogroupNice {
-        try SessionPriority.set(nice)
-        log("session autogroup nice \(niceBefore.map(String.init) ?? "?") -> \(nice) while measuring")
-    }
+    let session = try await MeasuringSession.begin(options)
     let one = collections.first { $0.shards == 1 }!
     let batch = try await measureBatchVersusSingle(
         one.collection, queries: dataset.queries, k: options.k, ef: options.ef, passes: options.passes, recall: recall)
     log("batch ÷ single: \(String(format: "%.2f", batch.ratio))×")
     let shards = try await measureShardLatency(
         collections, queries: dataset.queries, k: options.k, ef: options.ef, passes: options.passes, recall: recall)
-    let loadAfter = loadAverage()
-    if options.autogroupNice != nil, let niceBefore { try SessionPriority.set(niceBefore) }
+    let loadAfter = try session.end()
 
     let report = Report(options: options, dataset: dataset, recallSource: recall.source, batch: batch, shards: shards,
-                        loadBefore: loadBefore, loadAfter: loadAfter, autogroupNice: options.autogroupNice ?? niceBefore)
+                        loadBefore: session.loadBefore, loadAfter: loadAfter, autogroupNice: session.nice)
     print(report.markdown)
     try report.write(to: options.resultsFile)
     log("wrote \(options.resultsFile.path)")
@@ -62,7 +55,11 @@ func run(_ options: Options) async throws {
 }
 
 do {
-    try await run(Options(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+    let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+    switch options.part {
+    case .collection: try await run(options)
+    case .filtered: try await runFiltered(options)
+    }
 } catch {
     log("semblance-collection-bench: \(error)")
     exit(1)
