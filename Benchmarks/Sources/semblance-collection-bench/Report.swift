@@ -59,27 +59,14 @@ struct Report {
     }
 
     var json: [String: Any] {
-        let cpuModel = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? ""
         func passes(_ p: [PassTiming]) -> [[String: Double]] {
             p.map { ["wall_seconds": $0.wallSeconds, "cpu_seconds": $0.cpuSeconds, "qps": Double(batch.queries) / $0.wallSeconds] }
         }
         return [
             "benchmark": "semblance-collection-bench",
-            "command": (options.autogroupNice == nil ? "" : "setsid ")
-                + "env BENCH_DATA=\(options.dataDirectory.path) swift run -c release --package-path Benchmarks semblance-collection-bench "
-                + CommandLine.arguments.dropFirst().joined(separator: " "),
+            "command": RunRecord.command(options),
             "date": ISO8601DateFormatter().string(from: date),
-            "machine": [
-                "active_processor_count": ProcessInfo.processInfo.activeProcessorCount,
-                "processor_count": ProcessInfo.processInfo.processorCount,
-                "cpu": cpuModel,
-                "kernels": "\(DistanceKernels.best.variant)",
-                "loadavg_before": loadBefore,
-                "loadavg_after": loadAfter,
-                "autogroup_nice_while_measuring": autogroupNice.map { $0 as Any } ?? NSNull(),
-            ] as [String: Any],
+            "machine": RunRecord.machine(loadBefore: loadBefore, loadAfter: loadAfter, autogroupNice: autogroupNice),
             "dataset": [
                 "name": dataset.name, "n_base": dataset.base.count, "n_query": dataset.queries.count,
                 "dim": dataset.dimension, "metric": "\(dataset.metric)", "recall_against": recallSource,

@@ -144,8 +144,6 @@ extension VectorCollection {
 
     /// Checks a record as an upsert would, so that an import's error names its line.
     private func check(_ record: VectorRecord) throws(SemblanceError) {
-        try IndexConfiguration.validate(id: record.id)
-        try configuration.index.validate(vector: record.vector)
-        try record.metadata?.validate()
+        if let error = WriteChecks.check([record], configuration: configuration.index) { throw error }
     }
 }
