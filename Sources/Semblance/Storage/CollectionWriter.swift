@@ -83,23 +83,7 @@ actor CollectionWriter {
         let (perShard, positions) = ShardRouting.split(records, shardCount: shards.count)
         let busy = perShard.indices.filter { !perShard[$0].isEmpty }
         let parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount / max(busy.count, 1))
-        let durability = durability
-        let outcomes = await withTaskGroup(of: (Int, Result<ShardActor.Committed, SemblanceError>).self) { tasks in
-            for shard in busy {
-                let actor = shards[shard]
-                let part = perShard[shard]
-                tasks.addTask {
-                    do throws(SemblanceError) {
-                        return (shard, .success(try await actor.commit(part, durability: durability, parallelism: parallelism)))
-                    } catch {
-                        return (shard, .failure(error))
-                    }
-                }
-            }
-            var outcomes: [(Int, Result<ShardActor.Committed, SemblanceError>)] = []
-            for await outcome in tasks { outcomes.append(outcome) }
-            return outcomes
-        }
+        let outcomes = await commitParts(perShard, busy: busy, parallelism: parallelism)
         var effective = [Bool](repeating: false, count: records.count)
         for (shard, outcome) in outcomes {
             switch outcome {
@@ -125,6 +109,37 @@ actor CollectionWriter {
             // and is retried at the next threshold; a failure after that refuses further
             // writes (see `checkpoint`).
             _ = try? await checkpoint(message: "automatic checkpoint", collection)
+        }
+    }
+
+    /// Each busy shard's part, committed by its actor; the shards at once when several are
+    /// busy (one part needs no child task: awaiting the actor directly saves a hop).
+    private func commitParts(
+        _ perShard: [[LogRecord]], busy: [Int], parallelism: Int
+    ) async -> [(Int, Result<ShardActor.Committed, SemblanceError>)] {
+        let durability = durability
+        if busy.count == 1, let shard = busy.first {
+            do throws(SemblanceError) {
+                return [(shard, .success(try await shards[shard].commit(perShard[shard], durability: durability, parallelism: parallelism)))]
+            } catch {
+                return [(shard, .failure(error))]
+            }
+        }
+        return await withTaskGroup(of: (Int, Result<ShardActor.Committed, SemblanceError>).self) { tasks in
+            for shard in busy {
+                let actor = shards[shard]
+                let part = perShard[shard]
+                tasks.addTask {
+                    do throws(SemblanceError) {
+                        return (shard, .success(try await actor.commit(part, durability: durability, parallelism: parallelism)))
+                    } catch {
+                        return (shard, .failure(error))
+                    }
+                }
+            }
+            var outcomes: [(Int, Result<ShardActor.Committed, SemblanceError>)] = []
+            for await outcome in tasks { outcomes.append(outcome) }
+            return outcomes
         }
     }
 
