@@ -99,8 +99,7 @@ final class CollectionStore {
     }
 
     private func poison(_ error: SemblanceError) -> SemblanceError {
-        failure = SemblanceError(.storageUnavailable,
-            "an earlier write to \(directory) failed (\(error.message)); reopen the collection to continue")
+        failure = .storageFailed(directory, after: error)
         return error
     }
 

@@ -69,7 +69,7 @@ actor CollectionWriter {
     // MARK: Writes
 
     private func commit(_ group: ArraySlice<DurableCollection.Request>, _ collection: DurableCollection) async {
-        if let error = released ? SemblanceError(.closed, "the collection at \(directory) is closed") : failure {
+        if let error = released ? SemblanceError.collectionClosed(directory) : failure {
             for request in group { request.done(.failure(error)) }
             return
         }
@@ -144,8 +144,7 @@ actor CollectionWriter {
     }
 
     private func poison(_ error: SemblanceError) {
-        failure = SemblanceError(.storageUnavailable,
-            "an earlier write or checkpoint of \(directory) failed (\(error.message)); reopen the collection to continue")
+        failure = .storageFailed(directory, after: error)
     }
 
     private func publish(_ collection: DurableCollection) {
@@ -192,7 +191,7 @@ actor CollectionWriter {
     }
 
     private func ensureOpen() throws(SemblanceError) {
-        if released { throw SemblanceError(.closed, "the collection at \(directory) is closed") }
+        if released { throw SemblanceError.collectionClosed(directory) }
     }
 
     /// Each shard's pages, then the commit and the ref, then an empty log per shard: each
@@ -267,7 +266,7 @@ actor CollectionWriter {
     /// Syncs and closes every shard's log, then releases the directory.
     private func close() async {
         guard !released else { return }
-        let closed = SemblanceError(.closed, "the collection at \(directory) is closed")
+        let closed = SemblanceError.collectionClosed(directory)
         for request in waitingToCompact.values.joined() { request.done(.failure(closed)) }
         waitingToCompact = [:]
         for actor in shards { await actor.close() }

@@ -260,7 +260,7 @@ public final class DurableCollection: Sendable {
             return true
         }
         switch startDrain {
-        case nil: request.done(.failure(SemblanceError(.closed, "the collection at \(directory) is closed")))
+        case nil: request.done(.failure(.collectionClosed(directory)))
         case true?: Task { await writer.drain(self) }
         case false?: break
         }
