@@ -22,7 +22,11 @@ struct LogContents {
 /// numbers, a payload that does not decode) is `.corruptFile`, naming the file and offset.
 enum LogReader {
     static func read(_ fs: some FileSystem, path: String, maximumDimension: Int) throws(SemblanceError) -> LogContents {
-        let bytes = try fs.readFile(path)
+        try decode(try fs.readFile(path), path: path, maximumDimension: maximumDimension)
+    }
+
+    /// Decodes the bytes of a whole log file; `path` only names it in errors.
+    static func decode(_ bytes: [UInt8], path: String, maximumDimension: Int) throws(SemblanceError) -> LogContents {
         let header = try LogFormat.decodeHeader(bytes, file: path)
         var contents = LogContents(
             header: header, validLength: Int64(LogFormat.fileHeaderSize), tornTailBytes: 0,
