@@ -131,6 +131,8 @@ final class CrashingFileSystem: FileSystem {
 
     func contentsOfDirectory(_ path: String) throws(SemblanceError) -> [String] { try base.contentsOfDirectory(path) }
     func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func kind(_ path: String) -> FileKind? { base.kind(path) }
+    func realPath(_ path: String) -> String? { base.realPath(path) }
     func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID { try base.lockExclusively(path) }
 }
 

@@ -3,7 +3,8 @@ import Semblance
 /// The scripted workload: the same sequence of calls for the same seed, whatever the crash
 /// point, so the parent can kill it at every I/O call in turn.
 ///
-/// It creates a collection (2 shards, 8-d squared-Euclidean vectors, durability `.durable`)
+/// It opens a client on the directory and creates the collection `crash` in it (2 shards,
+/// 8-d squared-Euclidean vectors, durability `.durable`, manual checkpoints)
 /// and runs `steps` steps; each step upserts a batch of new ids, often mixed with
 /// re-upserts of live ids and resurrections of deleted ones, each with a fresh vector;
 /// every third step deletes live ids (sometimes also an id that never existed); every
@@ -23,8 +24,9 @@ import Semblance
 /// `<v>` is the vector as the bit patterns of its Float components, 8 hex digits each,
 /// joined by commas, so the parent compares exact bits.
 struct Workload {
-    static let configuration = IndexConfiguration(dimension: 8, metric: .squaredEuclidean, m: 8, efConstruction: 32)
-    static let shardCount = 2
+    static let configuration = CollectionConfiguration(
+        dimension: 8, metric: .squaredEuclidean, shardCount: 2, m: 8, efConstruction: 32, checkpointPolicy: .manual)
+    static let name = "crash"
     static let steps = 64
 
     var random: SplitMix64
@@ -56,8 +58,8 @@ struct Workload {
 
     mutating func run(_ fs: any FileSystem, directory: String) async throws(SemblanceError) {
         Output.line("inflight create")
-        let store = try DurableCollection.create(fs, directory: directory, index: Self.configuration,
-                                                 shardCount: Self.shardCount, durability: .durable, policy: .manual)
+        let client = try await Client(directory: directory, fileSystem: fs)
+        let store = try await client.createCollection(Self.name, configuration: Self.configuration)
         Output.line("ack create")
         for step in 0..<Self.steps {
             // An upsert: 1–6 new ids; half the time 1–3 live ids again; a quarter of the
@@ -78,7 +80,7 @@ struct Workload {
                 reused += back
                 deleted.removeAll { back.contains($0) }
             }
-            let batch = (ids + reused).map { (id: $0, vector: vector()) }
+            let batch = (ids + reused).map { VectorRecord(id: $0, vector: vector()) }
             let text = "upsert \(step) " + batch.map { "\($0.id)=\(Self.hex($0.vector))" }.joined(separator: " ")
             Output.line("inflight " + text)
             try await store.upsert(batch)
@@ -100,12 +102,12 @@ struct Workload {
 
             if step % 7 == 6 {
                 Output.line("inflight checkpoint \(step)")
-                try await store.checkpoint(message: "step \(step)")
+                try await store.checkpoint()
                 Output.line("ack checkpoint \(step)")
             }
         }
         Output.line("inflight close")
-        await store.close()
+        await client.close()
         Output.line("ack close")
     }
 }

@@ -15,8 +15,8 @@ import Semblance
 //       Ends with `done <calls>` when it was not killed. `trace` lists every counted call.
 //
 //   semblance-crash-worker hold <directory>
-//       Creates (or opens) a collection there, upserts the id "held", prints `holding`,
-//       and sleeps with the collection open (its lock held) until killed, or 120 s.
+//       Opens a client there, creates (or opens) the collection, upserts the id "held",
+//       prints `holding`, and sleeps with it open (the locks held) until killed, or 120 s.
 //
 //   semblance-crash-worker serve
 //       Starts workers (this executable) on request and reports their pids and ends; the
@@ -36,15 +36,13 @@ if arguments == ["serve"] { Spawner.serve() }
 
 if arguments.count == 2 && arguments[0] == "hold" {
     let directory = arguments[1]
-    let fs = PosixFileSystem()
     do throws(SemblanceError) {
-        let store = fs.fileExists(directory + "/config.json")
-            ? try DurableCollection.open(fs, directory: directory, policy: .manual)
-            : try DurableCollection.create(fs, directory: directory, index: Workload.configuration, shardCount: Workload.shardCount, policy: .manual)
-        try await store.upsert([(id: "held", vector: [Float](repeating: 0.5, count: Workload.configuration.dimension))])
+        let client = try await Client(directory: directory)
+        let store = try await client.getOrCreateCollection(Workload.name, configuration: Workload.configuration)
+        try await store.upsert(id: "held", vector: [Float](repeating: 0.5, count: Workload.configuration.dimension))
         Output.line("holding")
         sleep(120)
-        await store.close()
+        await client.close()
     } catch {
         fail(error.description, status: 1)
     }

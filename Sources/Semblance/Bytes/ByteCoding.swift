@@ -49,7 +49,7 @@ struct ByteReader {
     var isAtEnd: Bool { position == bytes.count }
 
     func corrupt(_ what: String) -> SemblanceError {
-        SemblanceError(.corruptFile, "\(file): \(what) at byte offset \(baseOffset + position)")
+        SemblanceError(.corruptFile, what, path: file, offset: baseOffset + position)
     }
 
     mutating func read<T: FixedWidthInteger>(_: T.Type) throws(SemblanceError) -> T {

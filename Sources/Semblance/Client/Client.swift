@@ -19,7 +19,7 @@ public actor Client {
     public nonisolated let directory: String?
     /// Where the client and its collections log (swift-log).
     public nonisolated let logger: Logger
-    private let fs = PosixFileSystem()
+    let fs: any FileSystem
     private var lock: FileHandleID?
     private var collections: [String: VectorCollection] = [:]
     private var closed = false
@@ -27,10 +27,15 @@ public actor Client {
     /// Opens (creating it if missing) the directory at `directory`.
     /// - Throws: `.locked` when another process has it open; `.io` when it cannot be created.
     public init(directory: String, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
-        let fs = PosixFileSystem()
+        try await self.init(directory: directory, fileSystem: PosixFileSystem(), logger: logger)
+    }
+
+    /// Opens `directory` through `fileSystem`: the tests' seam for a simulated or failing disk.
+    package init(directory: String, fileSystem fs: any FileSystem, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+        self.fs = fs
         try fs.createDirectory(directory)
-        guard let root = Self.realPath(directory) else {
-            throw SemblanceError(.io, "realpath \(directory): the directory cannot be resolved")
+        guard let root = fs.realPath(directory) else {
+            throw SemblanceError(.io, "realpath: the directory cannot be resolved", path: directory)
         }
         self.directory = root
         self.logger = logger
@@ -47,6 +52,7 @@ public actor Client {
     private init(inMemoryWith logger: Logger) {
         directory = nil
         self.logger = logger
+        fs = PosixFileSystem()
     }
 
     /// A client whose collections live in memory only: for tests and experiments.
@@ -67,12 +73,13 @@ public actor Client {
         let collection: VectorCollection
         if let directory {
             let path = try pathInsideRoot(directory, name)
+            let fs = fs
             let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in
-                try DurableCollection.create(directory: path, configuration: configuration)
+                try CollectionEngine.create(fs, directory: path, configuration: configuration)
             }
             collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
         } else {
-            let engine = try DurableCollection.inMemory(index: configuration.index, shardCount: configuration.shardCount)
+            let engine = try CollectionEngine.inMemory(configuration)
             collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
         }
         collections[name] = collection
@@ -96,7 +103,8 @@ public actor Client {
             throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)")
         }
         let path = try pathInsideRoot(directory, name)
-        let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try DurableCollection.open(directory: path) }
+        let fs = fs
+        let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(fs, directory: path) }
         let collection = VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger)
         collections[name] = collection
         logger.debug("opened collection", metadata: ["collection": "\(name)", "live": "\(collection.count)"])
@@ -142,7 +150,7 @@ public actor Client {
         let dropped = directory + "/.dropped-\(name)-\(UInt64.random(in: 0...UInt64.max))"
         try fs.rename(try pathInsideRoot(directory, name), to: dropped)
         try fs.syncDirectory(directory)
-        try? FileManager.default.removeItem(atPath: dropped)
+        try? fs.removeTree(dropped)
         logger.info("dropped collection", metadata: ["collection": "\(name)"])
     }
 
@@ -174,25 +182,18 @@ public actor Client {
     /// the root (the name rules already forbid `/` and `..`; this guards the file system).
     private func pathInsideRoot(_ root: String, _ name: String) throws(SemblanceError) -> String {
         let path = root + "/" + name
-        var info = stat()
-        if lstat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR, let resolved = Self.realPath(path), resolved == path else {
-                throw SemblanceError(.invalidName, "\(path) is not a plain folder inside \(root) (a symbolic link or a file)")
+        if let kind = fs.kind(path) {
+            guard kind == .directory, fs.realPath(path) == path else {
+                throw SemblanceError(.invalidName, "is not a plain folder inside \(root) (a symbolic link or a file)", path: path)
             }
         }
         return path
     }
 
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
-
     /// Removes folders that a drop renamed but did not finish deleting.
-    private static func removeDroppedFolders(_ fs: PosixFileSystem, root: String) throws(SemblanceError) {
+    private static func removeDroppedFolders(_ fs: any FileSystem, root: String) throws(SemblanceError) {
         for name in try fs.contentsOfDirectory(root) where name.hasPrefix(".dropped-") {
-            try? FileManager.default.removeItem(atPath: root + "/" + name)
+            try? fs.removeTree(root + "/" + name)
         }
     }
 }

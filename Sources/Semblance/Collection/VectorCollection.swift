@@ -20,11 +20,11 @@ public final class VectorCollection: Sendable {
     public let name: String
     /// Its settings, as created.
     public let configuration: CollectionConfiguration
-    let engine: DurableCollection
+    let engine: CollectionEngine
     let logger: Logger
     let metrics: CollectionMetrics
 
-    init(name: String, configuration: CollectionConfiguration, engine: DurableCollection, logger: Logger) {
+    init(name: String, configuration: CollectionConfiguration, engine: CollectionEngine, logger: Logger) {
         self.name = name
         self.configuration = configuration
         self.engine = engine

@@ -50,16 +50,24 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
 
     /// Throws `.invalidConfiguration` naming the first bad setting.
     public func validate() throws(SemblanceError) {
+        func fail(_ message: String) -> SemblanceError { SemblanceError(.invalidConfiguration, message) }
         try index.validate()
-        try CollectionStore.validate(shardCount: shardCount)
+        guard (1...256).contains(shardCount) else { throw fail("shard count must be between 1 and 256, got \(shardCount)") }
         guard compactionThreshold > 0 && compactionThreshold <= 1 else {
-            throw SemblanceError(.invalidConfiguration, "compactionThreshold must be in (0, 1], got \(compactionThreshold)")
+            throw fail("compactionThreshold must be in (0, 1], got \(compactionThreshold)")
         }
-        if case .periodic(let seconds) = durability, !(seconds > 0 && seconds.isFinite) {
-            throw SemblanceError(.invalidConfiguration, "the periodic sync interval must be a positive number of seconds, got \(seconds)")
+        if case .periodic(let seconds) = durability, !(seconds >= 0.001 && seconds <= Self.maximumSyncInterval) {
+            throw fail("the periodic sync interval must be between 0.001 and \(Int(Self.maximumSyncInterval)) seconds, got \(seconds)")
         }
-        guard checkpointPolicy.maxOperations > 0, checkpointPolicy.maxLogBytes > 0, checkpointPolicy.maxAgeSeconds > 0 else {
-            throw SemblanceError(.invalidConfiguration, "checkpoint thresholds must be positive")
+        let policy = checkpointPolicy
+        guard policy.maxOperations > 0 else { throw fail("checkpoint maxOperations must be positive, got \(policy.maxOperations)") }
+        guard policy.maxLogBytes > 0 else { throw fail("checkpoint maxLogBytes must be positive, got \(policy.maxLogBytes)") }
+        guard policy.maxAgeSeconds >= 0.001 else {
+            throw fail("checkpoint maxAgeSeconds must be at least 0.001 (infinity: never by age), got \(policy.maxAgeSeconds)")
         }
     }
+
+    /// The longest periodic sync interval: a day (longer ones are surely a mistake, and the
+    /// timer's arithmetic stays far from overflow).
+    public static let maximumSyncInterval: Double = 86_400
 }

@@ -1,48 +1,5 @@
 import Foundation
 
-/// The stored form of a collection's settings: `<collection>/config.json`, written once.
-struct StoredCollectionConfiguration: Codable, Equatable, Sendable {
-    static let formatVersion = 1
-    var format: Int
-    var index: IndexConfiguration
-    var shardCount: Int
-    /// The settings a client chose at creation (absent in files written before them, and
-    /// for collections created below the client).
-    var settings: StoredSettings? = nil
-
-    struct StoredSettings: Codable, Equatable, Sendable {
-        var durability: Durability
-        var checkpointPolicy: CheckpointPolicy
-        var compactionThreshold: Double
-    }
-
-    /// The client-level view: index parameters, shard count and settings (defaults where
-    /// none are stored).
-    var collectionConfiguration: CollectionConfiguration {
-        let defaults = CollectionConfiguration(dimension: index.dimension)
-        return CollectionConfiguration(
-            dimension: index.dimension, metric: index.metric, shardCount: shardCount, m: index.m,
-            efConstruction: index.efConstruction, defaultEf: index.defaultEf,
-            durability: settings?.durability ?? defaults.durability,
-            checkpointPolicy: settings?.checkpointPolicy ?? defaults.checkpointPolicy,
-            compactionThreshold: settings?.compactionThreshold ?? defaults.compactionThreshold)
-    }
-
-    /// JSON with infinite thresholds written as strings (`CheckpointPolicy.manual`).
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
-
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
-}
-
 /// What a checkpoint did.
 public struct CheckpointResult: Sendable, Equatable {
     /// The new head commit.
@@ -55,138 +12,154 @@ public struct CheckpointResult: Sendable, Equatable {
     public var bytesWritten: Int
 }
 
-/// One collection on disk: its shards' indexes in memory, a write-ahead log per shard, and
-/// content-addressed snapshots with commits. Synchronous and single-owner: a test drives it
-/// directly, or a ``DurableCollection`` opens it, hands its shards to shard actors and keeps
-/// it for the directory's lock and the commits.
+/// One collection's directory: its configuration, lock, commits and head. It creates and
+/// opens collections, handing each shard's index and log (a ``ShardStore``) to the shard's
+/// actor; from then on the ``CollectionWriter`` uses it to write commits and move the head.
 ///
-/// Layout under `directory`:
+/// Layout under `directory` (docs/file-format.md):
 ///
-///     LOCK                     exclusive flock while open
-///     config.json              dimension, metric, parameters, shard count, format version
-///     objects/ab/cdef…         page objects and commits, named by SHA-256
-///     refs/heads/main          the head commit's hash
-///     wal/main/shard-<n>.log   each shard's log since the head commit
+///     LOCK                          exclusive flock while open
+///     config.json                   id, settings, format version, checksum
+///     objects/ab/cdef…              page objects and commits, named by SHA-256
+///     refs/heads/main               the head commit's hash
+///     wal/main/shard-<n>.log        each shard's log since the head commit
+///     wal/main/shard-<n>.next.log   a checkpoint's new log, until its commit is the head
 ///
-/// Write order: a change goes to its shard's log (and is fsynced, under `.durable`) before it
-/// is applied and acknowledged. A checkpoint writes pages, then the commit, then the ref,
-/// then replaces the logs with empty ones; each step is durable before the next begins, and
-/// reopening after a crash at any point finds the last ref and replays what the logs hold
-/// beyond it (records at or below a shard's `appliedSequence` are skipped).
+/// Opening reads and checks everything (configuration, head commit, pages, every log and
+/// what it belongs to) before it changes any file, and it changes only what it fully
+/// accounts for: a torn log tail, the frames of a group of writes that did not reach every
+/// shard it spans, the logs an interrupted checkpoint left, temp files.
 final class CollectionStore {
     let fs: any FileSystem
     let directory: String
-    let configuration: StoredCollectionConfiguration
-    let durability: Durability
-    /// Each shard's index, log and compaction journal; empty once handed to shard actors
-    /// (``takeShards()``).
-    private(set) var parts: [ShardStore]
+    let configuration: StoredConfiguration
     private(set) var head: ObjectHash?
-    /// Commit objects known to be durable (each shard keeps its own set of pages).
+    /// Commit objects known to be durable.
     private var durableCommits = Set<ObjectHash>()
     private let lock: DirectoryLock?
     /// False for an in-memory collection: nothing is logged, checkpoints are refused.
     let persistent: Bool
-    /// Torn log tails dropped while opening, in bytes.
-    private(set) var droppedTornBytes: Int64 = 0
-    /// Set by a failed write or checkpoint: the files may then hold changes the memory does
-    /// not (one shard's frame written, another's failed), so nothing more is accepted until
-    /// the collection is reopened and reads the files again.
-    private(set) var failure: SemblanceError?
 
-    private func ensureWritable() throws(SemblanceError) {
-        if let failure { throw failure }
-    }
+    static let branch = "main"
 
-    private func poison(_ error: SemblanceError) -> SemblanceError {
-        failure = .storageFailed(directory, after: error)
-        return error
-    }
-
+    var identity: LogIdentity { LogIdentity(collectionID: configuration.collectionID, branch: Self.branch) }
     var objects: ObjectStore { ObjectStore(fs: fs, directory: directory + "/objects") }
     var refs: Refs { Refs(fs: fs, directory: directory + "/refs") }
-    func logPath(_ shard: Int) -> String { directory + "/wal/main/shard-\(shard).log" }
+    static func logPath(_ directory: String, shard: Int) -> String { directory + "/wal/\(branch)/shard-\(shard).log" }
+    static func nextLogPath(_ directory: String, shard: Int) -> String { directory + "/wal/\(branch)/shard-\(shard).next.log" }
 
-    private init(fs: any FileSystem, directory: String, configuration: StoredCollectionConfiguration,
-                 durability: Durability, shards: [VectorIndex], logs: [LogWriter], head: ObjectHash?, lock: FileHandleID?,
-                 persistent: Bool = true) {
-        self.persistent = persistent
+    /// A collection ready to be handed to its actors.
+    struct Opened {
+        let store: CollectionStore
+        let shards: [ShardStore]
+        /// The number the next group of writes gets (one above the last in the logs).
+        let nextGroup: UInt64
+        /// Bytes of torn log tails dropped while opening.
+        let droppedTornBytes: Int64
+        /// Frames dropped while opening because their group did not reach every shard it
+        /// spans (a batch cut by a crash: it was never acknowledged).
+        let droppedFrames: Int
+    }
+
+    private init(fs: any FileSystem, directory: String, configuration: StoredConfiguration, head: ObjectHash?,
+                 lock: DirectoryLock?, persistent: Bool) {
         self.fs = fs
         self.directory = directory
         self.configuration = configuration
-        self.durability = durability
-        let directoryLock = lock.map { DirectoryLock(fs: fs, handle: $0) }
-        parts = shards.indices.map { shard in
-            ShardStore(shard: shard, index: shards[shard], log: persistent ? logs[shard] : nil, fs: fs,
-                       logPath: directory + "/wal/main/shard-\(shard).log", lock: directoryLock)
-        }
         self.head = head
-        self.lock = directoryLock
+        self.lock = lock
+        self.persistent = persistent
+        if let head { durableCommits.insert(head) }
     }
-
-    /// Each shard's index value.
-    var shards: [VectorIndex] { parts.map(\.index) }
-
-    /// Gives the shards (index, log, journal) to their new owner, the shard actors of a
-    /// ``DurableCollection``; this store keeps the directory, its lock and the commits.
-    func takeShards() -> [ShardStore] {
-        defer { parts = [] }
-        return parts
-    }
-
-    // The lock goes with its last holder: this store, or the last of its shards if they
-    // were handed to actors that outlive it.
-    deinit { for part in parts { part.close() } }
 
     /// A collection that lives in memory only: the same checks and operations, no files.
-    static func inMemory(index: IndexConfiguration, shardCount: Int) throws(SemblanceError) -> CollectionStore {
-        try index.validate()
-        try validate(shardCount: shardCount)
-        let stored = StoredCollectionConfiguration(format: StoredCollectionConfiguration.formatVersion, index: index, shardCount: shardCount)
-        let shards = try (0..<shardCount).map { (_) throws(SemblanceError) in try VectorIndex(index) }
-        return CollectionStore(fs: PosixFileSystem(), directory: ":memory:", configuration: stored, durability: .none,
-                               shards: shards, logs: [], head: nil, lock: nil, persistent: false)
-    }
-
-    static func validate(shardCount: Int) throws(SemblanceError) {
-        guard (1...256).contains(shardCount) else {
-            throw SemblanceError(.invalidConfiguration, "shard count must be between 1 and 256, got \(shardCount)")
+    static func inMemory(_ configuration: CollectionConfiguration) throws(SemblanceError) -> Opened {
+        try configuration.validate()
+        let stored = StoredConfiguration(id: .random(), configuration: configuration)
+        let store = CollectionStore(fs: PosixFileSystem(), directory: ":memory:", configuration: stored, head: nil,
+                                    lock: nil, persistent: false)
+        let shards = try (0..<configuration.shardCount).map { (shard) throws(SemblanceError) in
+            ShardStore(shard: shard, index: try VectorIndex(stored.index), log: nil, fs: store.fs, identity: store.identity,
+                       directory: store.directory, lock: nil)
         }
+        return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0)
     }
 
-    /// Creates a new, empty collection in `directory` (which must not hold one).
-    static func create(
-        _ fs: any FileSystem, directory: String, index: IndexConfiguration, shardCount: Int,
-        durability: Durability = .durable, settings: StoredCollectionConfiguration.StoredSettings? = nil
-    ) throws(SemblanceError) -> CollectionStore {
-        try index.validate()
-        try validate(shardCount: shardCount)
+    // MARK: Creating
+
+    /// Creates a new, empty collection in `directory` (created if missing). The logs are
+    /// written first and config.json last, so a folder without config.json holds at most
+    /// an unfinished create.
+    /// - Throws: `.collectionExists` when the folder holds a collection; `.invalidArgument`
+    ///   when it holds committed data or a log with records but no config.json (nothing is
+    ///   changed: restore config.json or remove the folder).
+    static func create(_ fs: any FileSystem, directory: String, configuration: CollectionConfiguration) throws(SemblanceError) -> Opened {
+        try configuration.validate()
         try createDurably(fs, directory)
-        let lock = try fs.lockExclusively(directory + "/LOCK")
-        do throws(SemblanceError) {
-            guard !fs.fileExists(directory + "/config.json") else {
-                throw SemblanceError(.invalidArgument, "\(directory) already holds a collection")
-            }
-            for folder in ["objects", "refs/heads", "wal/main"] { try fs.createDirectory(directory + "/" + folder) }
-            try fs.syncDirectory(directory + "/wal")
-            try fs.syncDirectory(directory + "/refs")
-            var logs: [LogWriter] = []
-            for shard in 0..<shardCount {
-                logs.append(try LogWriter.create(fs, path: directory + "/wal/main/shard-\(shard).log", shard: UInt32(shard), startSequence: 1))
-            }
-            let stored = StoredCollectionConfiguration(format: StoredCollectionConfiguration.formatVersion, index: index,
-                                                       shardCount: shardCount, settings: settings)
-            guard let encoded = try? StoredCollectionConfiguration.encoder.encode(stored) else {
-                throw SemblanceError(.invalidConfiguration, "the collection configuration could not be encoded")
-            }
-            try fs.writeFileAtomically(directory + "/config.json", Array(encoded))
-            let shards = try (0..<shardCount).map { (_) throws(SemblanceError) in try VectorIndex(index) }
-            return CollectionStore(fs: fs, directory: directory, configuration: stored, durability: durability,
-                                   shards: shards, logs: logs, head: nil, lock: lock)
-        } catch {
-            fs.close(lock)
-            throw error
+        let lockHandle = try fs.lockExclusively(directory + "/LOCK")
+        let lock = DirectoryLock(fs: fs, handle: lockHandle)
+        guard !fs.fileExists(directory + "/config.json") else {
+            throw SemblanceError(.collectionExists, "already holds a collection", path: directory)
         }
+        try clearUnfinishedCreate(fs, directory)
+        let stored = StoredConfiguration(id: .random(), configuration: configuration)
+        for folder in ["objects", "refs/heads", "wal/\(branch)"] { try fs.createDirectory(directory + "/" + folder) }
+        for folder in ["objects", "refs/heads", "refs", "wal/\(branch)", "wal", directory] {
+            try fs.syncDirectory(folder.hasPrefix("/") ? folder : directory + "/" + folder)
+        }
+        let store = CollectionStore(fs: fs, directory: directory, configuration: stored, head: nil, lock: lock, persistent: true)
+        var shards: [ShardStore] = []
+        for shard in 0..<configuration.shardCount {
+            let header = LogFormat.FileHeader(identity: store.identity, shard: UInt32(shard), baseCommit: nil, startSequence: 1)
+            let log = try LogWriter.create(fs, path: logPath(directory, shard: shard), header: header)
+            shards.append(ShardStore(shard: shard, index: try VectorIndex(stored.index), log: log, fs: fs, identity: store.identity,
+                                     directory: directory, lock: lock))
+        }
+        try fs.writeFileAtomically(directory + "/config.json", try stored.encoded())
+        return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0)
+    }
+
+    /// A folder without config.json may hold what an interrupted create left (folders,
+    /// logs without records, temp files): removed. Anything else is refused, untouched.
+    private static func clearUnfinishedCreate(_ fs: any FileSystem, _ directory: String) throws(SemblanceError) {
+        var leftovers: [String] = []
+        func refuse(_ what: String, _ path: String) -> SemblanceError {
+            SemblanceError(.invalidArgument,
+                "\(what) but no config.json: it is not created over; restore its config.json, or remove the folder", path: path)
+        }
+        for name in try fs.contentsOfDirectory(directory) {
+            let path = directory + "/" + name
+            switch name {
+            case "LOCK": continue
+            case "objects", "refs":
+                var pending = [path]
+                while let folder = pending.popLast() {
+                    for entry in try fs.contentsOfDirectory(folder) {
+                        let inner = folder + "/" + entry
+                        if fs.kind(inner) == .directory { pending.append(inner) }
+                        else if !entry.hasPrefix(".tmp-") { throw refuse("holds committed data", inner) }
+                    }
+                }
+            case "wal":
+                var pending = [path]
+                while let folder = pending.popLast() {
+                    for entry in try fs.contentsOfDirectory(folder) {
+                        let inner = folder + "/" + entry
+                        if fs.kind(inner) == .directory { pending.append(inner); continue }
+                        if entry.hasPrefix(".tmp-") { continue }
+                        let bytes = try fs.readFile(inner)
+                        let empty = (try? LogReader.decode(bytes, path: inner, maximumDimension: IndexConfiguration.maximumDimension))
+                            .map { $0.frames.isEmpty && $0.tornTailBytes == 0 } ?? bytes.isEmpty
+                        if !empty { throw refuse("holds a write-ahead log with records", inner) }
+                    }
+                }
+            default:
+                if !name.hasPrefix(".tmp-") { throw refuse("holds \(name)", path) }
+            }
+            leftovers.append(path)
+        }
+        for path in leftovers { try fs.removeTree(path) }
+        if !leftovers.isEmpty { try fs.syncDirectory(directory) }
     }
 
     /// Creates `directory` and any missing parents, fsyncing the parent of each folder it
@@ -202,290 +175,253 @@ final class CollectionStore {
         for created in missing.reversed() { try fs.syncDirectory(Path.directory(of: created)) }
     }
 
-    /// Opens the collection in `directory`: the head commit's pages, then each log's records
-    /// after it. Nothing of the graph is rebuilt.
-    /// - Throws: `.locked` when another process has it open; `.corruptFile` or
-    ///   `.unsupportedFormatVersion` naming the damaged file and offset.
-    /// - Parameter requested: the durability mode; nil uses the one stored at creation.
-    static func open(_ fs: any FileSystem, directory: String, durability requested: Durability? = nil) throws(SemblanceError) -> CollectionStore {
-        guard fs.fileExists(directory + "/config.json") else {
-            throw SemblanceError(.invalidArgument, "\(directory) holds no collection (no config.json)")
-        }
-        let lock = try fs.lockExclusively(directory + "/LOCK")
-        do throws(SemblanceError) {
-            let configuration = try readConfiguration(fs, directory: directory)
-            let durability = requested ?? configuration.settings?.durability ?? .durable
-            let objects = ObjectStore(fs: fs, directory: directory + "/objects")
-            let refs = Refs(fs: fs, directory: directory + "/refs")
-            let head = try refs.head("main")
-            var shards: [VectorIndex]
-            if let head {
-                let commitPath = objects.path(of: head)
-                let commit = try CommitObject.decode(try objects.get(head), file: commitPath)
-                guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
-                    throw SemblanceError(.corruptFile, "\(commitPath): commit does not match config.json (shards or parameters) at byte offset 0")
-                }
-                shards = try commit.shards.map { (manifest) throws(SemblanceError) in
-                    try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects)
-                }
-                let applied = commit.shards.map(\.appliedSequence)
-                let store = try finishOpening(fs, directory, configuration, durability, &shards, applied: applied, head: head, lock: lock)
-                for (part, manifest) in zip(store.parts, commit.shards) { part.trustDurable(manifest.allObjects) }
-                store.durableCommits = [head]
-                return store
-            }
-            shards = try (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
-            return try finishOpening(fs, directory, configuration, durability, &shards,
-                                     applied: Array(repeating: 0, count: configuration.shardCount), head: nil, lock: lock)
-        } catch {
-            fs.close(lock)
-            throw error
-        }
-    }
+    // MARK: Opening
 
-    private static func finishOpening(
-        _ fs: any FileSystem, _ directory: String, _ configuration: StoredCollectionConfiguration,
-        _ durability: Durability, _ shards: inout [VectorIndex], applied: [UInt64], head: ObjectHash?, lock: FileHandleID
-    ) throws(SemblanceError) -> CollectionStore {
-        // Read and replay every log before changing any file, so that a damaged or newer file
-        // anywhere leaves the directory exactly as it was found.
-        var contents: [LogContents] = []
+    /// Opens the collection in `directory`: the head commit's pages, then each log's groups
+    /// of writes that reached every shard they span.
+    /// - Throws: `.unknownCollection` without config.json; `.locked` when another process
+    ///   has it open; `.corruptFile` or `.unsupportedFormatVersion` naming the file.
+    static func open(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> Opened {
+        guard fs.fileExists(directory + "/config.json") else {
+            throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
+        }
+        let lock = DirectoryLock(fs: fs, handle: try fs.lockExclusively(directory + "/LOCK"))
+        let configuration = try StoredConfiguration.decode(try fs.readFile(directory + "/config.json"), path: directory + "/config.json")
+        let store = CollectionStore(fs: fs, directory: directory, configuration: configuration,
+                                    head: try Refs(fs: fs, directory: directory + "/refs").head(branch), lock: lock, persistent: true)
+        var indexes: [VectorIndex]
+        var applied: [UInt64]
+        var headCommit: CommitObject?
+        if let head = store.head {
+            let path = store.objects.path(of: head)
+            let commit = try CommitObject.decode(try store.objects.get(head), file: path)
+            guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
+                throw SemblanceError(.corruptFile, "commit does not match config.json (shards or parameters)", path: path, offset: 0)
+            }
+            indexes = try commit.shards.map { (manifest) throws(SemblanceError) in
+                try VectorIndex.readPages(manifest, configuration: configuration.index, store: store.objects)
+            }
+            applied = commit.shards.map(\.appliedSequence)
+            headCommit = commit
+        } else {
+            indexes = try (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
+            applied = Array(repeating: 0, count: configuration.shardCount)
+        }
+        var plans: [LogPlan] = []
         for shard in 0..<configuration.shardCount {
-            let path = directory + "/wal/main/shard-\(shard).log"
-            guard fs.fileExists(path) else {
-                throw SemblanceError(.corruptFile, "\(path): the write-ahead log of shard \(shard) is missing, at byte offset 0")
-            }
-            let log = try LogReader.read(fs, path: path, maximumDimension: configuration.index.dimension)
-            guard log.header.shard == UInt32(shard) else {
-                throw SemblanceError(.corruptFile, "\(path): log of shard \(log.header.shard) in the place of shard \(shard), at byte offset 12")
-            }
-            guard applied[shard] < UInt64.max, log.header.startSequence <= applied[shard] + 1 else {
-                throw SemblanceError(.corruptFile, "\(path): log starts at sequence \(log.header.startSequence) but the head commit ends at \(applied[shard]): records are missing, at byte offset 16")
-            }
-            for batch in log.batches {
-                for (i, record) in batch.records.enumerated() where batch.firstSequence + UInt64(i) > applied[shard] {
+            plans.append(try planLog(fs, directory: directory, configuration: configuration, head: store.head, headCommit: headCommit,
+                                     shard: shard, applied: applied[shard]))
+        }
+        let kept = try keptFrames(plans, shardCount: configuration.shardCount)
+        for (shard, plan) in plans.enumerated() {
+            for frame in plan.contents.frames.prefix(kept[shard]) {
+                for (i, record) in frame.records.enumerated() {
                     do {
-                        try ShardStore.replay(record, to: &shards[shard])
+                        try ShardStore.replay(record, to: &indexes[shard])
                     } catch {
-                        throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) cannot be applied (\(error.message))")
+                        throw SemblanceError(.corruptFile, "record \(frame.firstSequence + UInt64(i)) cannot be applied (\(error.message))",
+                                             path: plan.path, offset: Int(frame.start))
                     }
                 }
             }
-            contents.append(log)
         }
+
+        // Everything is read and checked: only now are files changed.
         try removeTemporaryFiles(fs, directory: directory)
-        var logs: [LogWriter] = []
-        var dropped: Int64 = 0
-        for shard in 0..<configuration.shardCount {
-            let path = directory + "/wal/main/shard-\(shard).log"
-            dropped += contents[shard].tornTailBytes
-            if contents[shard].nextSequence <= applied[shard] {
-                // The log ends before the head commit (a checkpoint's ref became durable but the
-                // log's unsynced tail did not): everything in it is in the commit. Start a new
-                // log after the commit, or new writes would reuse sequence numbers the commit
-                // already covers and be skipped on the next open.
-                logs.append(try LogWriter.create(fs, path: path, shard: UInt32(shard), startSequence: applied[shard] + 1))
-            } else {
-                logs.append(try LogWriter.open(fs, path: path, after: contents[shard]))
+        var renamed = false
+        for (shard, plan) in plans.enumerated() {
+            if let stale = plan.staleNextLog { try fs.remove(stale); renamed = true }
+            if plan.path != logPath(directory, shard: shard) {
+                try fs.rename(plan.path, to: logPath(directory, shard: shard))
+                renamed = true
             }
         }
-        let store = CollectionStore(fs: fs, directory: directory, configuration: configuration, durability: durability,
-                                    shards: shards, logs: logs, head: head, lock: lock)
-        store.droppedTornBytes = dropped
-        return store
+        if renamed { try fs.syncDirectory(directory + "/wal/\(branch)") }
+        var shards: [ShardStore] = []
+        var nextGroup: UInt64 = 1
+        var torn: Int64 = 0
+        var dropped = 0
+        for (shard, plan) in plans.enumerated() {
+            let path = logPath(directory, shard: shard)
+            let log = try LogWriter.open(fs, path: path, after: plan.contents, keptFrames: kept[shard])
+            let store = ShardStore(shard: shard, index: indexes[shard], log: log, fs: fs, identity: store.identity,
+                                   directory: directory, lock: lock)
+            if let manifest = headCommit?.shards[shard] { store.trustDurable(manifest.allObjects) }
+            shards.append(store)
+            if let last = plan.contents.frames.prefix(kept[shard]).last { nextGroup = max(nextGroup, last.group.number + 1) }
+            torn += plan.contents.tornTailBytes
+            dropped += plan.contents.frames.count - kept[shard]
+        }
+        return Opened(store: store, shards: shards, nextGroup: nextGroup, droppedTornBytes: torn, droppedFrames: dropped)
     }
 
-    private static func readConfiguration(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> StoredCollectionConfiguration {
-        let path = directory + "/config.json"
-        let bytes = try fs.readFile(path)
-        struct Versioned: Decodable { var format: Int }
-        guard let version = try? JSONDecoder().decode(Versioned.self, from: Data(bytes)) else {
-            throw SemblanceError(.corruptFile, "\(path): not a Semblance collection configuration at byte offset 0")
+    /// Which log file holds a shard's records since the head, after checking that it
+    /// belongs to this collection, branch and shard and continues from the head commit.
+    struct LogPlan {
+        var path: String
+        var contents: LogContents
+        /// An interrupted checkpoint's new log whose commit never became the head: empty, removed.
+        var staleNextLog: String?
+    }
+
+    private static func readLog(_ fs: any FileSystem, _ path: String, shard: Int, configuration: StoredConfiguration) throws(SemblanceError) -> LogContents {
+        let contents = try LogReader.read(fs, path: path, maximumDimension: configuration.index.dimension)
+        let header = contents.header
+        guard header.identity.collectionID == configuration.collectionID else {
+            throw SemblanceError(.corruptFile,
+                "the log belongs to collection \(header.identity.collectionID), not to this one (\(configuration.collectionID), config.json): a log copied from another collection",
+                path: path, offset: 24)
         }
-        guard (1...StoredCollectionConfiguration.formatVersion).contains(version.format) else {
-            throw SemblanceError(.unsupportedFormatVersion, "\(path): collection format \(version.format) is newer than this Semblance reads (\(StoredCollectionConfiguration.formatVersion))")
+        guard header.identity.branch == branch else {
+            throw SemblanceError(.corruptFile, "the log belongs to branch \(header.identity.branch.debugDescription), not \(branch.debugDescription)",
+                                 path: path, offset: 72)
         }
-        do {
-            let configuration = try StoredCollectionConfiguration.decoder.decode(StoredCollectionConfiguration.self, from: Data(bytes))
-            try configuration.index.validate()
-            return configuration
-        } catch {
-            throw SemblanceError(.corruptFile, "\(path): invalid collection configuration (\(error)) at byte offset 0")
+        guard header.shard == UInt32(shard) else {
+            throw SemblanceError(.corruptFile, "the log of shard \(header.shard) is in the place of shard \(shard)'s", path: path, offset: 12)
+        }
+        for frame in contents.frames {
+            for (i, record) in frame.records.enumerated() {
+                guard let vector = record.vector, vector.count != configuration.index.dimension else { continue }
+                throw SemblanceError(.corruptFile,
+                    "record \(frame.firstSequence + UInt64(i)) has \(vector.count) components, the collection's dimension is \(configuration.index.dimension)",
+                    path: path, offset: Int(frame.start))
+            }
+        }
+        return contents
+    }
+
+    /// The log of `shard` to open (see ``LogPlan``), checked; reads only. Verification uses
+    /// it too, so that `verify` and an open judge logs alike.
+    static func planLog(_ fs: any FileSystem, directory: String, configuration: StoredConfiguration, head: ObjectHash?,
+                        headCommit: CommitObject?, shard: Int, applied: UInt64) throws(SemblanceError) -> LogPlan {
+        func readLog(_ path: String) throws(SemblanceError) -> LogContents {
+            try Self.readLog(fs, path, shard: shard, configuration: configuration)
+        }
+        let objects = ObjectStore(fs: fs, directory: directory + "/objects")
+        let current = logPath(directory, shard: shard)
+        let next = nextLogPath(directory, shard: shard)
+        var plan: LogPlan
+        if fs.fileExists(next) {
+            let nextLog = try readLog(next)
+            if let head, nextLog.header.baseCommit == head {
+                // The checkpoint's ref moved, the rename of its new log did not happen: the
+                // old log is replaced, and must hold nothing the head does not.
+                if fs.fileExists(current) {
+                    let old = try readLog(current)
+                    guard old.header.baseCommit == headCommit?.parents.first, old.nextSequence - 1 <= applied else {
+                        throw SemblanceError(.corruptFile,
+                            "the log continues from commit \(old.header.baseCommit?.hex ?? "none") up to sequence \(old.nextSequence - 1), which the head commit \(head.hex) does not cover, and a checkpoint's new log \(next) replaces it",
+                            path: current, offset: 40)
+                    }
+                }
+                plan = LogPlan(path: next, contents: nextLog)
+            } else {
+                // A checkpoint that failed before its ref moved: its new log must be empty and
+                // follow a commit whose parent is the head.
+                let base = nextLog.header.baseCommit
+                let baseParent = base.flatMap { try? CommitObject.decode(try objects.get($0), file: objects.path(of: $0)) }?.parents.first
+                guard nextLog.frames.isEmpty, nextLog.tornTailBytes == 0, base != nil, baseParent == head else {
+                    throw SemblanceError(.corruptFile,
+                        "a checkpoint's new log that neither follows the head commit nor is an empty leftover of an unfinished checkpoint",
+                        path: next, offset: 40)
+                }
+                guard fs.fileExists(current) else {
+                    throw SemblanceError(.corruptFile, "the write-ahead log of shard \(shard) is missing", path: current, offset: 0)
+                }
+                plan = LogPlan(path: current, contents: try readLog(current), staleNextLog: next)
+            }
+        } else {
+            guard fs.fileExists(current) else {
+                throw SemblanceError(.corruptFile, "the write-ahead log of shard \(shard) is missing", path: current, offset: 0)
+            }
+            plan = LogPlan(path: current, contents: try readLog(current))
+        }
+        let header = plan.contents.header
+        guard header.baseCommit == head else {
+            throw SemblanceError(.corruptFile,
+                "the log continues from commit \(header.baseCommit?.hex ?? "none (a new collection)"), but the head commit is \(head?.hex ?? "none"): it is not this shard's current log (an older or copied one?)",
+                path: plan.path, offset: 40)
+        }
+        guard header.startSequence == applied + 1 else {
+            throw SemblanceError(.corruptFile,
+                "the log starts at sequence \(header.startSequence), but the head commit's shard \(shard) ends at \(applied)",
+                path: plan.path, offset: 16)
+        }
+        return plan
+    }
+
+    /// How many frames of each log to keep: those of every group below the first group that
+    /// did not reach every shard it spans. Such a group was never acknowledged (its writers
+    /// are answered only when every shard's part is durable), so dropping it and what
+    /// follows keeps every batch whole, across shards too.
+    static func keptFrames(_ plans: [LogPlan], shardCount: Int) throws(SemblanceError) -> [Int] {
+        var participants: [UInt64: ShardSet] = [:]
+        var present: [UInt64: ShardSet] = [:]
+        for (shard, plan) in plans.enumerated() {
+            var previous: UInt64?
+            for frame in plan.contents.frames {
+                let group = frame.group
+                if let previous, group.number <= previous {
+                    throw SemblanceError(.corruptFile, "frame of group \(group.number) follows group \(previous): groups must increase",
+                                         path: plan.path, offset: Int(frame.start) + 32)
+                }
+                previous = group.number
+                if let beyond = group.participants.first(where: { $0 >= shardCount }) {
+                    throw SemblanceError(.corruptFile, "frame of group \(group.number) names shard \(beyond) of a collection with \(shardCount)",
+                                         path: plan.path, offset: Int(frame.start) + 40)
+                }
+                if let known = participants[group.number], known != group.participants {
+                    throw SemblanceError(.corruptFile, "frame of group \(group.number) names other shards than another shard's frame of the same group",
+                                         path: plan.path, offset: Int(frame.start) + 40)
+                }
+                participants[group.number] = group.participants
+                present[group.number, default: ShardSet()].insert(shard)
+            }
+        }
+        let cut = participants.filter { number, shards in shards != present[number] }.keys.min()
+        return plans.map { plan in
+            guard let cut else { return plan.contents.frames.count }
+            return plan.contents.frames.prefix { $0.group.number < cut }.count
         }
     }
 
-    /// Removes the temp files an interrupted atomic write left behind.
+    /// Removes the temp files an interrupted atomic write left behind. Only regular files
+    /// named `.tmp-*` are such leftovers; anything else is left alone.
     private static func removeTemporaryFiles(_ fs: any FileSystem, directory: String) throws(SemblanceError) {
-        var folders = [directory, directory + "/refs/heads", directory + "/wal/main", directory + "/objects"]
-        if fs.fileExists(directory + "/objects") {
+        var folders = [directory, directory + "/refs/heads", directory + "/wal/\(branch)", directory + "/objects"]
+        if fs.kind(directory + "/objects") == .directory {
             folders += try fs.contentsOfDirectory(directory + "/objects").filter { $0.count == 2 }.map { directory + "/objects/" + $0 }
         }
-        for folder in folders where fs.fileExists(folder) {
-            for name in try fs.contentsOfDirectory(folder) where name.hasPrefix(".tmp-") {
+        for folder in folders where fs.kind(folder) == .directory {
+            for name in try fs.contentsOfDirectory(folder) where name.hasPrefix(".tmp-") && fs.kind(folder + "/" + name) == .file {
                 try fs.remove(folder + "/" + name)
             }
         }
     }
 
-    // MARK: Writes
+    // MARK: Commits
 
-    /// The shard that owns `id`.
-    func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: configuration.shardCount) }
-
-    /// Durably adds or replaces records; all are checked before anything is logged.
-    func upsert(_ records: [(id: String, vector: [Float])]) throws(SemblanceError) {
-        if let error = check(records) { throw error }
-        _ = try write(records.map { LogRecord.upsert(id: $0.id, vector: $0.vector) })
-    }
-
-    /// Durably deletes `ids`; returns how many existed.
-    @discardableResult
-    func delete(_ ids: [String]) throws(SemblanceError) -> Int {
-        if let error = check(ids) { throw error }
-        return try write(ids.map { LogRecord.delete(id: $0) }).filter { $0 }.count
-    }
-
-    /// Why `records` cannot be upserted as one batch, or nil when they can.
-    func check(_ records: [(id: String, vector: [Float])]) -> SemblanceError? {
-        WriteChecks.check(records.map { VectorRecord(id: $0.id, vector: $0.vector) }, configuration: configuration.index)
-    }
-
-    /// Why `ids` cannot be deleted, or nil when they can.
-    func check(_ ids: [String]) -> SemblanceError? { WriteChecks.check(ids) }
-
-    /// Logs checked records in order (each shard's as one frame), syncs as the durability
-    /// mode asks, then applies them. Deletes of ids that do not exist at their point in the
-    /// sequence are not logged.
-    /// - Returns: for each record, whether it changed something (a delete of an existing id,
-    ///   or any upsert).
-    func write(_ records: [LogRecord]) throws(SemblanceError) -> [Bool] {
-        try ensureWritable()
-        let (perShard, positions) = ShardRouting.split(records, shardCount: parts.count)
-        var effective = [Bool](repeating: false, count: records.count)
-        var logged = [[LogRecord]](repeating: [], count: parts.count)
-        for (shard, part) in parts.enumerated() where !perShard[shard].isEmpty {
-            let admitted = part.admit(perShard[shard])
-            logged[shard] = admitted.logged
-            for (k, changed) in admitted.effective.enumerated() { effective[positions[shard][k]] = changed }
-        }
-        if persistent {
-            try log(logged)
-        }
-        applyInParallel(logged)
-        return effective
-    }
-
-    /// Appends each shard's records as one frame, then syncs as the durability mode asks.
-    /// Sequential on purpose: one fixed order of I/O calls is what the power-loss tests
-    /// enumerate. (A ``DurableCollection`` logs through its shard actors instead, each
-    /// shard on its own thread.)
-    private func log(_ perShard: [[LogRecord]]) throws(SemblanceError) {
-        do {
-            for (shard, records) in perShard.enumerated() where !records.isEmpty {
-                try parts[shard].append(records)
-            }
-            for part in parts where part.hasUnsyncedWrites && part.syncIsDue(durability) { try part.sync() }
-        } catch {
-            throw poison(error)
-        }
-    }
-
-    /// Applies checked records to their shards, the shards in parallel; a run of upserts of
-    /// new ids is linked into its shard's graph by several threads when cores are free.
-    private func applyInParallel(_ perShard: [[LogRecord]]) {
-        let busy = perShard.indices.filter { !perShard[$0].isEmpty }
-        guard !busy.isEmpty else { return }
-        let threadsPerShard = max(1, ProcessInfo.processInfo.activeProcessorCount / busy.count)
-        // Each thread touches only its own shard's store.
-        let parts = UncheckedSendable(self.parts)
-        let work = { @Sendable (i: Int) in
-            let shard = busy[i]
-            parts.value[shard].apply(perShard[shard], parallelism: threadsPerShard)
-        }
-        if busy.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: busy.count, execute: work) }
-    }
-
-    /// fsyncs every log with unsynced writes (the periodic mode's timer calls this).
-    func syncLogs() throws(SemblanceError) {
-        try ensureWritable()
-        do {
-            for part in parts { try part.sync() }
-        } catch {
-            throw poison(error)
-        }
-    }
-
-    // MARK: Compaction
-
-    /// Starts a compaction of `shard`: from now on its writes are also journaled. Returns the
-    /// shard's current value, which the compaction rebuilds without its tombstones.
-    func beginCompaction(of shard: Int) throws(SemblanceError) -> VectorIndex {
-        try ensureWritable()
-        return try parts[shard].beginCompaction()
-    }
-
-    /// Replays the writes made since ``beginCompaction(of:)`` onto `rebuilt` and swaps it in.
-    func finishCompaction(of shard: Int, rebuilt: VectorIndex) throws(SemblanceError) {
-        try ensureWritable()
-        try parts[shard].finishCompaction(rebuilt: rebuilt)
-    }
-
-    /// Stops journaling after a compaction that failed or was cancelled.
-    func abandonCompaction(of shard: Int) { parts[shard].abandonCompaction() }
-
-    // MARK: Checkpoints
-
-    /// Writes a commit of the current state (pages, commit, ref), then starts empty logs.
-    @discardableResult
-    func checkpoint(message: String = "checkpoint") throws(SemblanceError) -> CheckpointResult {
-        try ensureWritable()
-        guard persistent else {
-            throw SemblanceError(.invalidArgument, "an in-memory collection has no files to checkpoint")
-        }
-        do {
-            return try writeCheckpoint(message: message)
-        } catch {
-            throw poison(error)
-        }
-    }
-
-    private func writeCheckpoint(message: String) throws(SemblanceError) -> CheckpointResult {
-        var statistics = PageWriteStatistics()
-        var manifests: [ShardManifest] = []
-        for part in parts {
-            let (manifest, written) = try part.writePages(to: objects)
-            manifests.append(manifest)
-            statistics.add(written)
-        }
-        let hash = try writeCommit(manifests, message: message)
-        for part in parts { try part.startNewLog() }
-        return CheckpointResult(commit: hash.hex, objects: statistics.objects, bytes: statistics.bytes,
-                                objectsWritten: statistics.objectsWritten, bytesWritten: statistics.bytesWritten)
-    }
-
-    /// The middle of a checkpoint, once every shard's pages are durable: the commit object
-    /// naming them, then the ref that makes it the head. The shards start new logs after it.
+    /// The commit object naming `manifests`, durable; the head does not move yet.
     func writeCommit(_ manifests: [ShardManifest], message: String) throws(SemblanceError) -> ObjectHash {
         let commit = CommitObject(
             format: CommitObject.formatVersion, parents: head.map { [$0] } ?? [],
             time: Date().timeIntervalSince1970, message: message, configuration: configuration.index,
             shards: manifests, liveCount: manifests.reduce(0) { $0 + $1.liveCount },
             nodeCount: manifests.reduce(0) { $0 + $1.nodeCount })
-        let (hash, _) = try objects.put(try commit.encoded(), durable: &durableCommits)
-        try refs.setHead("main", to: hash)
-        head = hash
-        return hash
+        return try objects.put(try commit.encoded(), durable: &durableCommits).hash
     }
 
-    /// Bytes in the write-ahead logs beyond their headers.
-    var logBytes: Int64 { parts.reduce(0) { $0 + $1.logBytes } }
-
-    /// Syncs what is unsynced, closes the logs and releases the lock.
-    func close() {
-        for part in parts { part.close() }
-        releaseLock()
+    /// Makes `commit` the head of the branch (the ref, durably).
+    func moveHead(to commit: ObjectHash) throws(SemblanceError) {
+        try refs.setHead(Self.branch, to: commit)
+        head = commit
     }
 
-    /// Releases the directory's lock (after the shards' logs are closed).
+    /// Makes the renames of a checkpoint's new logs durable.
+    func syncLogFolder() throws(SemblanceError) {
+        try fs.syncDirectory(directory + "/wal/\(Self.branch)")
+    }
+
+    /// Releases the directory's lock (the shards hold it too, until their logs are closed).
     func releaseLock() { lock?.release() }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The one writer of a collection: it takes the queued writes of a ``DurableCollection`` in
+/// The one writer of a collection: it takes the queued writes of a ``CollectionEngine`` in
 /// order, groups them (concurrent writers share one frame and one fsync per shard), has the
 /// shard actors log and apply each group in parallel, publishes the result, and runs
 /// checkpoints and the two ends of a compaction between groups, never during one.
@@ -23,31 +23,36 @@ actor CollectionWriter {
     private var released = false
     private var operationsSinceCheckpoint = 0
     private var lastCheckpoint = ContinuousClock.now
+    /// Each shard's index as its actor last handed it back: what admission checks against.
     private var indexes: [VectorIndex]
     private var logBytes: [Int64]
+    /// The number of the next group of writes (its frames carry it).
+    private var nextGroup: UInt64
     /// Shards being compacted, and the compactions of each waiting for the one running:
     /// a second `compact()` waits its turn instead of failing.
     private var compacting = Set<Int>()
-    private var waitingToCompact: [Int: [DurableCollection.Request]] = [:]
+    private var waitingToCompact: [Int: [CollectionEngine.Request]] = [:]
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    // Invariant (why @unchecked): after `takeShards()` the store is only used by this actor.
+    // Invariant (why @unchecked): the engine hands the store to this actor at creation and
+    // keeps no reference; only this actor uses it from then on.
     struct StoreBox: @unchecked Sendable { let store: CollectionStore }
 
-    init(store: StoreBox, shards: [ShardActor], indexes: [VectorIndex], logBytes: [Int64], policy: CheckpointPolicy) {
+    init(store: StoreBox, shards: [ShardActor], indexes: [VectorIndex], logBytes: [Int64], nextGroup: UInt64, policy: CheckpointPolicy) {
         self.store = store
         self.shards = shards
         self.indexes = indexes
         self.logBytes = logBytes
+        self.nextGroup = nextGroup
         self.policy = policy
-        durability = store.store.durability
+        durability = store.store.configuration.durability
         persistent = store.store.persistent
         directory = store.store.directory
     }
 
     /// Runs queued requests until none are left.
-    func drain(_ collection: DurableCollection) async {
+    func drain(_ collection: CollectionEngine) async {
         while true {
             let requests = collection.takePending()
             if requests.isEmpty { return }
@@ -68,7 +73,7 @@ actor CollectionWriter {
 
     // MARK: Writes
 
-    private func commit(_ group: ArraySlice<DurableCollection.Request>, _ collection: DurableCollection) async {
+    private func commit(_ group: ArraySlice<CollectionEngine.Request>, _ collection: CollectionEngine) async {
         if let error = released ? SemblanceError.collectionClosed(directory) : failure {
             for request in group { request.done(.failure(error)) }
             return
@@ -80,23 +85,36 @@ actor CollectionWriter {
             ranges.append(records.count..<(records.count + part.count))
             records += part
         }
+        // Which records change something, shard by shard: only those are logged, and the
+        // shards with any form the group (its frames name them all).
         let (perShard, positions) = ShardRouting.split(records, shardCount: shards.count)
-        let busy = perShard.indices.filter { !perShard[$0].isEmpty }
-        let parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount / max(busy.count, 1))
-        let outcomes = await commitParts(perShard, busy: busy, parallelism: parallelism)
+        var logged = [[LogRecord]](repeating: [], count: shards.count)
         var effective = [Bool](repeating: false, count: records.count)
-        for (shard, outcome) in outcomes {
-            switch outcome {
-            case .success(let committed):
-                indexes[shard] = committed.index
-                logBytes[shard] = committed.logBytes
-                for (k, changed) in committed.effective.enumerated() { effective[positions[shard][k]] = changed }
-            case .failure(let error):
-                // Another shard may have logged and applied its part: stop here, publish
-                // nothing, and refuse further writes until the files are read again.
-                poison(error)
-                for request in group { request.done(.failure(error)) }
-                return
+        for shard in perShard.indices where !perShard[shard].isEmpty {
+            let admitted = ShardStore.admit(perShard[shard], to: indexes[shard])
+            logged[shard] = admitted.logged
+            for (k, changed) in admitted.effective.enumerated() { effective[positions[shard][k]] = changed }
+        }
+        let busy = logged.indices.filter { !logged[$0].isEmpty }
+        if !busy.isEmpty {
+            let number = nextGroup
+            nextGroup += 1
+            let parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount / busy.count)
+            let outcomes = await commitParts(logged, busy: busy, group: WriteGroup(number: number, participants: ShardSet(busy)),
+                                             parallelism: parallelism)
+            for (shard, outcome) in outcomes {
+                switch outcome {
+                case .success(let committed):
+                    indexes[shard] = committed.index
+                    logBytes[shard] = committed.logBytes
+                case .failure(let error):
+                    // Another shard may have logged and applied its part: stop here, publish
+                    // nothing, and refuse further writes until the files are read again (the
+                    // group is then whole on every shard, or dropped from every shard).
+                    poison(error)
+                    for request in group { request.done(.failure(error)) }
+                    return
+                }
             }
         }
         publish(collection)
@@ -115,12 +133,12 @@ actor CollectionWriter {
     /// Each busy shard's part, committed by its actor; the shards at once when several are
     /// busy (one part needs no child task: awaiting the actor directly saves a hop).
     private func commitParts(
-        _ perShard: [[LogRecord]], busy: [Int], parallelism: Int
+        _ perShard: [[LogRecord]], busy: [Int], group: WriteGroup, parallelism: Int
     ) async -> [(Int, Result<ShardActor.Committed, SemblanceError>)] {
         let durability = durability
         if busy.count == 1, let shard = busy.first {
             do throws(SemblanceError) {
-                return [(shard, .success(try await shards[shard].commit(perShard[shard], durability: durability, parallelism: parallelism)))]
+                return [(shard, .success(try await shards[shard].commit(perShard[shard], group: group, durability: durability, parallelism: parallelism)))]
             } catch {
                 return [(shard, .failure(error))]
             }
@@ -131,7 +149,7 @@ actor CollectionWriter {
                 let part = perShard[shard]
                 tasks.addTask {
                     do throws(SemblanceError) {
-                        return (shard, .success(try await actor.commit(part, durability: durability, parallelism: parallelism)))
+                        return (shard, .success(try await actor.commit(part, group: group, durability: durability, parallelism: parallelism)))
                     } catch {
                         return (shard, .failure(error))
                     }
@@ -147,14 +165,14 @@ actor CollectionWriter {
         failure = .storageFailed(directory, after: error)
     }
 
-    private func publish(_ collection: DurableCollection) {
+    private func publish(_ collection: CollectionEngine) {
         collection.publish(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.store.head?.hex)
     }
 
     // MARK: Everything else
 
-    private func perform(_ request: DurableCollection.Request, _ collection: DurableCollection) async {
-        let outcome: Result<DurableCollection.Outcome, SemblanceError>
+    private func perform(_ request: CollectionEngine.Request, _ collection: CollectionEngine) async {
+        let outcome: Result<CollectionEngine.Outcome, SemblanceError>
         do throws(SemblanceError) {
             switch request.work {
             case .write: preconditionFailure("writes are committed in groups")
@@ -194,13 +212,14 @@ actor CollectionWriter {
         if released { throw SemblanceError.collectionClosed(directory) }
     }
 
-    /// Each shard's pages, then the commit and the ref, then an empty log per shard: each
-    /// step durable before the next begins. The shards write their pages one after another,
-    /// so that a checkpoint makes the same file-system calls in the same order every time
-    /// (the crash tests number them). A failure while writing pages changes nothing that is
-    /// referenced, and writes go on; a failure from the commit on may have moved the head or
-    /// replaced some logs, so the collection refuses further writes until it is reopened.
-    private func checkpoint(message: String, _ collection: DurableCollection) async throws(SemblanceError) -> CheckpointResult {
+    /// Each shard's pages, then the commit object, then each shard's next log (empty,
+    /// continuing from the commit), then the ref, then the next logs replace the old ones:
+    /// each step durable before the next begins. The shards write one after another, so a
+    /// checkpoint makes the same file-system calls in the same order every time (the crash
+    /// tests number them). A failure before the ref is written changes nothing that is
+    /// referenced, and writes go on to the old logs; a failure from the ref on may have
+    /// moved the head, so the collection refuses further writes until it is reopened.
+    private func checkpoint(message: String, _ collection: CollectionEngine) async throws(SemblanceError) -> CheckpointResult {
         if let failure { throw failure }
         guard persistent else {
             throw SemblanceError(.invalidArgument, "an in-memory collection has no files to checkpoint")
@@ -208,14 +227,23 @@ actor CollectionWriter {
         let objects = store.store.objects
         var manifests: [ShardManifest] = []
         var statistics = PageWriteStatistics()
-        for actor in shards {
-            let (manifest, written) = try await actor.writePages(to: objects)
-            manifests.append(manifest)
-            statistics.add(written)
+        let hash: ObjectHash
+        do throws(SemblanceError) {
+            for actor in shards {
+                let (manifest, written) = try await actor.writePages(to: objects)
+                manifests.append(manifest)
+                statistics.add(written)
+            }
+            hash = try store.store.writeCommit(manifests, message: message)
+            for actor in shards { try await actor.startNextLog(base: hash) }
+        } catch {
+            for actor in shards { await actor.discardNextLog() }
+            throw error
         }
         do throws(SemblanceError) {
-            let hash = try store.store.writeCommit(manifests, message: message)
-            for (shard, actor) in shards.enumerated() { logBytes[shard] = try await actor.startNewLog() }
+            try store.store.moveHead(to: hash)
+            for (shard, actor) in shards.enumerated() { logBytes[shard] = try await actor.adoptNextLog() }
+            try store.store.syncLogFolder()
             operationsSinceCheckpoint = 0
             lastCheckpoint = .now
             publish(collection)
@@ -228,7 +256,7 @@ actor CollectionWriter {
     }
 
     private func finishCompaction(
-        _ shard: Int, _ rebuilt: Result<VectorIndex, SemblanceError>, _ collection: DurableCollection
+        _ shard: Int, _ rebuilt: Result<VectorIndex, SemblanceError>, _ collection: CollectionEngine
     ) async throws(SemblanceError) -> Int {
         if released || failure != nil {
             await shards[shard].abandonCompaction()
@@ -248,7 +276,7 @@ actor CollectionWriter {
     }
 
     /// Every second: the periodic mode's fsync, and the checkpoint policy's age threshold.
-    private func tick(_ collection: DurableCollection) async {
+    private func tick(_ collection: CollectionEngine) async {
         guard !released, failure == nil else { return }
         if case .periodic = durability {
             // Every log with unsynced writes, whatever its last sync: a log synced just under

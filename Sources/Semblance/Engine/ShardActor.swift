@@ -22,20 +22,18 @@ actor ShardActor {
 
     /// What one shard's part of a group of writes did.
     struct Committed: Sendable {
-        /// For each record: whether it changed something.
-        var effective: [Bool]
         var index: VectorIndex
         var logBytes: Int64
     }
 
-    /// Logs this shard's records of a group as one frame, syncs as `durability` asks, then
-    /// applies them (linking runs of new ids with `parallelism` threads).
-    func commit(_ records: [LogRecord], durability: Durability, parallelism: Int) throws(SemblanceError) -> Committed {
-        let (logged, effective) = store.admit(records)
-        try store.append(logged)
+    /// Logs this shard's part of `group` (records that change something) as one frame,
+    /// syncs as `durability` asks, then applies them (linking runs of new ids with
+    /// `parallelism` threads).
+    func commit(_ records: [LogRecord], group: WriteGroup, durability: Durability, parallelism: Int) throws(SemblanceError) -> Committed {
+        try store.append(records, group: group)
         if store.hasUnsyncedWrites && store.syncIsDue(durability) { try store.sync() }
-        store.apply(logged, parallelism: parallelism)
-        return Committed(effective: effective, index: store.index, logBytes: store.logBytes)
+        store.apply(records, parallelism: parallelism)
+        return Committed(index: store.index, logBytes: store.logBytes)
     }
 
     /// fsyncs the log if it holds unsynced writes (the periodic mode's timer).
@@ -60,11 +58,17 @@ actor ShardActor {
         try store.writePages(to: objects)
     }
 
-    /// The last step of a checkpoint, once the commit is the head: an empty log.
-    func startNewLog() throws(SemblanceError) -> Int64 {
-        try store.startNewLog()
+    /// Once the commit is durable, before it is the head: this shard's next log, empty.
+    func startNextLog(base: ObjectHash) throws(SemblanceError) { try store.startNextLog(base: base) }
+
+    /// Once the commit is the head: the next log replaces the old one.
+    func adoptNextLog() throws(SemblanceError) -> Int64 {
+        try store.adoptNextLog()
         return store.logBytes
     }
+
+    /// A checkpoint failed before its commit became the head: the old log goes on.
+    func discardNextLog() { store.discardNextLog() }
 
     /// Syncs and closes the log.
     func close() { store.close() }
@@ -72,9 +76,9 @@ actor ShardActor {
 
 /// A shard's store on its way from the ``CollectionStore`` that opened it to the
 /// ``ShardActor`` that owns it from then on.
-// Invariant (why @unchecked): the collection store gives its shard stores up
-// (`takeShards()` empties its list) before they are wrapped here, and each is unwrapped
-// once, by its actor's initializer; no other reference to a shard store remains.
+// Invariant (why @unchecked): `CollectionStore.Opened.shards` is consumed once, by the
+// engine's initializer, which wraps each shard store here and hands it to its actor's
+// initializer; no other reference to a shard store remains.
 struct ShardHandover: @unchecked Sendable {
     let store: ShardStore
 }

@@ -1,18 +1,20 @@
 import Foundation
 
 /// One shard's part of a collection: its index value, its write-ahead log, and the journal
-/// of a compaction in progress. Synchronous and single-owner: a ``CollectionStore`` drives
-/// its shards one after another (the order the power-loss tests enumerate), a ``ShardActor``
-/// drives one shard on its own thread.
+/// of a compaction in progress. Synchronous and single-owner: its ``ShardActor`` drives it.
 final class ShardStore {
     let shard: Int
     private(set) var index: VectorIndex
-    /// Nil for an in-memory collection (and after a checkpoint failed to start a new one).
+    /// Nil for an in-memory collection.
     private var log: LogWriter?
+    /// A checkpoint's new log, between its creation and the moment its commit is the head.
+    private var nextLog: LogWriter?
     /// False for an in-memory collection: nothing is logged.
     private let persistent: Bool
     private let fs: any FileSystem
+    private let identity: LogIdentity
     let logPath: String
+    private let nextLogPath: String
     /// Records applied since a compaction of this shard began, replayed onto the rebuilt
     /// index before it is swapped in (so no write made during compaction is lost).
     private var journal: [LogRecord]?
@@ -24,15 +26,17 @@ final class ShardStore {
     /// Held so that the directory stays locked until this shard's log is closed.
     private let lock: DirectoryLock?
 
-    init(shard: Int, index: VectorIndex, log: LogWriter?, fs: any FileSystem, logPath: String, lock: DirectoryLock?,
-         durableObjects: Set<ObjectHash> = []) {
+    init(shard: Int, index: VectorIndex, log: LogWriter?, fs: any FileSystem, identity: LogIdentity, directory: String,
+         lock: DirectoryLock?) {
         self.shard = shard
         self.index = index
         self.log = log
         persistent = log != nil
         self.fs = fs
-        self.logPath = logPath
-        self.durableObjects = durableObjects
+        self.identity = identity
+        logPath = CollectionStore.logPath(directory, shard: shard)
+        nextLogPath = CollectionStore.nextLogPath(directory, shard: shard)
+        durableObjects = []
         self.lock = lock
     }
 
@@ -43,9 +47,9 @@ final class ShardStore {
 
     // MARK: Writes
 
-    /// Which of `records` change something, and so are logged: every upsert; a delete or a
-    /// metadata change only of an id that exists at its point in the sequence.
-    func admit(_ records: [LogRecord]) -> (logged: [LogRecord], effective: [Bool]) {
+    /// Which of `records` change something in `index`, and so are logged: every upsert; a
+    /// delete or a metadata change only of an id that exists at its point in the sequence.
+    static func admit(_ records: [LogRecord], to index: VectorIndex) -> (logged: [LogRecord], effective: [Bool]) {
         var exists: [String: Bool] = [:]
         var logged: [LogRecord] = []
         var effective: [Bool] = []
@@ -71,15 +75,16 @@ final class ShardStore {
         return (logged, effective)
     }
 
-    /// Appends `records` to the log as one frame, without syncing.
-    func append(_ records: [LogRecord]) throws(SemblanceError) {
+    /// Appends `records` to the log as one frame, this shard's part of `group`, without
+    /// syncing.
+    func append(_ records: [LogRecord], group: WriteGroup) throws(SemblanceError) {
         guard persistent, !records.isEmpty else { return }
-        _ = try usableLog().append(records, sync: false)
+        _ = try usableLog().append(records, group: group, sync: false)
     }
 
-    /// The log; `.storageUnavailable` when a checkpoint failed to start a new one.
+    /// The log; `.storageUnavailable` once it is closed.
     private func usableLog() throws(SemblanceError) -> LogWriter {
-        guard let log else { throw SemblanceError(.storageUnavailable, "the write-ahead log \(logPath) could not be started again") }
+        guard let log else { throw SemblanceError(.storageUnavailable, "the write-ahead log is closed", path: logPath) }
         return log
     }
 
@@ -191,23 +196,42 @@ final class ShardStore {
         try index.writePages(to: objects, durable: &durableObjects, appliedSequence: appliedSequence)
     }
 
-    /// After a commit holding this shard's pages is durable: an empty log that continues
-    /// the sequence.
-    func startNewLog() throws(SemblanceError) {
-        guard let old = log else { return }
-        let next = old.nextSequence
-        old.close()
-        log = nil
-        log = try LogWriter.create(fs, path: logPath, shard: UInt32(shard), startSequence: next)
+    /// Once the commit `base` holding this shard's pages is durable, before it becomes the
+    /// head: an empty log that continues the sequence from it, at `shard-<n>.next.log`.
+    func startNextLog(base: ObjectHash) throws(SemblanceError) {
+        guard let log else { return }
+        nextLog?.close()
+        nextLog = nil
+        let header = LogFormat.FileHeader(identity: identity, shard: UInt32(shard), baseCommit: base, startSequence: log.nextSequence)
+        nextLog = try LogWriter.create(fs, path: nextLogPath, header: header)
+    }
+
+    /// Once the commit is the head: the new log replaces the old one (renamed into place;
+    /// the collection syncs the folder before any write is taken).
+    func adoptNextLog() throws(SemblanceError) {
+        guard let next = nextLog else { return }
+        try fs.rename(nextLogPath, to: logPath)
+        next.moved(to: logPath)
+        log?.close()
+        log = next
+        nextLog = nil
+    }
+
+    /// After a checkpoint failed before its commit became the head: the old log goes on (the
+    /// new one is left for the next checkpoint to replace, or the next open to remove).
+    func discardNextLog() {
+        nextLog?.close()
+        nextLog = nil
     }
 
     /// Bytes in the log beyond its header.
     var logBytes: Int64 { log.map { $0.endOffset - Int64(LogFormat.fileHeaderSize) } ?? 0 }
 
-    /// Syncs what is unsynced (unless the log failed) and closes the log.
+    /// Syncs what is unsynced (unless the log failed) and closes the logs.
     func close() {
         if let log, log.hasUnsyncedWrites, log.failure == nil { try? log.sync() }
         log?.close()
         log = nil
+        discardNextLog()
     }
 }

@@ -1,13 +1,17 @@
 /// The error every Semblance API throws.
 ///
-/// Match on ``code`` to react to a kind of failure; show ``description`` to a person. New
-/// codes can be added without breaking your `switch`, because ``Code`` is a struct.
+/// Catch a kind of failure by its ``Code`` (no `default:` needed); show ``description`` to a
+/// person. Where a file is involved, ``path``, ``offset`` and ``errno`` say which file, where
+/// in it, and what the operating system answered. New codes can be added without breaking
+/// your code, because ``Code`` is a struct.
 ///
 /// ```swift
 /// do {
 ///     try index.insert(id: "doc-1", vector: v)
-/// } catch let error as SemblanceError where error.code == .dimensionMismatch {
-///     print(error.message)   // "vector has 3 components, the index expects 384"
+/// } catch SemblanceError.Code.dimensionMismatch {
+///     // the vector has the wrong length
+/// } catch {
+///     print(error.message, error.path ?? "")
 /// }
 /// ```
 public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -79,13 +83,40 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
     public var code: Code
     /// What went wrong, in words, naming the offending value, file or offset.
     public var message: String
+    /// The file or folder concerned, when there is one.
+    public var path: String?
+    /// The byte offset in ``path`` where the damage was found, when known.
+    public var offset: Int64?
+    /// The operating system's error number (`ENOSPC`, `EIO`, ...) of a failed call.
+    public var errno: Int32?
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// An error about the file at `path`; the message reads "<path>: <what>[ at byte offset
+    /// <offset>]".
+    public init(_ code: Code, _ what: String, path: String, offset: Int? = nil, errno: Int32? = nil) {
+        self.code = code
+        message = path + ": " + what + (offset.map { " at byte offset \($0)" } ?? "")
+        self.path = path
+        self.offset = offset.map(Int64.init)
+        self.errno = errno
+    }
+
     public var description: String { message }
+
+    /// Lets `catch SemblanceError.Code.locked` (or `case .locked` in a switch over an error)
+    /// match an error by its code.
+    public static func ~= (code: Code, error: SemblanceError) -> Bool { error.code == code }
+}
+
+extension SemblanceError.Code {
+    /// Lets `catch SemblanceError.Code.locked` match where the error's type is `any Error`.
+    public static func ~= (code: SemblanceError.Code, error: any Error) -> Bool {
+        (error as? SemblanceError)?.code == code
+    }
 }
 
 extension SemblanceError {

@@ -1,11 +1,21 @@
-/// A file opened through a ``FileSystem``.
-public struct FileHandleID: Hashable, Sendable {
-    public let raw: Int32
-    public init(raw: Int32) { self.raw = raw }
+/// A file opened through a ``FileSystem``: its descriptor, and the path it was opened at
+/// (so that errors name the file, not a descriptor number).
+package struct FileHandleID: Hashable, Sendable {
+    package let raw: Int32
+    package let path: String
+    package init(raw: Int32, path: String) {
+        self.raw = raw
+        self.path = path
+    }
+}
+
+/// What a path names, without following a symbolic link.
+package enum FileKind: Sendable, Hashable {
+    case file, directory, symbolicLink, other
 }
 
 /// How ``FileSystem/open(_:_:)`` opens a file.
-public enum FileOpenMode: Sendable, Hashable {
+package enum FileOpenMode: Sendable, Hashable {
     /// An existing file, for reading.
     case read
     /// An existing file, for reading and writing.
@@ -23,7 +33,7 @@ public enum FileOpenMode: Sendable, Hashable {
 /// (ENOSPC, EIO, short writes). ``PosixFileSystem`` is the real one. Paths are absolute.
 /// Implementations never follow a symbolic link in the last component of a path they open,
 /// and create files and directories with owner-only permissions.
-public protocol FileSystem: Sendable {
+package protocol FileSystem: Sendable {
     func open(_ path: String, _ mode: FileOpenMode) throws(SemblanceError) -> FileHandleID
     /// Writes all of `bytes` at `offset`; a short write that cannot be completed throws.
     func write(_ file: FileHandleID, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(SemblanceError)
@@ -37,6 +47,7 @@ public protocol FileSystem: Sendable {
     /// Atomically replaces `destination` with `source` (rename(2)); durable only after
     /// ``syncDirectory(_:)`` of the parent.
     func rename(_ source: String, to destination: String) throws(SemblanceError)
+    /// Removes a file, or an empty directory.
     func remove(_ path: String) throws(SemblanceError)
     /// Makes the directory's entries (creations, renames, removals) durable.
     func syncDirectory(_ path: String) throws(SemblanceError)
@@ -45,12 +56,26 @@ public protocol FileSystem: Sendable {
     /// Names of the entries in a directory, without "." and "..".
     func contentsOfDirectory(_ path: String) throws(SemblanceError) -> [String]
     func fileExists(_ path: String) -> Bool
+    /// What `path` is (a symbolic link is not followed), nil when nothing is there.
+    func kind(_ path: String) -> FileKind?
+    /// The absolute path with every symbolic link, `.` and `..` resolved; nil when it does
+    /// not exist.
+    func realPath(_ path: String) -> String?
     /// Takes an exclusive, non-blocking lock on the file at `path` (created if missing), held
     /// until the handle is closed; another holder makes it throw `.locked` at once.
     func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID
 }
 
 extension FileSystem {
+    /// Removes `path` and, for a directory, everything under it (symbolic links are removed,
+    /// never followed).
+    func removeTree(_ path: String) throws(SemblanceError) {
+        if kind(path) == .directory {
+            for name in try contentsOfDirectory(path) { try removeTree(path + "/" + name) }
+        }
+        try remove(path)
+    }
+
     func write(_ file: FileHandleID, _ bytes: [UInt8], at offset: Int64) throws(SemblanceError) {
         try bytes.withUnsafeBytes { raw in Result { () throws(SemblanceError) in try write(file, raw, at: offset) } }.get()
     }

@@ -8,11 +8,14 @@ import Darwin
 /// created `0600`, directories `0700`; `fsync` for files and directories; `flock` for the
 /// exclusive lock. Interrupted calls are retried; every other failure is an `.io` error
 /// naming the call, the path and the errno.
-public struct PosixFileSystem: FileSystem {
-    public init() {}
+package struct PosixFileSystem: FileSystem {
+    package init() {}
 
     private static func failure(_ call: String, _ path: String, _ code: Int32 = errno) -> SemblanceError {
-        SemblanceError(.io, "\(call) \(path): \(String(cString: strerror(code))) (errno \(code))")
+        var error = SemblanceError(.io, "\(call) \(path): \(String(cString: strerror(code))) (errno \(code))")
+        error.path = path
+        error.errno = code
+        return error
     }
 
     private static func retrying(_ body: () -> Int) -> Int {
@@ -22,7 +25,7 @@ public struct PosixFileSystem: FileSystem {
         }
     }
 
-    public func open(_ path: String, _ mode: FileOpenMode) throws(SemblanceError) -> FileHandleID {
+    package func open(_ path: String, _ mode: FileOpenMode) throws(SemblanceError) -> FileHandleID {
         var flags = O_CLOEXEC | O_NOFOLLOW
         switch mode {
         case .read: flags |= O_RDONLY
@@ -32,28 +35,28 @@ public struct PosixFileSystem: FileSystem {
         }
         let fd = Self.retrying { Int(systemOpen(path, flags, 0o600)) }
         guard fd >= 0 else { throw Self.failure("open", path) }
-        return FileHandleID(raw: Int32(fd))
+        return FileHandleID(raw: Int32(fd), path: path)
     }
 
-    public func write(_ file: FileHandleID, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(SemblanceError) {
+    package func write(_ file: FileHandleID, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(SemblanceError) {
         var done = 0
         while done < bytes.count {
             let n = Self.retrying {
                 pwrite(file.raw, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             }
-            guard n > 0 else { throw Self.failure("pwrite", "fd \(file.raw)", n == 0 ? EIO : errno) }
+            guard n > 0 else { throw Self.failure("pwrite", file.path, n == 0 ? EIO : errno) }
             done += n
         }
     }
 
-    public func read(_ file: FileHandleID, count: Int, at offset: Int64) throws(SemblanceError) -> [UInt8] {
+    package func read(_ file: FileHandleID, count: Int, at offset: Int64) throws(SemblanceError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
             let n = buffer.withUnsafeMutableBytes { raw in
                 Self.retrying { pread(file.raw, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
             }
-            guard n >= 0 else { throw Self.failure("pread", "fd \(file.raw)") }
+            guard n >= 0 else { throw Self.failure("pread", file.path) }
             if n == 0 { break }
             done += n
         }
@@ -61,46 +64,68 @@ public struct PosixFileSystem: FileSystem {
         return buffer
     }
 
-    public func size(_ file: FileHandleID) throws(SemblanceError) -> Int64 {
+    package func size(_ file: FileHandleID) throws(SemblanceError) -> Int64 {
         var info = stat()
-        guard fstat(file.raw, &info) == 0 else { throw Self.failure("fstat", "fd \(file.raw)") }
+        guard fstat(file.raw, &info) == 0 else { throw Self.failure("fstat", file.path) }
         return Int64(info.st_size)
     }
 
-    public func sync(_ file: FileHandleID) throws(SemblanceError) {
-        guard Self.retrying({ Int(fullSync(file.raw)) }) == 0 else { throw Self.failure("fsync", "fd \(file.raw)") }
+    package func sync(_ file: FileHandleID) throws(SemblanceError) {
+        guard Self.retrying({ Int(fullSync(file.raw)) }) == 0 else { throw Self.failure("fsync", file.path) }
     }
 
-    public func truncate(_ file: FileHandleID, to size: Int64) throws(SemblanceError) {
+    package func truncate(_ file: FileHandleID, to size: Int64) throws(SemblanceError) {
         guard Self.retrying({ Int(ftruncate(file.raw, off_t(size))) }) == 0 else {
-            throw Self.failure("ftruncate", "fd \(file.raw)")
+            throw Self.failure("ftruncate", file.path)
         }
     }
 
-    public func close(_ file: FileHandleID) {
+    package func close(_ file: FileHandleID) {
         _ = systemClose(file.raw)
     }
 
-    public func rename(_ source: String, to destination: String) throws(SemblanceError) {
+    package func rename(_ source: String, to destination: String) throws(SemblanceError) {
         guard systemRename(source, destination) == 0 else { throw Self.failure("rename", "\(source) -> \(destination)") }
     }
 
-    public func remove(_ path: String) throws(SemblanceError) {
+    package func remove(_ path: String) throws(SemblanceError) {
+        var info = stat()
+        if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
+            guard rmdir(path) == 0 else { throw Self.failure("rmdir", path) }
+            return
+        }
         guard unlink(path) == 0 else { throw Self.failure("unlink", path) }
     }
 
-    public func syncDirectory(_ path: String) throws(SemblanceError) {
+    package func kind(_ path: String) -> FileKind? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        default: return .other
+        }
+    }
+
+    package func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    package func syncDirectory(_ path: String) throws(SemblanceError) {
         let fd = Self.retrying { Int(systemOpen(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) }
         guard fd >= 0 else { throw Self.failure("open", path) }
         defer { _ = systemClose(Int32(fd)) }
         guard Self.retrying({ Int(fullSync(Int32(fd))) }) == 0 else { throw Self.failure("fsync", path) }
     }
 
-    public func createDirectory(_ path: String) throws(SemblanceError) {
+    package func createDirectory(_ path: String) throws(SemblanceError) {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else {
-                throw SemblanceError(.io, "mkdir \(path): exists and is not a directory")
+                throw SemblanceError(.io, "mkdir: exists and is not a directory", path: path)
             }
             return
         }
@@ -109,7 +134,7 @@ public struct PosixFileSystem: FileSystem {
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw Self.failure("mkdir", path) }
     }
 
-    public func contentsOfDirectory(_ path: String) throws(SemblanceError) -> [String] {
+    package func contentsOfDirectory(_ path: String) throws(SemblanceError) -> [String] {
         guard let directory = opendir(path) else { throw Self.failure("opendir", path) }
         defer { closedir(directory) }
         var names: [String] = []
@@ -122,7 +147,7 @@ public struct PosixFileSystem: FileSystem {
         return names.sorted()
     }
 
-    public func fileExists(_ path: String) -> Bool {
+    package func fileExists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
     }
@@ -130,7 +155,7 @@ public struct PosixFileSystem: FileSystem {
     /// Tries before `.locked`, 20 ms apart: a second process is told within about 0.1 s.
     static let lockAttempts = 5
 
-    public func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID {
+    package func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID {
         let file = try open(path, .createOrOpen)
         // A few short retries: a lock this process just released can still be held for a
         // moment by a child between fork and exec (descriptors are shared until exec closes
@@ -145,7 +170,7 @@ public struct PosixFileSystem: FileSystem {
             }
             close(file)
             if code == EWOULDBLOCK {
-                throw SemblanceError(.locked, "\(path) is locked by another process using the same directory")
+                throw SemblanceError(.locked, "locked by another process using the same directory", path: path)
             }
             throw Self.failure("flock", path, code)
         }

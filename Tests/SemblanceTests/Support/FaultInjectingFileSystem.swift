@@ -44,8 +44,8 @@ final class FaultInjectingFileSystem<Base: FileSystem>: FileSystem {
 
     private func error(_ fault: Fault, _ call: String) -> SemblanceError {
         switch fault {
-        case .noSpace: SemblanceError(.io, "\(call): No space left on device (errno 28, injected)")
-        case .ioError, .shortWrite: SemblanceError(.io, "\(call): Input/output error (errno 5, injected)")
+        case .noSpace: SemblanceError(.io, "No space left on device (errno 28, injected)", path: call, errno: 28)
+        case .ioError, .shortWrite: SemblanceError(.io, "Input/output error (errno 5, injected)", path: call, errno: 5)
         }
     }
 
@@ -104,5 +104,7 @@ final class FaultInjectingFileSystem<Base: FileSystem>: FileSystem {
 
     func contentsOfDirectory(_ path: String) throws(SemblanceError) -> [String] { try base.contentsOfDirectory(path) }
     func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func kind(_ path: String) -> FileKind? { base.kind(path) }
+    func realPath(_ path: String) -> String? { base.realPath(path) }
     func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID { try base.lockExclusively(path) }
 }

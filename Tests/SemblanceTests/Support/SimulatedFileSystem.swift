@@ -208,7 +208,10 @@ final class SimulatedFileSystem: FileSystem {
         case 39: "Directory not empty"
         default: "Unknown error \(code)"
         }
-        return SemblanceError(.io, "\(call) \(path): \(text) (errno \(code))")
+        var error = SemblanceError(.io, "\(call) \(path): \(text) (errno \(code))")
+        error.path = path
+        error.errno = code
+        return error
     }
 
     private static func components(_ path: String) -> [String] {
@@ -256,11 +259,11 @@ final class SimulatedFileSystem: FileSystem {
     private func handle(_ s: inout State, _ file: FileHandleID, call: String, writing: Bool = false) throws(SemblanceError) -> Handle {
         guard let handle = s.handles[file.raw] else {
             s.misuses.append("\(call) through closed or unknown handle \(file.raw)")
-            throw Self.failure(call, "fd \(file.raw)", 9)
+            throw Self.failure(call, file.path, 9)
         }
         if writing && !handle.writable {
             s.misuses.append("\(call) through read-only handle \(file.raw) (\(handle.path))")
-            throw Self.failure(call, "fd \(file.raw)", 9)
+            throw Self.failure(call, file.path, 9)
         }
         return handle
     }
@@ -269,7 +272,7 @@ final class SimulatedFileSystem: FileSystem {
         let raw = s.nextHandle
         s.nextHandle += 1
         s.handles[raw] = Handle(inode: inode, path: path, writable: writable)
-        return FileHandleID(raw: raw)
+        return FileHandleID(raw: raw, path: path)
     }
 
     /// Opens (or, for the create modes, creates) `path`.
@@ -382,7 +385,7 @@ final class SimulatedFileSystem: FileSystem {
         try mutating("remove \(path)") { s throws(SemblanceError) in
             let (directory, name) = try Self.parent(s.disk, path, call: "unlink")
             guard let inode = s.disk.directories[directory]!.live[name] else { throw Self.failure("unlink", path, 2) }
-            guard s.disk.files[inode] != nil else { throw Self.failure("unlink", path, 21) }
+            if let folder = s.disk.directories[inode], !folder.live.isEmpty { throw Self.failure("rmdir", path, 39) }
             s.disk.directories[directory]!.live[name] = nil
         }
     }
@@ -429,10 +432,22 @@ final class SimulatedFileSystem: FileSystem {
         state.withLock { s in (try? Self.lookup(s.disk, path, call: "stat")) != nil }
     }
 
+    func kind(_ path: String) -> FileKind? {
+        state.withLock { s in
+            guard let inode = try? Self.lookup(s.disk, path, call: "stat") else { return nil }
+            return s.disk.directories[inode] != nil ? .directory : .file
+        }
+    }
+
+    /// No symbolic links here: an existing absolute path is its own real path.
+    func realPath(_ path: String) -> String? {
+        kind(path) == nil ? nil : "/" + Self.components(path).joined(separator: "/")
+    }
+
     func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID {
         try mutating("lock \(path)") { s throws(SemblanceError) in
             guard !s.lockedPaths.contains(path) else {
-                throw SemblanceError(.locked, "\(path) is locked by another process using the same directory")
+                throw SemblanceError(.locked, "locked by another process using the same directory", path: path)
             }
             let file = try Self.open(&s, path, .createOrOpen)
             s.handles[file.raw]!.lockPath = path

@@ -6,7 +6,20 @@ public struct ObjectHash: Hashable, Sendable, Codable, CustomStringConvertible {
     public let hex: String
 
     init(of bytes: some Collection<UInt8>) {
-        hex = SHA256.hash(data: Array(bytes)).map { String(format2: $0) }.joined()
+        hex = String(bytes: Array(SHA256.hash(data: Array(bytes))))
+    }
+
+    /// The hash whose 32 raw bytes are `bytes`.
+    init(bytes: [UInt8]) {
+        precondition(bytes.count == 32)
+        hex = String(bytes: bytes)
+    }
+
+    /// The 32 raw bytes.
+    var bytes: [UInt8] {
+        let digits = Array(hex.utf8)
+        func value(_ digit: UInt8) -> UInt8 { digit <= 57 ? digit - 48 : digit - 87 }
+        return stride(from: 0, to: 64, by: 2).map { value(digits[$0]) << 4 | value(digits[$0 + 1]) }
     }
 
     /// Parses 64 lowercase hex digits; nil for anything else.
@@ -29,14 +42,6 @@ public struct ObjectHash: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var description: String { hex }
-}
-
-extension String {
-    /// Two lowercase hex digits.
-    fileprivate init(format2 byte: UInt8) {
-        let digits = Array("0123456789abcdef".utf8)
-        self.init(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-    }
 }
 
 /// Immutable files named by the SHA-256 of their content, under `<collection>/objects/`:

@@ -1,8 +1,17 @@
 /// What a write-ahead log holds, as read back.
 struct LogContents {
+    /// One frame: a shard's part of one group of writes.
+    struct Frame {
+        var firstSequence: UInt64
+        var records: [LogRecord]
+        var group: WriteGroup
+        /// Where the frame starts and ends in the file.
+        var start: Int64
+        var end: Int64
+    }
     var header: LogFormat.FileHeader
-    /// The frames, in order: each one's first sequence number and its records.
-    var batches: [(firstSequence: UInt64, records: [LogRecord])] = []
+    /// The frames, in order.
+    var frames: [Frame] = []
     /// The end of the last whole frame: where the next frame is written.
     var validLength: Int64
     /// Bytes after `validLength`: a torn tail, dropped (an append interrupted by a crash).
@@ -17,8 +26,7 @@ struct LogContents {
 /// the end of the file is zero (space allocated, never written), or when the last frame's
 /// payload fails its checksum and the file is zero from a sector boundary inside that frame
 /// to its end (a multi-sector append of which only the first sectors reached the disk).
-/// Anything else that does not
-/// check out (a frame header or payload checksum, a wrong magic, a gap in the sequence
+/// Anything else that does not check out (a frame header or payload checksum, a wrong magic, a gap in the sequence
 /// numbers, a payload that does not decode) is `.corruptFile`, naming the file and offset.
 enum LogReader {
     static func read(_ fs: some FileSystem, path: String, maximumDimension: Int) throws(SemblanceError) -> LogContents {
@@ -34,7 +42,7 @@ enum LogReader {
         var offset = LogFormat.fileHeaderSize
 
         func damage(_ what: String, at position: Int) -> SemblanceError {
-            SemblanceError(.corruptFile, "\(path): \(what) at byte offset \(position)")
+            SemblanceError(.corruptFile, what, path: path, offset: position)
         }
         func zeroFrom(_ position: Int) -> Bool { bytes[position...].allSatisfy { $0 == 0 } }
         // The first sector boundary after the last non-zero byte: the file is zero from here.
@@ -51,6 +59,7 @@ enum LogReader {
             let firstSequence = try reader.read(UInt64.self)
             let recordCount = Int(try reader.read(UInt32.self))
             let payloadCRC = try reader.read(UInt32.self)
+            let group = WriteGroup(number: try reader.read(UInt64.self), participants: ShardSet(bytes: Array(try reader.readBytes(32))))
             guard magic == LogFormat.frameMagic,
                   headerCRC == CRC32C.checksum(bytes[(offset + 8)..<(offset + LogFormat.frameHeaderSize)])
             else {
@@ -87,7 +96,11 @@ enum LogReader {
                 records.append(try LogRecord.decode(from: &payload, maximumDimension: maximumDimension))
             }
             guard payload.isAtEnd else { throw damage("frame payload has \(payload.remaining) bytes after its records", at: payloadStart) }
-            contents.batches.append((firstSequence, records))
+            guard group.participants.contains(Int(header.shard)) else {
+                throw damage("frame of group \(group.number) does not list its own shard \(header.shard) among the group's shards", at: offset + 40)
+            }
+            contents.frames.append(LogContents.Frame(firstSequence: firstSequence, records: records, group: group,
+                                                     start: Int64(offset), end: Int64(payloadStart + storedLength)))
             contents.nextSequence = end
             offset = payloadStart + storedLength
             contents.validLength = Int64(offset)

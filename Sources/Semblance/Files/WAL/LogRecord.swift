@@ -7,6 +7,14 @@ enum LogRecord: Sendable, Equatable {
     /// New metadata for a stored record (nil: none), its vector unchanged.
     case setMetadata(id: String, metadata: Metadata?)
 
+    /// The vector an upsert carries.
+    var vector: [Float]? {
+        switch self {
+        case .upsert(_, let vector), .upsertWithMetadata(_, let vector, _): vector
+        case .delete, .setMetadata: nil
+        }
+    }
+
     private static let upsertTag: UInt8 = 1
     private static let deleteTag: UInt8 = 2
     private static let upsertWithMetadataTag: UInt8 = 3

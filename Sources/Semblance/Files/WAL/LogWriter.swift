@@ -5,7 +5,8 @@
 /// and a failed fsync is never retried (the kernel may have dropped the unsynced pages, so
 /// a retry could report success for data that is gone). Reopening drops the torn tail.
 final class LogWriter {
-    let path: String
+    /// Where the log is; a checkpoint's new log moves into place once its commit is the head.
+    private(set) var path: String
     private let fs: any FileSystem
     private var file: FileHandleID?
     private(set) var endOffset: Int64
@@ -15,27 +16,31 @@ final class LogWriter {
     private(set) var hasUnsyncedWrites = false
 
     /// Creates a new, empty log at `path` (durably: temp file, fsync, rename, directory fsync).
-    static func create(_ fs: any FileSystem, path: String, shard: UInt32, startSequence: UInt64) throws(SemblanceError) -> LogWriter {
-        let header = LogFormat.encode(LogFormat.FileHeader(shard: shard, startSequence: startSequence))
-        try fs.writeFileAtomically(path, header)
+    static func create(_ fs: any FileSystem, path: String, header: LogFormat.FileHeader) throws(SemblanceError) -> LogWriter {
+        let bytes = LogFormat.encode(header)
+        try fs.writeFileAtomically(path, bytes)
         let file = try fs.open(path, .readWrite)
-        return LogWriter(fs: fs, path: path, file: file, endOffset: Int64(header.count), nextSequence: startSequence)
+        return LogWriter(fs: fs, path: path, file: file, endOffset: Int64(bytes.count), nextSequence: header.startSequence)
     }
 
-    /// Opens an existing log for appending after `contents` (as read by ``LogReader``),
-    /// cutting off a torn tail first so that new frames never follow garbage.
-    static func open(_ fs: any FileSystem, path: String, after contents: LogContents) throws(SemblanceError) -> LogWriter {
+    /// Opens an existing log for appending after its first `keptFrames` frames (as read by
+    /// ``LogReader``), cutting off what follows them first (a torn tail, or the frames of a
+    /// group that did not reach every shard), durably, so that new frames never follow them.
+    static func open(_ fs: any FileSystem, path: String, after contents: LogContents, keptFrames: Int? = nil) throws(SemblanceError) -> LogWriter {
+        let kept = keptFrames ?? contents.frames.count
+        let end = kept == 0 ? Int64(LogFormat.fileHeaderSize) : contents.frames[kept - 1].end
+        let next = kept == contents.frames.count ? contents.nextSequence : contents.frames[kept].firstSequence
         let file = try fs.open(path, .readWrite)
-        if contents.tornTailBytes > 0 {
+        if end < contents.validLength + contents.tornTailBytes {
             do {
-                try fs.truncate(file, to: contents.validLength)
+                try fs.truncate(file, to: end)
                 try fs.sync(file)
             } catch {
                 fs.close(file)
                 throw error
             }
         }
-        return LogWriter(fs: fs, path: path, file: file, endOffset: contents.validLength, nextSequence: contents.nextSequence)
+        return LogWriter(fs: fs, path: path, file: file, endOffset: end, nextSequence: next)
     }
 
     private init(fs: any FileSystem, path: String, file: FileHandleID, endOffset: Int64, nextSequence: UInt64) {
@@ -48,13 +53,14 @@ final class LogWriter {
 
     deinit { close() }
 
-    /// Appends `records` as one frame, fsyncing it first when `sync` is set.
+    /// Appends `records` as one frame, this shard's part of `group`, fsyncing it first when
+    /// `sync` is set.
     /// - Returns: the sequence number of the first record.
     @discardableResult
-    func append(_ records: [LogRecord], sync: Bool) throws(SemblanceError) -> UInt64 {
+    func append(_ records: [LogRecord], group: WriteGroup, sync: Bool) throws(SemblanceError) -> UInt64 {
         let file = try usableFile()
         let first = nextSequence
-        let frame = try LogFormat.encodeFrame(records, firstSequence: first)
+        let frame = try LogFormat.encodeFrame(records, firstSequence: first, group: group)
         do {
             try fs.write(file, frame, at: endOffset)
             hasUnsyncedWrites = true
@@ -81,6 +87,9 @@ final class LogWriter {
             throw error
         }
     }
+
+    /// The log was renamed to `path` (its open descriptor follows it).
+    func moved(to path: String) { self.path = path }
 
     func close() {
         if let file { fs.close(file) }

@@ -2,7 +2,8 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// A collection on disk that many tasks can write to at once.
+/// The engine of one collection (on disk or in memory), under ``VectorCollection``: many
+/// tasks write to it at once.
 ///
 /// Each shard is a ``ShardActor`` that owns the shard's index value and write-ahead log;
 /// one ``CollectionWriter`` takes the queued writes in order. While one group of writes is
@@ -12,7 +13,7 @@ import Synchronization
 /// values are published as an immutable snapshot: readers take it without waiting for any
 /// writer or actor. Checkpoints run between groups, when the ``CheckpointPolicy`` says so
 /// or on demand; readers never wait for them.
-public final class DurableCollection: Sendable {
+final class CollectionEngine: Sendable {
     /// One queued piece of work for the writer.
     struct Request: Sendable {
         enum Work: Sendable {
@@ -57,97 +58,76 @@ public final class DurableCollection: Sendable {
         var head: String?
     }
     /// When checkpoints run by themselves.
-    public let policy: CheckpointPolicy
+    let policy: CheckpointPolicy
     /// When acknowledged writes reach the disk.
-    public let durability: Durability
-    /// The collection's directory.
-    public let directory: String
+    let durability: Durability
+    /// The collection's directory (":memory:" for an in-memory one).
+    let directory: String
     /// False for an in-memory collection.
-    public let isPersistent: Bool
-    private let stored: StoredCollectionConfiguration
+    let isPersistent: Bool
+    let stored: StoredConfiguration
+    /// What opening found and dropped: torn log tails (bytes), and frames of groups of
+    /// writes that did not reach every shard they span.
+    let droppedTornBytes: Int64
+    let droppedFrames: Int
 
-    private init(store: CollectionStore, policy: CheckpointPolicy) {
-        let indexes = store.shards
-        let logBytes = store.parts.map(\.logBytes)
+    private init(_ opened: CollectionStore.Opened) {
+        let store = opened.store
+        let indexes = opened.shards.map(\.index)
+        let logBytes = opened.shards.map(\.logBytes)
         published = Mutex(Published(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.head?.hex))
         isPersistent = store.persistent
-        self.policy = policy
-        durability = store.durability
-        directory = store.directory
         stored = store.configuration
-        let actors = store.takeShards().map { ShardActor(ShardHandover(store: $0)) }
+        policy = store.persistent ? stored.checkpointPolicy : .manual
+        durability = stored.durability
+        directory = store.directory
+        droppedTornBytes = opened.droppedTornBytes
+        droppedFrames = opened.droppedFrames
+        let actors = opened.shards.map { ShardActor(ShardHandover(store: $0)) }
         writer = CollectionWriter(store: CollectionWriter.StoreBox(store: store), shards: actors, indexes: indexes,
-                                  logBytes: logBytes, policy: policy)
-        let periodic = if case .periodic = store.durability { true } else { false }
+                                  logBytes: logBytes, nextGroup: opened.nextGroup, policy: policy)
+        let periodic = if case .periodic = durability { true } else { false }
         if store.persistent && (periodic || policy.maxAgeSeconds.isFinite) { startTimer() }
     }
 
     /// Creates a new collection in `directory` (created if missing; it must not hold one).
-    /// - Parameters:
-    ///   - fs: the file system; tests pass a simulated or fault-injecting one.
-    ///   - shardCount: how many shards (write-ahead logs and index values) ids spread over.
-    public static func create(
-        _ fs: any FileSystem = PosixFileSystem(), directory: String, index: IndexConfiguration, shardCount: Int = 1,
-        durability: Durability = .durable, policy: CheckpointPolicy = CheckpointPolicy()
-    ) throws(SemblanceError) -> DurableCollection {
-        DurableCollection(store: try CollectionStore.create(fs, directory: directory, index: index, shardCount: shardCount, durability: durability),
-                          policy: policy)
-    }
-
-    /// Creates a new collection in `directory` with a client-level configuration, which is
-    /// stored so that ``open(_:directory:durability:policy:)`` finds the same settings.
-    public static func create(
-        _ fs: any FileSystem = PosixFileSystem(), directory: String, configuration: CollectionConfiguration
-    ) throws(SemblanceError) -> DurableCollection {
-        try configuration.validate()
-        let settings = StoredCollectionConfiguration.StoredSettings(
-            durability: configuration.durability, checkpointPolicy: configuration.checkpointPolicy,
-            compactionThreshold: configuration.compactionThreshold)
-        let store = try CollectionStore.create(fs, directory: directory, index: configuration.index, shardCount: configuration.shardCount,
-                                               durability: configuration.durability, settings: settings)
-        return DurableCollection(store: store, policy: configuration.checkpointPolicy)
+    static func create(_ fs: any FileSystem, directory: String, configuration: CollectionConfiguration) throws(SemblanceError) -> CollectionEngine {
+        CollectionEngine(try CollectionStore.create(fs, directory: directory, configuration: configuration))
     }
 
     /// Opens the collection in `directory`: the head commit's pages plus the logs after it.
-    /// - Parameters:
-    ///   - durability, policy: nil (the default) uses the settings stored at creation.
-    /// - Throws: `.locked` when another process has it open; `.corruptFile` or
-    ///   `.unsupportedFormatVersion` naming the damaged file and offset.
-    public static func open(
-        _ fs: any FileSystem = PosixFileSystem(), directory: String, durability: Durability? = nil, policy: CheckpointPolicy? = nil
-    ) throws(SemblanceError) -> DurableCollection {
-        let store = try CollectionStore.open(fs, directory: directory, durability: durability)
-        return DurableCollection(store: store, policy: policy ?? store.configuration.collectionConfiguration.checkpointPolicy)
+    static func open(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> CollectionEngine {
+        CollectionEngine(try CollectionStore.open(fs, directory: directory))
+    }
+
+    /// An in-memory collection: the same operations, no files, nothing survives the process.
+    static func inMemory(_ configuration: CollectionConfiguration) throws(SemblanceError) -> CollectionEngine {
+        CollectionEngine(try CollectionStore.inMemory(configuration))
     }
 
     /// The stored settings, as a client-level configuration.
-    public var collectionConfiguration: CollectionConfiguration { stored.collectionConfiguration }
-
-    /// An in-memory collection: the same operations, no files, nothing survives the process.
-    public static func inMemory(index: IndexConfiguration, shardCount: Int = 1) throws(SemblanceError) -> DurableCollection {
-        DurableCollection(store: try CollectionStore.inMemory(index: index, shardCount: shardCount), policy: .manual)
-    }
+    var collectionConfiguration: CollectionConfiguration { stored.collectionConfiguration }
 
     /// The latest published state: one index value per shard. O(1), never waits.
-    public var snapshot: [VectorIndex] { published.withLock { $0.shards } }
+    var snapshot: [VectorIndex] { published.withLock { $0.shards } }
 
     /// Bytes in the write-ahead logs beyond their headers, as last published.
-    public var logBytes: Int64 { published.withLock { $0.logBytes } }
+    var logBytes: Int64 { published.withLock { $0.logBytes } }
 
     /// The head commit's hash (hex), nil before the first checkpoint.
-    public var headCommit: String? { published.withLock { $0.head } }
+    var headCommit: String? { published.withLock { $0.head } }
 
     /// The collection's stored settings: index parameters and shard count.
-    public var configuration: IndexConfiguration { stored.index }
+    var configuration: IndexConfiguration { stored.index }
 
     /// How many shards ids spread over.
-    public var shardCount: Int { stored.shardCount }
+    var shardCount: Int { stored.shardCount }
 
     /// Live records in the latest snapshot.
-    public var count: Int { snapshot.reduce(0) { $0 + $1.count } }
+    var count: Int { snapshot.reduce(0) { $0 + $1.count } }
 
     /// Which shard holds `id`.
-    public func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: stored.shardCount) }
+    func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: stored.shardCount) }
 
     /// The writer's: makes a new state what readers see.
     func publish(shards: [VectorIndex], logBytes: Int64, head: String?) {
@@ -156,15 +136,9 @@ public final class DurableCollection: Sendable {
 
     // MARK: Writes
 
-    /// Adds or replaces records; returns once they are durable (per the durability mode)
-    /// and visible to every search that starts afterwards.
-    public func upsert(_ records: [(id: String, vector: [Float])]) async throws(SemblanceError) {
-        try await upsert(records.map { VectorRecord(id: $0.id, vector: $0.vector) })
-    }
-
     /// Adds or replaces records with their metadata (a record without metadata has none
     /// after the upsert).
-    public func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
+    func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
         if let error = WriteChecks.check(records, configuration: stored.index) { throw error }
         _ = try await write(records.map { record in
             record.metadata.map { .upsertWithMetadata(id: record.id, vector: record.vector, metadata: $0) }
@@ -174,7 +148,7 @@ public final class DurableCollection: Sendable {
 
     /// Deletes ids; returns how many existed.
     @discardableResult
-    public func delete(_ ids: [String]) async throws(SemblanceError) -> Int {
+    func delete(_ ids: [String]) async throws(SemblanceError) -> Int {
         if let error = WriteChecks.check(ids) { throw error }
         return try await write(ids.map { .delete(id: $0) })
     }
@@ -182,7 +156,7 @@ public final class DurableCollection: Sendable {
     /// Replaces the metadata of stored records (nil removes it), their vectors unchanged.
     /// Returns how many of the ids were stored; the others are left alone.
     @discardableResult
-    public func setMetadata(_ changes: [(id: String, metadata: Metadata?)]) async throws(SemblanceError) -> Int {
+    func setMetadata(_ changes: [(id: String, metadata: Metadata?)]) async throws(SemblanceError) -> Int {
         if let error = WriteChecks.check(changes) { throw error }
         return try await write(changes.map { .setMetadata(id: $0.id, metadata: $0.metadata) })
     }
@@ -196,7 +170,7 @@ public final class DurableCollection: Sendable {
 
     /// Writes a commit now (after the writes already submitted).
     @discardableResult
-    public func checkpoint(message: String = "checkpoint") async throws(SemblanceError) -> CheckpointResult {
+    func checkpoint(message: String = "checkpoint") async throws(SemblanceError) -> CheckpointResult {
         guard case .checkpoint(let result) = try await submit(.checkpoint(message)) else { preconditionFailure("a checkpoint answers its result") }
         return result
     }
@@ -212,7 +186,7 @@ public final class DurableCollection: Sendable {
     ///   rebuilding thread.
     /// - Returns: the tombstones removed.
     @discardableResult
-    public func compact(shard: Int, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(SemblanceError) -> Int {
+    func compact(shard: Int, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(SemblanceError) -> Int {
         guard (0..<shardCount).contains(shard) else {
             throw SemblanceError(.invalidArgument, "shard \(shard) does not exist (\(shardCount) shards)")
         }
@@ -231,7 +205,7 @@ public final class DurableCollection: Sendable {
     }
 
     /// Finishes queued work, syncs, and releases the directory.
-    public func close() async {
+    func close() async {
         timer.withLock { $0?.cancel() }
         let result: Result<Outcome, SemblanceError> = await withCheckedContinuation { continuation in
             let request = Request(work: .close) { continuation.resume(returning: $0) }
