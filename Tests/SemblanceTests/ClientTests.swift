@@ -252,7 +252,7 @@ struct ClientTests {
     func damagedCollection(_ damage: Damage) async throws {
         let folder = TemporaryDirectory()
         try await Self.twoCollections(in: folder.path)
-        let root = try #require(Client.realPath(folder.path))
+        let root = try #require(PosixFileSystem().realPath(folder.path))
         let bad = root + "/bad"
         let objects = try FileManager.default.subpathsOfDirectory(atPath: bad + "/objects")
             .filter { $0.count == 65 }.map { bad + "/objects/" + $0 }

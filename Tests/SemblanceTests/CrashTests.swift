@@ -35,11 +35,12 @@ import Darwin
 struct CrashTests {
     static let seed: UInt64 = 0x5EED_C4A5
     static let randomKills = 20
-    /// Whether an in-flight batch that spans shards must be present or absent as a whole. Each
-    /// shard logs its part of a batch as one frame with its own fsync, and nothing in the
-    /// storage promises atomicity across shards, so by default only per-shard atomicity is
-    /// required and cross-shard splits are counted and printed.
-    static let requireCrossShardAtomicity = false
+    /// Whether an in-flight batch that spans shards must be present or absent as a whole: its
+    /// shards' frames name their group, and an open drops a group that did not reach every
+    /// shard it spans.
+    static let requireCrossShardAtomicity = true
+    /// The collection the worker creates in its client directory.
+    static let collectionName = "crash"
 
     // MARK: The tests
 
@@ -182,16 +183,19 @@ struct CrashTests {
 
         let fs = PosixFileSystem()
         let before = try Self.tree(directory)
-        for attempt in ["open", "create"] {
+        let collection = directory + "/" + Self.collectionName
+        for attempt in ["client", "open", "create"] {
             let clock = ContinuousClock.now
             do {
-                _ = attempt == "open"
-                    ? try CollectionStore.open(fs, directory: directory)
-                    : try CollectionStore.create(fs, directory: directory, index: IndexConfiguration(dimension: 8), shardCount: 1)
+                switch attempt {
+                case "client": _ = try blocking { try await Client(directory: directory) }
+                case "open": _ = try CollectionStore.open(fs, directory: collection)
+                default: _ = try CollectionStore.create(fs, directory: collection, configuration: CollectionConfiguration(dimension: 8))
+                }
                 Issue.record("\(attempt) succeeded while another process holds the collection")
-            } catch {
+            } catch let error as SemblanceError {
                 #expect(error.code == .locked, "\(attempt): \(error)")
-                #expect(error.message.contains("LOCK"))
+                #expect(error.path?.hasSuffix("/LOCK") == true)
             }
             let elapsed = ContinuousClock.now - clock
             #expect(elapsed < .seconds(1), "\(attempt) took \(elapsed)")
@@ -202,7 +206,7 @@ struct CrashTests {
         kill(holder, SIGKILL)
         ended = true
         #expect(try server.waitForEnd() == .signal(SIGKILL))
-        let store = try CollectionStore.open(fs, directory: directory)
+        let store = try OnDisk(fs, collection)
         #expect(store.shards[store.shard(of: "held")].get("held") == [Float](repeating: 0.5, count: 8))
         store.close()
     }
@@ -269,7 +273,8 @@ struct CrashTests {
 
     // MARK: Checking a directory against the ledger
 
-    /// Reopens `directory` and checks it against what the child acknowledged: the collection
+    /// Reopens the client directory `directory` and checks its collection against what the
+    /// child acknowledged: the collection
     /// opens; every acknowledged upsert is there with its exact vector and no acknowledged
     /// delete has come back, except for ids of the call in flight, which may show its effect
     /// or not (but per shard, all of it or none); no other ids; the graph invariants hold; no
@@ -278,17 +283,18 @@ struct CrashTests {
         var result = Verification()
         func problem(_ text: String) { result.problems.append("\(label): \(text)") }
         let fs = PosixFileSystem()
+        let collection = directory + "/" + CrashTests.collectionName
         result.created = ledger.created
-        if !ledger.created && !fs.fileExists(directory + "/config.json") { return result }  // killed while creating it
-        let store: CollectionStore
+        if !ledger.created && !fs.fileExists(collection + "/config.json") { return result }  // killed while creating it
+        var store: OnDisk
         do {
-            store = try openWaitingForLock(directory, &result)
+            store = try openWaitingForLock(collection, &result)
         } catch {
             problem("the collection does not open: \(error)")
             return result
         }
         result.opened = true
-        result.tornBytes = store.droppedTornBytes
+        result.tornBytes = store.opened.droppedTornBytes
 
         var actual: [String: [UInt32]] = [:]
         for (shard, index) in store.shards.enumerated() {
@@ -337,7 +343,8 @@ struct CrashTests {
         // Opening cuts a torn tail off (LogWriter.open), so that later frames never follow garbage.
         for shard in 0..<store.configuration.shardCount {
             do {
-                let contents = try LogReader.read(fs, path: store.logPath(shard), maximumDimension: store.configuration.index.dimension)
+                let contents = try LogReader.read(fs, path: CollectionStore.logPath(collection, shard: shard),
+                                                  maximumDimension: store.configuration.index.dimension)
                 if contents.tornTailBytes > 0 { problem("shard \(shard)'s log still has a torn tail of \(contents.tornTailBytes) bytes after opening") }
             } catch {
                 problem("shard \(shard)'s log does not read after opening: \(error)")
@@ -349,12 +356,16 @@ struct CrashTests {
             problem("temp files left after opening: \(leftovers)")
         }
 
-        // The recovered collection takes new writes, and they survive a reopen.
+        // The recovered collection takes new writes through a client, and they survive a reopen.
         let extra: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
+        store.close()
         do {
-            try store.upsert([(id: "after-crash", vector: extra)])
-            store.close()
-            let again = try openWaitingForLock(directory, &result)
+            try blocking {
+                let client = try await Client(directory: directory)
+                try await client.collection(CrashTests.collectionName).upsert(id: "after-crash", vector: extra)
+                await client.close()
+            }
+            let again = try openWaitingForLock(collection, &result)
             defer { again.close() }
             var reopened: [String: [UInt32]] = [:]
             for index in again.shards { for record in index.records { reopened[record.id] = record.vector.map(\.bitPattern) } }
@@ -363,7 +374,6 @@ struct CrashTests {
         } catch {
             problem("writing after recovery and reopening failed: \(error)")
         }
-        store.close()
         return result
     }
 
@@ -373,11 +383,11 @@ struct CrashTests {
     /// followed at once by an open can meet the lock still held for that moment. The workers
     /// are started by spawner processes for that reason, so this should not happen here; the
     /// retries are counted and printed.
-    static func openWaitingForLock(_ directory: String, _ result: inout Verification) throws(SemblanceError) -> CollectionStore {
+    static func openWaitingForLock(_ directory: String, _ result: inout Verification) throws(SemblanceError) -> OnDisk {
         let deadline = ContinuousClock.now + .seconds(2)
         while true {
             do {
-                return try CollectionStore.open(PosixFileSystem(), directory: directory)
+                return try OnDisk(PosixFileSystem(), directory)
             } catch where error.code == .locked && ContinuousClock.now < deadline {
                 result.lockRetries += 1
                 usleep(2_000)

@@ -4,23 +4,25 @@ import Testing
 
 /// Files written by an earlier build must keep opening, exactly (docs/file-format.md).
 ///
-/// `Fixtures/golden-v1/` is a small collection written once, by the generator below, and
+/// `Fixtures/golden-v2/` is a small collection written once, by the generator below, and
 /// committed: 4-dimensional vectors in 2 shards, one checkpoint, then more logged writes,
 /// so that opening it reads page objects, a commit and a ref, and replays both logs.
-/// `Fixtures/worked-example-v1.log` is the log shown byte by byte in the spec.
+/// `Fixtures/worked-example-v2.log` is the log shown byte by byte in the spec. (Format 1 was
+/// never released: no reader for it is kept.)
 ///
 /// To regenerate them (only when the format version changes; keep the old directory):
 ///
 ///     SEMBLANCE_WRITE_GOLDEN=1 swift test --filter GoldenFormatTests
 ///
 /// The commit records the wall-clock time, so a regenerated commit has another hash.
-@Suite("Golden files: a collection written by format version 1 opens exactly")
+@Suite("Golden files: a collection written by format version 2 opens exactly")
 struct GoldenFormatTests {
     let fs = PosixFileSystem()
 
-    static let configuration = IndexConfiguration(
-        dimension: 4, metric: .squaredEuclidean, m: 4, efConstruction: 16, defaultEf: 16, seed: 0x601D_F11E)
+    static let configuration = CollectionConfiguration(
+        dimension: 4, metric: .squaredEuclidean, shardCount: 2, m: 4, efConstruction: 16, defaultEf: 16, checkpointPolicy: .manual)
     static let shardCount = 2
+    static let golden = "golden-v2"
 
     // MARK: The workload that wrote the golden collection
 
@@ -153,17 +155,9 @@ struct GoldenFormatTests {
 
     /// A writable copy of the golden collection (opening takes the lock and may truncate).
     func goldenCopy(_ directory: TemporaryDirectory) throws -> String {
-        let copy = directory.file("golden-v1")
-        try FileManager.default.copyItem(atPath: try Self.fixture("golden-v1"), toPath: copy)
+        let copy = directory.file(Self.golden)
+        try FileManager.default.copyItem(atPath: try Self.fixture(Self.golden), toPath: copy)
         return copy
-    }
-
-    static func contents(_ store: CollectionStore) -> [String: [Float]] {
-        var records: [String: [Float]] = [:]
-        for shard in store.shards {
-            for record in shard.records { records[record.id] = record.vector }
-        }
-        return records
     }
 
     // MARK: Tests
@@ -172,11 +166,12 @@ struct GoldenFormatTests {
     func opensExactly() throws {
         let directory = TemporaryDirectory()
         let path = try goldenCopy(directory)
-        let store = try CollectionStore.open(fs, directory: path)
+        let store = try OnDisk(fs, path)
         defer { store.close() }
-        #expect(store.configuration == StoredCollectionConfiguration(format: 1, index: Self.configuration, shardCount: 2))
-        #expect(store.droppedTornBytes == 0)
-        #expect(Self.contents(store) == Self.expectedRecords)
+        #expect(store.configuration == StoredConfiguration(id: store.configuration.collectionID, configuration: Self.configuration))
+        #expect(store.configuration.format == 2)
+        #expect(store.opened.droppedTornBytes == 0 && store.opened.droppedFrames == 0)
+        #expect(store.vectors == Self.expectedRecords)
         #expect(store.shards.reduce(0) { $0 + $1.count } == 33)
         // Nodes: 24 + 1 before the checkpoint, 12 + 1 + 1 after; 6 tombstones.
         #expect(store.shards.reduce(0) { $0 + $1.nodeCount } == 39)
@@ -195,29 +190,29 @@ struct GoldenFormatTests {
     }
 
     @Test("the golden collection accepts writes, and a checkpoint of it reopens identically")
-    func writableAfterOpen() throws {
+    func writableAfterOpen() async throws {
         let directory = TemporaryDirectory()
         let path = try goldenCopy(directory)
-        var store = try CollectionStore.open(fs, directory: path)
-        try store.upsert([(id: "new", vector: [1, 2, 3, 4])])
-        try store.delete(["r00"])
+        let engine = try CollectionEngine.open(fs, directory: path)
+        try await engine.upsert([VectorRecord(id: "new", vector: [1, 2, 3, 4])])
+        try await engine.delete(["r00"])
         var expected = Self.expectedRecords
         expected["new"] = [1, 2, 3, 4]
         expected["r00"] = nil
-        #expect(Self.contents(store) == expected)
-        let oldHead = try #require(store.head)
-        try store.checkpoint(message: "after golden")
-        store.close()
-        store = try CollectionStore.open(fs, directory: path)
-        #expect(Self.contents(store) == expected)
-        let commit = try CommitObject.decode(try store.objects.get(try #require(store.head)), file: "head")
+        let oldHead = try #require(engine.headCommit.flatMap(ObjectHash.init(hex:)))
+        _ = try await engine.checkpoint(message: "after golden")
+        await engine.close()
+        let store = try OnDisk(fs, path)
+        #expect(store.vectors == expected)
+        let commit = try CommitObject.decode(try store.opened.store.objects.get(try #require(store.head)), file: "head")
         #expect(commit.parents == [oldHead])
         store.close()
     }
 
     @Test("the golden logs decode: headers, frame checksums, sequence numbers, raw and LZ4 payloads")
     func logsDecode() throws {
-        let path = try Self.fixture("golden-v1")
+        let path = try Self.fixture(Self.golden)
+        let configuration = try StoredConfiguration.decode(try fs.readFile(path + "/config.json"), path: "config.json")
         let head = try #require(try Refs(fs: fs, directory: path + "/refs").head("main"))
         let commit = try CommitObject.decode(try ObjectStore(fs: fs, directory: path + "/objects").get(head), file: "head")
         let expectedFrames = Self.loggedFrames().after
@@ -226,8 +221,10 @@ struct GoldenFormatTests {
         for shard in 0..<Self.shardCount {
             let logPath = path + "/wal/main/shard-\(shard).log"
             let contents = try LogReader.read(fs, path: logPath, maximumDimension: 4)
-            #expect(contents.header == LogFormat.FileHeader(shard: UInt32(shard), startSequence: commit.shards[shard].appliedSequence + 1))
-            #expect(contents.batches.map(\.records) == expectedFrames[shard])
+            #expect(contents.header == LogFormat.FileHeader(
+                identity: LogIdentity(collectionID: configuration.collectionID, branch: "main"), shard: UInt32(shard),
+                baseCommit: head, startSequence: commit.shards[shard].appliedSequence + 1))
+            #expect(contents.frames.map(\.records) == expectedFrames[shard])
             #expect(contents.tornTailBytes == 0)
 
             // The same bytes, taken apart by hand as the spec describes them.
@@ -235,29 +232,35 @@ struct GoldenFormatTests {
             func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) } }
             func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * $1) } }
             #expect(Array(bytes[0..<8]) == Array("SMBLWAL\0".utf8))
-            #expect(u32(8) == 1 && u32(12) == UInt32(shard) && u64(16) == contents.header.startSequence)
-            #expect(u32(24) == CRC32C.checksum(bytes[0..<24]) && u32(28) == 0)
-            var offset = 32
+            #expect(u32(8) == 2 && u32(12) == UInt32(shard) && u64(16) == contents.header.startSequence)
+            #expect(Array(bytes[24..<40]) == configuration.collectionID.bytes && Array(bytes[40..<72]) == head.bytes)
+            #expect(bytes[72] == 4 && Array(bytes[73..<77]) == Array("main".utf8) && bytes[77..<136].allSatisfy { $0 == 0 })
+            #expect(u32(136) == CRC32C.checksum(bytes[0..<136]) && u32(140) == 0)
+            var offset = 144
             var sequence = contents.header.startSequence
+            var group: UInt64 = 0
             for frame in expectedFrames[shard] {
                 let stored = Int(u32(offset + 8))
                 let raw = Int(u32(offset + 12))
                 #expect(u32(offset) == 0x5246_4D53 && Array(bytes[offset..<(offset + 4)]) == Array("SMFR".utf8))
-                #expect(u32(offset + 4) == CRC32C.checksum(bytes[(offset + 8)..<(offset + 32)]))
+                #expect(u32(offset + 4) == CRC32C.checksum(bytes[(offset + 8)..<(offset + 72)]))
                 #expect(u64(offset + 16) == sequence && u32(offset + 24) == UInt32(frame.count))
-                #expect(u32(offset + 28) == CRC32C.checksum(bytes[(offset + 32)..<(offset + 32 + stored)]))
+                #expect(u32(offset + 28) == CRC32C.checksum(bytes[(offset + 72)..<(offset + 72 + stored)]))
+                // The group number grows; the participant bits include this shard.
+                #expect(u64(offset + 32) > group && bytes[offset + 40] & (1 << UInt8(shard)) != 0 && bytes[(offset + 41)..<(offset + 72)].allSatisfy { $0 == 0 })
+                group = u64(offset + 32)
                 var payload = ByteWriter()
                 for record in frame { record.encode(into: &payload) }
                 #expect(raw == payload.bytes.count)
                 if stored < raw {
                     compressedFrames += 1
-                    let inflated = try LZ4.decompress(Array(bytes[(offset + 32)..<(offset + 32 + stored)]), size: raw, limit: raw)
+                    let inflated = try LZ4.decompress(Array(bytes[(offset + 72)..<(offset + 72 + stored)]), size: raw, limit: raw)
                     #expect(inflated == payload.bytes)
                 } else {
                     rawFrames += 1
-                    #expect(stored == raw && Array(bytes[(offset + 32)..<(offset + 32 + stored)]) == payload.bytes)
+                    #expect(stored == raw && Array(bytes[(offset + 72)..<(offset + 72 + stored)]) == payload.bytes)
                 }
-                offset += 32 + stored
+                offset += 72 + stored
                 sequence += UInt64(frame.count)
             }
             #expect(offset == bytes.count)
@@ -267,13 +270,13 @@ struct GoldenFormatTests {
 
     @Test("the golden pages and commit decode: kinds, row counts, ids in node order, tombstones")
     func pagesDecode() throws {
-        let path = try Self.fixture("golden-v1")
+        let path = try Self.fixture(Self.golden)
         let store = ObjectStore(fs: fs, directory: path + "/objects")
         let head = try #require(try Refs(fs: fs, directory: path + "/refs").head("main"))
         let commitBytes = try store.get(head)  // checks the SHA-256 name
         let commit = try CommitObject.decode(commitBytes, file: "head")
-        #expect(commit.format == 1 && commit.parents.isEmpty && commit.message == "golden v1")
-        #expect(commit.configuration == Self.configuration && commit.shards.count == 2)
+        #expect(commit.format == 1 && commit.parents.isEmpty && commit.message == "golden v2")
+        #expect(commit.configuration == Self.configuration.index && commit.shards.count == 2)
         let nodes = Self.nodesAtCheckpoint()
         #expect(commit.nodeCount == 25 && commit.liveCount == 22)
         #expect(commit.nodeCount == nodes.joined().count && commit.liveCount == nodes.joined().filter { !$0.deleted }.count)
@@ -322,41 +325,46 @@ struct GoldenFormatTests {
             let file = path + "/" + target
             var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
             if target == "config.json" {
-                bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format\" : 1", with: "\"format\" : 2").utf8)
+                bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format\" : 2", with: "\"format\" : 3").utf8)
             } else {
-                bytes[8] = 2  // version, then the header checksum over bytes 0..<24 again
-                bytes.replaceSubrange(24..<28, with: withUnsafeBytes(of: CRC32C.checksum(bytes[0..<24]).littleEndian, Array.init))
+                bytes[8] = 3  // version, then the header checksum over bytes 0..<136 again
+                bytes.replaceSubrange(136..<140, with: withUnsafeBytes(of: CRC32C.checksum(bytes[0..<136]).littleEndian, Array.init))
             }
             try Data(bytes).write(to: URL(fileURLWithPath: file))
             do {
-                _ = try CollectionStore.open(fs, directory: path)
+                _ = try OnDisk(fs, path)
                 Issue.record("\(target): a newer version opened")
             } catch {
                 #expect(error.code == .unsupportedFormatVersion, "\(target): \(error)")
-                #expect(error.message.contains(file) && error.message.contains("2"), "\(error.message)")
+                #expect(error.path == file && error.message.contains("3"), "\(error.message)")
             }
         }
     }
 
     @Test("the worked example of the spec decodes to its records; its header and raw frame re-encode byte for byte")
     func workedExample() throws {
-        let path = try Self.fixture("worked-example-v1.log")
+        let path = try Self.fixture("worked-example-v2.log")
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let contents = try LogReader.read(fs, path: path, maximumDimension: 4)
-        #expect(contents.header == LogFormat.FileHeader(shard: 0, startSequence: 1))
-        #expect(contents.batches.map(\.firstSequence) == [1, 2])
-        #expect(contents.batches.map(\.records) == Self.workedExample)
-        #expect(contents.nextSequence == 4 && contents.validLength == 136 && contents.tornTailBytes == 0)
+        #expect(contents.header == Self.workedExampleHeader)
+        #expect(contents.frames.map(\.firstSequence) == [1, 2])
+        #expect(contents.frames.map(\.group) == Self.workedExampleGroups)
+        #expect(contents.frames.map(\.records) == Self.workedExample)
+        #expect(contents.nextSequence == 4 && contents.validLength == 328 && contents.tornTailBytes == 0)
         // The header and the first frame (stored raw) are exactly what this build writes. The
         // second frame is LZ4: another liblz4 may compress differently, and still read back.
-        var encoded = LogFormat.encode(LogFormat.FileHeader(shard: 0, startSequence: 1))
-        encoded += try LogFormat.encodeFrame(Self.workedExample[0], firstSequence: 1)
-        #expect(encoded == Array(bytes[0..<88]))
-        #expect(Array(bytes[96..<104]) == [16, 0, 0, 0, 28, 0, 0, 0], "frame 2: 16 bytes stored for 28 raw")
+        var encoded = LogFormat.encode(Self.workedExampleHeader)
+        encoded += try LogFormat.encodeFrame(Self.workedExample[0], firstSequence: 1, group: Self.workedExampleGroups[0])
+        #expect(encoded == Array(bytes[0..<240]))
+        #expect(Array(bytes[248..<256]) == [16, 0, 0, 0, 28, 0, 0, 0], "frame 2: 16 bytes stored for 28 raw")
         var raw = ByteWriter()
         for record in Self.workedExample[1] { record.encode(into: &raw) }
-        #expect(try LZ4.decompress(Array(bytes[120...]), size: 28, limit: 28) == raw.bytes)
+        #expect(try LZ4.decompress(Array(bytes[312...]), size: 28, limit: 28) == raw.bytes)
     }
+
+    static let workedExampleHeader = LogFormat.FileHeader(
+        identity: LogIdentity(collectionID: CollectionID(bytes: Array(1...16)), branch: "main"), shard: 0, baseCommit: nil, startSequence: 1)
+    static let workedExampleGroups = [WriteGroup(number: 1, participants: ShardSet([0])), WriteGroup(number: 3, participants: ShardSet([0]))]
 
     static let workedExample: [[LogRecord]] = [
         [.upsert(id: "a", vector: [1, 0.5, -2, 0])],
@@ -366,26 +374,26 @@ struct GoldenFormatTests {
     // MARK: The generator (not run by default)
 
     @Test("(re)writes the golden fixtures", .enabled(if: ProcessInfo.processInfo.environment["SEMBLANCE_WRITE_GOLDEN"] == "1"))
-    func writeGolden() throws {
+    func writeGolden() async throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-        let golden = fixtures + "/golden-v1"
+        let golden = fixtures + "/" + Self.golden
         try? FileManager.default.removeItem(atPath: golden)
         try FileManager.default.createDirectory(atPath: fixtures, withIntermediateDirectories: true)
-        let store = try CollectionStore.create(fs, directory: golden, index: Self.configuration, shardCount: Self.shardCount)
+        let engine = try CollectionEngine.create(fs, directory: golden, configuration: Self.configuration)
         for step in Self.steps {
             switch step {
-            case .upsert(let records): try store.upsert(records)
-            case .delete(let ids): try store.delete(ids)
-            case .checkpoint: try store.checkpoint(message: "golden v1")
+            case .upsert(let records): try await engine.upsert(records.map { VectorRecord(id: $0.id, vector: $0.vector) })
+            case .delete(let ids): try await engine.delete(ids)
+            case .checkpoint: _ = try await engine.checkpoint(message: "golden v2")
             }
         }
-        #expect(Self.contents(store) == Self.expectedRecords)
-        store.close()
+        await engine.close()
+        #expect(try OnDisk(fs, golden).vectors == Self.expectedRecords)
 
-        let example = fixtures + "/worked-example-v1.log"
+        let example = fixtures + "/worked-example-v2.log"
         try? FileManager.default.removeItem(atPath: example)
-        let writer = try LogWriter.create(fs, path: example, shard: 0, startSequence: 1)
-        for batch in Self.workedExample { try writer.append(batch, sync: true) }
+        let writer = try LogWriter.create(fs, path: example, header: Self.workedExampleHeader)
+        for (batch, group) in zip(Self.workedExample, Self.workedExampleGroups) { try writer.append(batch, group: group, sync: true) }
         writer.close()
     }
 }

@@ -4,6 +4,10 @@ import Testing
 
 @Suite("Write-ahead log: frames, torn tails and damage")
 struct WriteAheadLogTests {
+    static let header = LogFormat.FileHeader(identity: LogIdentity(collectionID: .random(), branch: "main"), shard: 0,
+                                             baseCommit: nil, startSequence: 1)
+    static let group = WriteGroup(number: 1, participants: ShardSet([0]))
+
     let fs = PosixFileSystem()
 
     static func batches(seed: UInt64) -> [[LogRecord]] {
@@ -19,10 +23,10 @@ struct WriteAheadLogTests {
     /// A log with the given batches; returns its path and the end offset of every frame.
     func writeLog(_ directory: TemporaryDirectory, _ batches: [[LogRecord]]) throws -> (String, [Int64]) {
         let path = directory.file("shard-0.log")
-        let writer = try LogWriter.create(fs, path: path, shard: 0, startSequence: 1)
+        let writer = try LogWriter.create(fs, path: path, header: Self.header)
         var ends: [Int64] = []
         for batch in batches {
-            try writer.append(batch, sync: true)
+            try writer.append(batch, group: Self.group, sync: true)
             ends.append(writer.endOffset)
         }
         writer.close()
@@ -35,8 +39,8 @@ struct WriteAheadLogTests {
         let batches = Self.batches(seed: 1)
         let (path, _) = try writeLog(directory, batches)
         let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
-        #expect(contents.batches.map(\.records) == batches)
-        #expect(contents.batches.first?.firstSequence == 1)
+        #expect(contents.frames.map(\.records) == batches)
+        #expect(contents.frames.first?.firstSequence == 1)
         #expect(contents.nextSequence == 1 + UInt64(batches.joined().count))
         #expect(contents.tornTailBytes == 0)
     }
@@ -48,9 +52,9 @@ struct WriteAheadLogTests {
         let (path, _) = try writeLog(directory, Array(batches.prefix(3)))
         let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
         let writer = try LogWriter.open(fs, path: path, after: contents)
-        for batch in batches.dropFirst(3) { try writer.append(batch, sync: true) }
+        for batch in batches.dropFirst(3) { try writer.append(batch, group: Self.group, sync: true) }
         writer.close()
-        #expect(try LogReader.read(fs, path: path, maximumDimension: 64).batches.map(\.records) == batches)
+        #expect(try LogReader.read(fs, path: path, maximumDimension: 64).frames.map(\.records) == batches)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
@@ -65,14 +69,14 @@ struct WriteAheadLogTests {
             try original.prefix(cut).write(to: URL(fileURLWithPath: path))
             let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
             let whole = ends.filter { $0 <= Int64(cut) }.count
-            #expect(contents.batches.map(\.records) == Array(batches.prefix(whole)), "cut at \(cut)")
+            #expect(contents.frames.map(\.records) == Array(batches.prefix(whole)), "cut at \(cut)")
             #expect(contents.validLength == (whole == 0 ? Int64(LogFormat.fileHeaderSize) : ends[whole - 1]))
             // Appending after a torn tail cuts it off, so the new frame is readable.
             let writer = try LogWriter.open(fs, path: path, after: contents)
-            try writer.append([.delete(id: "after")], sync: true)
+            try writer.append([.delete(id: "after")], group: Self.group, sync: true)
             writer.close()
             let reread = try LogReader.read(fs, path: path, maximumDimension: 64)
-            #expect(reread.batches.last?.records == [.delete(id: "after")] && reread.tornTailBytes == 0, "cut at \(cut)")
+            #expect(reread.frames.last?.records == [.delete(id: "after")] && reread.tornTailBytes == 0, "cut at \(cut)")
         }
     }
 
@@ -85,7 +89,7 @@ struct WriteAheadLogTests {
         bytes.replaceSubrange(Int(ends[3])..., with: [UInt8](repeating: 0, count: bytes.count - Int(ends[3]) + 100))
         try bytes.write(to: URL(fileURLWithPath: path))
         let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
-        #expect(contents.batches.map(\.records) == Array(batches.prefix(4)))
+        #expect(contents.frames.map(\.records) == Array(batches.prefix(4)))
     }
 
     @Test("a last frame whose end sectors are zeros is a torn tail (an append torn at a sector boundary)")
@@ -102,7 +106,7 @@ struct WriteAheadLogTests {
             torn.replaceSubrange(boundary..., with: [UInt8](repeating: 0, count: original.count - boundary))
             try torn.write(to: URL(fileURLWithPath: path))
             let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
-            #expect(contents.batches.map(\.records) == Array(batches.dropLast()), "zeros from \(boundary)")
+            #expect(contents.frames.map(\.records) == Array(batches.dropLast()), "zeros from \(boundary)")
             #expect(contents.validLength == ends[ends.count - 2])
         }
         // The same frame with one flipped bit and no zeros is damage, not a torn tail.
@@ -127,7 +131,7 @@ struct WriteAheadLogTests {
                 do {
                     let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
                     // Only the zero padding of the file header may change unnoticed.
-                    #expect(contents.batches.map(\.records) == batches, "flip at byte \(byte) bit \(bit)")
+                    #expect(contents.frames.map(\.records) == batches, "flip at byte \(byte) bit \(bit)")
                 } catch {
                     errors += 1
                     #expect([.corruptFile, .unsupportedFormatVersion].contains(error.code))
@@ -147,9 +151,9 @@ struct WriteAheadLogTests {
         try Data("{\"not\": \"a log\"}".utf8 + [UInt8](repeating: 7, count: 64)).write(to: URL(fileURLWithPath: path))
         #expect(throws: SemblanceError.self) { try LogReader.read(fs, path: path, maximumDimension: 8) }
         // A well-formed header from a future version 9.
-        var header = LogFormat.encode(LogFormat.FileHeader(shard: 0, startSequence: 1))
+        var header = LogFormat.encode(Self.header)
         header[8] = 9
-        header.replaceSubrange(24..<28, with: withUnsafeBytes(of: CRC32C.checksum(header[0..<24]).littleEndian, Array.init))
+        header.replaceSubrange(136..<140, with: withUnsafeBytes(of: CRC32C.checksum(header[0..<136]).littleEndian, Array.init))
         try Data(header).write(to: URL(fileURLWithPath: path))
         do {
             _ = try LogReader.read(fs, path: path, maximumDimension: 8)
@@ -166,13 +170,13 @@ struct WriteAheadLogTests {
             let directory = TemporaryDirectory()
             let path = directory.file("shard-0.log")
             let faulty = FaultInjectingFileSystem(fs)
-            let writer = try LogWriter.create(faulty, path: path, shard: 0, startSequence: 1)
-            try writer.append([.delete(id: "kept")], sync: true)
+            let writer = try LogWriter.create(faulty, path: path, header: Self.header)
+            try writer.append([.delete(id: "kept")], group: Self.group, sync: true)
             faulty.setPlan(.init(failAt: failingCall, fault: fault, persistent: false))
-            #expect(throws: SemblanceError.self) { try writer.append([.delete(id: "failed")], sync: true) }
+            #expect(throws: SemblanceError.self) { try writer.append([.delete(id: "failed")], group: Self.group, sync: true) }
             // The fault has passed, but the writer stays closed for writing: no retried fsync.
             do {
-                try writer.append([.delete(id: "refused")], sync: true)
+                try writer.append([.delete(id: "refused")], group: Self.group, sync: true)
                 Issue.record("a write after a failure was accepted")
             } catch {
                 #expect(error.code == .storageUnavailable)
@@ -181,12 +185,12 @@ struct WriteAheadLogTests {
             writer.close()
             // Reopened: the acknowledged frame is there; the failed one may be torn (dropped) or whole.
             let contents = try LogReader.read(fs, path: path, maximumDimension: 8)
-            #expect(contents.batches.first?.records == [.delete(id: "kept")])
-            #expect(!contents.batches.contains { $0.records == [.delete(id: "refused")] })
+            #expect(contents.frames.first?.records == [.delete(id: "kept")])
+            #expect(!contents.frames.contains { $0.records == [.delete(id: "refused")] })
             let reopened = try LogWriter.open(fs, path: path, after: contents)
-            try reopened.append([.delete(id: "again")], sync: true)
+            try reopened.append([.delete(id: "again")], group: Self.group, sync: true)
             reopened.close()
-            #expect(try LogReader.read(fs, path: path, maximumDimension: 8).batches.last?.records == [.delete(id: "again")])
+            #expect(try LogReader.read(fs, path: path, maximumDimension: 8).frames.last?.records == [.delete(id: "again")])
         }
     }
 

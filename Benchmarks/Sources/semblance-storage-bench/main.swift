@@ -2,8 +2,9 @@
 //
 //   swift run -c release --package-path Benchmarks semblance-storage-bench [group] [open] [--count N] [--seconds S]
 //
-// group: single-record durable upserts from 1 task, then from 8 tasks at once (group commit
-//        shares frames and fsyncs among concurrent writers).
+// group: single-record durable upserts into 1 shard from 1, 2 and 8 tasks at once (group
+//        commit shares frames and fsyncs among concurrent writers); then batches of 8 records
+//        spread over 4 shards (each batch is all or nothing across its shards).
 // open:  build an N × 384 collection (default 100,000), checkpoint, close; then time opening
 //        it (pages + log replay, no graph rebuild) against the build; then change 1 % of the
 //        records and report the bytes the next checkpoint writes against a full snapshot.
@@ -25,12 +26,14 @@ func randomVector(_ dimension: Int, _ rng: inout some RandomNumberGenerator) -> 
     (0..<dimension).map { _ in Float.random(in: -1...1, using: &rng) }
 }
 
-/// Acknowledged single-record upserts per second from `tasks` concurrent tasks.
-func upsertRate(tasks: Int, duration: Double) async throws -> (rate: Double, frames: Int) {
+/// Acknowledged upserts per second from `tasks` concurrent tasks, each call a batch of
+/// `batch` new records, into a durable collection of `shards` shards.
+func upsertRate(tasks: Int, shards: Int = 1, batch: Int = 1, duration: Double) async throws -> Double {
     let directory = temporaryDirectory("group")
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let collection = try DurableCollection.create(directory: directory + "/c", index: IndexConfiguration(dimension: 16, metric: .cosine),
-                                                  shardCount: 1, policy: .manual)
+    let client = try await Client(directory: directory)
+    let collection = try await client.createCollection("c", configuration: CollectionConfiguration(
+        dimension: 16, metric: .cosine, shardCount: shards, checkpointPolicy: .manual))
     let deadline = ContinuousClock.now + .milliseconds(Int64(duration * 1000))
     let start = ContinuousClock.now
     let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -39,8 +42,8 @@ func upsertRate(tasks: Int, duration: Double) async throws -> (rate: Double, fra
                 var rng = SystemRandomNumberGenerator()
                 var done = 0
                 while ContinuousClock.now < deadline {
-                    try await collection.upsert([(id: "t\(t)-\(done)", vector: randomVector(16, &rng))])
-                    done += 1
+                    try await collection.upsert((0..<batch).map { VectorRecord(id: "t\(t)-\(done)-\($0)", vector: randomVector(16, &rng)) })
+                    done += batch
                 }
                 return done
             }
@@ -48,20 +51,24 @@ func upsertRate(tasks: Int, duration: Double) async throws -> (rate: Double, fra
         return try await group.reduce(0, +)
     }
     let elapsed = seconds(since: start)
-    await collection.close()
-    return (Double(acknowledged) / elapsed, acknowledged)
+    await client.close()
+    return Double(acknowledged) / elapsed
 }
 
 func benchmarkGroupCommit(duration: Double) async throws {
-    print("Group commit: single-record upserts, durability .durable (fsync before acknowledging), \(duration) s each\n")
-    print("| writers | acknowledged upserts/s | ratio to 1 writer |")
-    print("|---|---|---|")
+    print("Group commit: durable upserts (fsync before acknowledging), \(duration) s each\n")
+    print("| writers | records per call | shards | acknowledged upserts/s | ratio to 1 writer |")
+    print("|---|---|---|---|---|")
     let one = try await upsertRate(tasks: 1, duration: duration)
-    print("| 1 task | \(String(format: "%.0f", one.rate)) | 1.00× |")
+    print("| 1 task | 1 | 1 | \(String(format: "%.0f", one)) | 1.00× |")
     for tasks in [2, 8] {
         let many = try await upsertRate(tasks: tasks, duration: duration)
-        print("| \(tasks) tasks | \(String(format: "%.0f", many.rate)) | \(String(format: "%.2f", many.rate / one.rate))× |")
+        print("| \(tasks) tasks | 1 | 1 | \(String(format: "%.0f", many)) | \(String(format: "%.2f", many / one))× |")
     }
+    let spanningOne = try await upsertRate(tasks: 1, shards: 4, batch: 8, duration: duration)
+    print("| 1 task | 8 | 4 | \(String(format: "%.0f", spanningOne)) | 1.00× |")
+    let spanningMany = try await upsertRate(tasks: 8, shards: 4, batch: 8, duration: duration)
+    print("| 8 tasks | 8 | 4 | \(String(format: "%.0f", spanningMany)) | \(String(format: "%.2f", spanningMany / spanningOne))× |")
     print("")
 }
 
@@ -69,33 +76,34 @@ func benchmarkOpen(count: Int) async throws {
     let dimension = 384
     let directory = temporaryDirectory("open")
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let path = directory + "/c"
     print("Open versus build: \(count) × \(dimension) random vectors, cosine, 1 shard\n")
     var rng = SystemRandomNumberGenerator()
-    let records = (0..<count).map { (id: "doc-\($0)", vector: randomVector(dimension, &rng)) }
+    let records = (0..<count).map { VectorRecord(id: "doc-\($0)", vector: randomVector(dimension, &rng)) }
+    let configuration = CollectionConfiguration(dimension: dimension, metric: .cosine, checkpointPolicy: .manual)
 
     var start = ContinuousClock.now
-    let collection = try DurableCollection.create(directory: path, index: IndexConfiguration(dimension: dimension, metric: .cosine),
-                                                  shardCount: 1, policy: .manual)
+    let client = try await Client(directory: directory)
+    let collection = try await client.createCollection("c", configuration: configuration)
     for batch in stride(from: 0, to: count, by: 1000) {
         try await collection.upsert(Array(records[batch..<min(batch + 1000, count)]))
     }
     let build = seconds(since: start)
     start = ContinuousClock.now
-    let full = try await collection.checkpoint(message: "full")
+    guard let full = try await collection.checkpoint() else { fatalError("no checkpoint") }
     let checkpoint = seconds(since: start)
-    await collection.close()
+    await client.close()
 
     start = ContinuousClock.now
-    let reopened = try DurableCollection.open(directory: path, policy: .manual)
+    let again = try await Client(directory: directory)
+    let reopened = try await again.collection("c")
     let open = seconds(since: start)
     guard reopened.count == count else { fatalError("reopened with \(reopened.count) records") }
 
     // Change 1 %: re-upsert that many existing ids with new vectors, then checkpoint.
     let changes = count / 100
-    try await reopened.upsert((0..<changes).map { (id: "doc-\($0 * 97 % count)", vector: randomVector(dimension, &rng)) })
-    let incremental = try await reopened.checkpoint(message: "1 %")
-    await reopened.close()
+    try await reopened.upsert((0..<changes).map { VectorRecord(id: "doc-\($0 * 97 % count)", vector: randomVector(dimension, &rng)) })
+    guard let incremental = try await reopened.checkpoint() else { fatalError("no checkpoint") }
+    await again.close()
 
     print("| measure | value |")
     print("|---|---|")

@@ -33,7 +33,7 @@ public actor Client {
     /// Opens `directory` through `fileSystem`: the tests' seam for a simulated or failing disk.
     package init(directory: String, fileSystem fs: any FileSystem, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
         self.fs = fs
-        try fs.createDirectory(directory)
+        try fs.createDirectoryDurably(directory)
         guard let root = fs.realPath(directory) else {
             throw SemblanceError(.io, "realpath: the directory cannot be resolved", path: directory)
         }

@@ -61,13 +61,17 @@ public struct CollectionSnapshot: Sendable {
         _ query: [Float], k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
         deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false
     ) throws(SemblanceError) -> SearchResults {
-        let options = SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance, deadline: deadline,
-                                    includeVectors: includeVectors, includeMetadata: includeMetadata)
+        try search(query, options: SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance, deadline: deadline,
+                                                 includeVectors: includeVectors, includeMetadata: includeMetadata))
+    }
+
+    /// The nearest live records to `query`, as `options` say.
+    public func search(_ query: [Float], options: SearchOptions) throws(SemblanceError) -> SearchResults {
         var parts: [ShardHits] = []
         for shard in shards.indices {
             parts.append(try search(query, shard: shard, options: options))
         }
-        return Self.merge(parts, k: k)
+        return Self.merge(parts, k: options.k)
     }
 
     /// One shard's part of a search.
@@ -93,16 +97,6 @@ public struct CollectionSnapshot: Sendable {
 }
 
 /// What one search asks for, checked once.
-struct SearchOptions: Sendable {
-    var k: Int
-    var ef: Int?
-    var filter: Filter?
-    var ids: Set<String>?
-    var maxDistance: Float?
-    var deadline: ContinuousClock.Instant?
-    var includeVectors: Bool
-    var includeMetadata: Bool
-}
 
 /// One shard's hits for one query.
 struct ShardHits: Sendable {

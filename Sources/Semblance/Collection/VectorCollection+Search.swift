@@ -24,10 +24,15 @@ extension VectorCollection {
         _ query: [Float], k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
         deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false
     ) async throws(SemblanceError) -> SearchResults {
+        try await search(query, options: SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance,
+                                                       deadline: deadline, includeVectors: includeVectors, includeMetadata: includeMetadata))
+    }
+
+    /// The nearest live records to `query`, as `options` say (see the labelled form).
+    public func search(_ query: [Float], options: SearchOptions) async throws(SemblanceError) -> SearchResults {
+        let k = options.k
         let start = ContinuousClock.now
         let snapshot = snapshot()
-        let options = SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance, deadline: deadline,
-                                    includeVectors: includeVectors, includeMetadata: includeMetadata)
         let results: SearchResults
         if snapshot.shards.count == 1 {
             results = CollectionSnapshot.merge([try snapshot.search(query, shard: 0, options: options)], k: k)
@@ -61,9 +66,14 @@ extension VectorCollection {
         _ queries: [[Float]], k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
         deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false
     ) async throws(SemblanceError) -> [SearchResults] {
+        try await search(queries, options: SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance,
+                                                         deadline: deadline, includeVectors: includeVectors, includeMetadata: includeMetadata))
+    }
+
+    /// Many queries at once on every core, as `options` say (see the labelled form).
+    public func search(_ queries: [[Float]], options: SearchOptions) async throws(SemblanceError) -> [SearchResults] {
+        let (k, deadline) = (options.k, options.deadline)
         let snapshot = snapshot()
-        let options = SearchOptions(k: k, ef: ef, filter: filter, ids: ids, maxDistance: maxDistance, deadline: deadline,
-                                    includeVectors: includeVectors, includeMetadata: includeMetadata)
         guard !queries.isEmpty else { return [] }
         // Check every query and the options before any work: a bad one fails the batch.
         for (i, query) in queries.enumerated() {
@@ -71,7 +81,7 @@ extension VectorCollection {
                 throw SemblanceError(error.code, "query \(i): \(error.message)")
             }
         }
-        try VectorIndex.validateSearch(k: k, ef: ef, maxDistance: maxDistance)
+        try options.validate()
         let start = ContinuousClock.now
         let next = WorkCounter()
         let workers = min(queries.count, ProcessInfo.processInfo.activeProcessorCount)

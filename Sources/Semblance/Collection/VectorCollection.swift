@@ -128,13 +128,16 @@ public final class VectorCollection: Sendable {
 
     // MARK: Maintenance
 
-    /// Folds the write-ahead logs into a commit now (in memory: does nothing).
-    public func checkpoint() async throws(SemblanceError) {
-        guard engine.isPersistent else { return }
+    /// Folds the write-ahead logs into a commit now.
+    /// - Returns: the commit and what it wrote; nil for an in-memory collection (nothing to do).
+    @discardableResult
+    public func checkpoint() async throws(SemblanceError) -> CheckpointResult? {
+        guard engine.isPersistent else { return nil }
         let start = ContinuousClock.now
         let result = try await engine.checkpoint(message: "checkpoint")
         metrics.checkpointDuration.recordInterval(since: start)
         logger.info("checkpoint", metadata: ["commit": "\(result.commit)", "bytesWritten": "\(result.bytesWritten)"])
+        return result
     }
 
     /// True when some shard's share of deleted vectors passes the compaction threshold.

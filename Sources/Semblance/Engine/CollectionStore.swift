@@ -95,7 +95,7 @@ final class CollectionStore {
     ///   changed: restore config.json or remove the folder).
     static func create(_ fs: any FileSystem, directory: String, configuration: CollectionConfiguration) throws(SemblanceError) -> Opened {
         try configuration.validate()
-        try createDurably(fs, directory)
+        try fs.createDirectoryDurably(directory)
         let lockHandle = try fs.lockExclusively(directory + "/LOCK")
         let lock = DirectoryLock(fs: fs, handle: lockHandle)
         guard !fs.fileExists(directory + "/config.json") else {
@@ -160,19 +160,6 @@ final class CollectionStore {
         }
         for path in leftovers { try fs.removeTree(path) }
         if !leftovers.isEmpty { try fs.syncDirectory(directory) }
-    }
-
-    /// Creates `directory` and any missing parents, fsyncing the parent of each folder it
-    /// creates: a new folder's entry is durable only once its parent is synced.
-    private static func createDurably(_ fs: any FileSystem, _ directory: String) throws(SemblanceError) {
-        var missing: [String] = []
-        var path = directory
-        while !fs.fileExists(path) && path != "/" && path != "." && !path.isEmpty {
-            missing.append(path)
-            path = Path.directory(of: path)
-        }
-        try fs.createDirectory(directory)
-        for created in missing.reversed() { try fs.syncDirectory(Path.directory(of: created)) }
     }
 
     // MARK: Opening

@@ -2,12 +2,14 @@ extension SemblanceError {
     /// A write, checkpoint or compaction of a collection whose files were released (a
     /// dropped collection's handle, or one of a closed client).
     static func collectionClosed(_ directory: String) -> SemblanceError {
-        SemblanceError(.closed, "the collection at \(directory) is closed")
+        SemblanceError(.closed, "the collection is closed", path: directory)
     }
 
     /// Every write after `cause` failed one: the files may hold changes the memory does not.
     static func storageFailed(_ directory: String, after cause: SemblanceError) -> SemblanceError {
-        SemblanceError(.storageUnavailable,
-            "an earlier write or checkpoint of \(directory) failed (\(cause.message)); reopen the collection to continue")
+        var error = SemblanceError(.storageUnavailable,
+            "an earlier write or checkpoint failed (\(cause.message)); reopen the collection to continue", path: directory)
+        error.errno = cause.errno
+        return error
     }
 }

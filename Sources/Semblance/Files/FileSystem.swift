@@ -67,6 +67,19 @@ package protocol FileSystem: Sendable {
 }
 
 extension FileSystem {
+    /// Creates `directory` and any missing parents, fsyncing the parent of each folder it
+    /// creates: a new folder's entry is durable only once its parent is synced.
+    func createDirectoryDurably(_ directory: String) throws(SemblanceError) {
+        var missing: [String] = []
+        var path = directory
+        while !fileExists(path) && path != "/" && path != "." && !path.isEmpty {
+            missing.append(path)
+            path = Path.directory(of: path)
+        }
+        try createDirectory(directory)
+        for created in missing.reversed() { try syncDirectory(Path.directory(of: created)) }
+    }
+
     /// Removes `path` and, for a directory, everything under it (symbolic links are removed,
     /// never followed).
     func removeTree(_ path: String) throws(SemblanceError) {

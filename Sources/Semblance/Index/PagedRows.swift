@@ -104,12 +104,12 @@ extension PagedRows {
         let rowBytes = stride * MemoryLayout<Element>.stride
         let expectedPages = (count + rows.rowsPerPage - 1) / rows.rowsPerPage
         guard pages.count == expectedPages else {
-            throw SemblanceError(.corruptFile, "\(source): \(pages.count) pages for \(count) rows, expected \(expectedPages), at byte offset 0")
+            throw SemblanceError(.corruptFile, "\(pages.count) pages for \(count) rows, expected \(expectedPages)", path: source, offset: 0)
         }
         for (p, bytes) in pages.enumerated() {
             let expectedRows = Swift.min(rows.rowsPerPage, count - p * rows.rowsPerPage)
             guard bytes.count == expectedRows * rowBytes else {
-                throw SemblanceError(.corruptFile, "\(source): page \(p) holds \(bytes.count) bytes, expected \(expectedRows * rowBytes), at byte offset 0")
+                throw SemblanceError(.corruptFile, "page \(p) holds \(bytes.count) bytes, expected \(expectedRows * rowBytes)", path: source, offset: 0)
             }
             let page = RowPage<Element>(capacity: rows.rowsPerPage * stride)
             bytes.withUnsafeBytes { UnsafeMutableRawPointer(page.base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }

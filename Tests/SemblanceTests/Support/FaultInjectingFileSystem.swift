@@ -42,15 +42,17 @@ final class FaultInjectingFileSystem<Base: FileSystem>: FileSystem {
         }
     }
 
-    private func error(_ fault: Fault, _ call: String) -> SemblanceError {
-        switch fault {
-        case .noSpace: SemblanceError(.io, "No space left on device (errno 28, injected)", path: call, errno: 28)
-        case .ioError, .shortWrite: SemblanceError(.io, "Input/output error (errno 5, injected)", path: call, errno: 5)
-        }
+    /// The error PosixFileSystem gives for `call` on `path`, with the injected errno.
+    private func error(_ fault: Fault, _ call: String, _ path: String) -> SemblanceError {
+        let (text, code): (String, Int32) = fault == .noSpace ? ("No space left on device", 28) : ("Input/output error", 5)
+        var error = SemblanceError(.io, "\(call) \(path): \(text) (errno \(code), injected)")
+        error.path = path
+        error.errno = code
+        return error
     }
 
     func open(_ path: String, _ mode: FileOpenMode) throws(SemblanceError) -> FileHandleID {
-        if mode == .createNew || mode == .createOrOpen, let fault = nextFault() { throw error(fault, "open \(path)") }
+        if mode == .createNew || mode == .createOrOpen, let fault = nextFault() { throw error(fault, "open", path) }
         return try base.open(path, mode)
     }
 
@@ -59,7 +61,7 @@ final class FaultInjectingFileSystem<Base: FileSystem>: FileSystem {
             if fault == .shortWrite && bytes.count > 1 {
                 try base.write(file, UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count / 2)]), at: offset)
             }
-            throw error(fault, "pwrite")
+            throw error(fault, "pwrite", file.path)
         }
         try base.write(file, bytes, at: offset)
     }
@@ -71,34 +73,34 @@ final class FaultInjectingFileSystem<Base: FileSystem>: FileSystem {
     func size(_ file: FileHandleID) throws(SemblanceError) -> Int64 { try base.size(file) }
 
     func sync(_ file: FileHandleID) throws(SemblanceError) {
-        if let fault = nextFault() { throw error(fault, "fsync") }
+        if let fault = nextFault() { throw error(fault, "fsync", file.path) }
         try base.sync(file)
     }
 
     func truncate(_ file: FileHandleID, to size: Int64) throws(SemblanceError) {
-        if let fault = nextFault() { throw error(fault, "ftruncate") }
+        if let fault = nextFault() { throw error(fault, "ftruncate", file.path) }
         try base.truncate(file, to: size)
     }
 
     func close(_ file: FileHandleID) { base.close(file) }
 
     func rename(_ source: String, to destination: String) throws(SemblanceError) {
-        if let fault = nextFault() { throw error(fault, "rename") }
+        if let fault = nextFault() { throw error(fault, "rename", "\(source) -> \(destination)") }
         try base.rename(source, to: destination)
     }
 
     func remove(_ path: String) throws(SemblanceError) {
-        if let fault = nextFault() { throw error(fault, "unlink") }
+        if let fault = nextFault() { throw error(fault, "unlink", path) }
         try base.remove(path)
     }
 
     func syncDirectory(_ path: String) throws(SemblanceError) {
-        if let fault = nextFault() { throw error(fault, "fsync \(path)") }
+        if let fault = nextFault() { throw error(fault, "fsync", path) }
         try base.syncDirectory(path)
     }
 
     func createDirectory(_ path: String) throws(SemblanceError) {
-        if let fault = nextFault() { throw error(fault, "mkdir \(path)") }
+        if let fault = nextFault() { throw error(fault, "mkdir", path) }
         try base.createDirectory(path)
     }
 

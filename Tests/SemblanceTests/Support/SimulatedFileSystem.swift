@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 @testable import Semblance
 
@@ -127,6 +128,25 @@ final class SimulatedFileSystem: FileSystem {
             let overlap = min(data.count, bytes.count - offset)
             bytes.replaceSubrange(offset..<(offset + overlap), with: data.prefix(overlap))
             bytes.append(contentsOf: data.dropFirst(overlap))
+        }
+
+        /// Writes the disk's durable tree (as a crash image holds it) under a new folder of the
+        /// system's temporary directory, so a failing image can be opened and examined with
+        /// the real tools; returns the folder.
+        func save(label: String) -> String {
+            let base = FileManager.default.temporaryDirectory.path + "/semblance-\(label)-\(UInt32.random(in: 0...UInt32.max))"
+            func walk(_ inode: Int, _ path: String) {
+                try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                for (name, child) in directories[inode]?.durable ?? [:] {
+                    if directories[child] != nil {
+                        walk(child, path + "/" + name)
+                    } else if let file = files[child] {
+                        _ = FileManager.default.createFile(atPath: path + "/" + name, contents: Data(file.durable))
+                    }
+                }
+            }
+            walk(Self.rootInode, base)
+            return base
         }
 
         static func resize(_ bytes: inout [UInt8], to size: Int) {

@@ -30,15 +30,15 @@ struct CommitObject: Codable, Equatable, Sendable {
         struct Versioned: Decodable { var format: Int }
         let data = Data(bytes)
         guard let version = try? JSONDecoder().decode(Versioned.self, from: data) else {
-            throw SemblanceError(.corruptFile, "\(file): not a Semblance commit (no format field) at byte offset 0")
+            throw SemblanceError(.corruptFile, "not a Semblance commit (no format field)", path: file, offset: 0)
         }
         guard (1...formatVersion).contains(version.format) else {
-            throw SemblanceError(.unsupportedFormatVersion, "\(file): commit format \(version.format) is newer than this Semblance reads (\(formatVersion))")
+            throw SemblanceError(.unsupportedFormatVersion, "commit format \(version.format) is newer than this Semblance reads (\(formatVersion))", path: file)
         }
         do {
             return try JSONDecoder().decode(CommitObject.self, from: data)
         } catch {
-            throw SemblanceError(.corruptFile, "\(file): commit does not decode (\(error)) at byte offset 0")
+            throw SemblanceError(.corruptFile, "commit does not decode (\(error))", path: file, offset: 0)
         }
     }
 }
@@ -56,7 +56,7 @@ struct Refs {
         guard fs.fileExists(path) else { return nil }
         let text = String(decoding: try fs.readFile(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let hash = ObjectHash(hex: text) else {
-            throw SemblanceError(.corruptFile, "\(path): not a commit hash at byte offset 0")
+            throw SemblanceError(.corruptFile, "not a commit hash", path: path, offset: 0)
         }
         return hash
     }

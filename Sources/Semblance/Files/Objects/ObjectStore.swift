@@ -87,11 +87,11 @@ struct ObjectStore {
     func get(_ hash: ObjectHash) throws(SemblanceError) -> [UInt8] {
         let path = path(of: hash)
         guard fs.fileExists(path) else {
-            throw SemblanceError(.corruptFile, "\(path): missing object (page or commit \(hash)) at byte offset 0")
+            throw SemblanceError(.corruptFile, "missing object (page or commit \(hash))", path: path, offset: 0)
         }
         let bytes = try fs.readFile(path)
         guard ObjectHash(of: bytes) == hash else {
-            throw SemblanceError(.corruptFile, "\(path): content does not match its SHA-256 name (\(bytes.count) bytes) at byte offset 0")
+            throw SemblanceError(.corruptFile, "content does not match its SHA-256 name (\(bytes.count) bytes)", path: path, offset: 0)
         }
         return bytes
     }

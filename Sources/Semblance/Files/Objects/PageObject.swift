@@ -45,41 +45,41 @@ enum PageObject {
     /// The payload of a page object, after checking its header.
     static func decode(_ bytes: [UInt8], kind: Kind, file: String) throws(SemblanceError) -> (count: Int, payload: [UInt8]) {
         guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
-            throw SemblanceError(.corruptFile, "\(file): not a Semblance page (wrong magic) at byte offset 0")
+            throw SemblanceError(.corruptFile, "not a Semblance page (wrong magic)", path: file, offset: 0)
         }
         guard bytes.count >= 24 else {
-            throw SemblanceError(.corruptFile, "\(file): truncated page header at byte offset \(bytes.count)")
+            throw SemblanceError(.corruptFile, "truncated page header", path: file, offset: bytes.count)
         }
         var reader = ByteReader(Array(bytes[8..<min(bytes.count, headerSize)]), file: file, baseOffset: 8)
         let version = try reader.read(UInt32.self)
         guard version >= 1 else {
-            throw SemblanceError(.corruptFile, "\(file): page format version \(version) does not exist, at byte offset 8")
+            throw SemblanceError(.corruptFile, "page format version \(version) does not exist", path: file, offset: 8)
         }
         guard version <= Self.version else {
-            throw SemblanceError(.unsupportedFormatVersion, "\(file): page format version \(version) is newer than this Semblance reads (\(Self.version))")
+            throw SemblanceError(.unsupportedFormatVersion, "page format version \(version) is newer than this Semblance reads (\(Self.version))", path: file)
         }
         let storedKind = try reader.read(UInt32.self)
         guard storedKind == kind.rawValue else {
-            throw SemblanceError(.corruptFile, "\(file): page of kind \(storedKind) where kind \(kind.rawValue) was expected, at byte offset 12")
+            throw SemblanceError(.corruptFile, "page of kind \(storedKind) where kind \(kind.rawValue) was expected", path: file, offset: 12)
         }
         let count = Int(try reader.read(UInt32.self))
         let flags = try reader.read(UInt32.self)
         if version == 1 { return (count, Array(bytes[24...])) }
         let rawLength = Int(try reader.read(UInt32.self))
         guard bytes.count >= headerSize else {
-            throw SemblanceError(.corruptFile, "\(file): truncated page header at byte offset \(bytes.count)")
+            throw SemblanceError(.corruptFile, "truncated page header", path: file, offset: bytes.count)
         }
         let stored = bytes[headerSize...]
         guard flags & compressedFlag != 0 else {
             guard stored.count == rawLength else {
-                throw SemblanceError(.corruptFile, "\(file): page payload is \(stored.count) bytes, its header says \(rawLength), at byte offset \(headerSize)")
+                throw SemblanceError(.corruptFile, "page payload is \(stored.count) bytes, its header says \(rawLength)", path: file, offset: headerSize)
             }
             return (count, Array(stored))
         }
         do {
             return (count, try LZ4.decompress(Array(stored), size: rawLength, limit: maximumPayloadBytes))
         } catch {
-            throw SemblanceError(.corruptFile, "\(file): page payload does not decompress (\(error.message)) at byte offset \(headerSize)")
+            throw SemblanceError(.corruptFile, "page payload does not decompress (\(error.message))", path: file, offset: headerSize)
         }
     }
 

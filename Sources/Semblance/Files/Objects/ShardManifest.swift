@@ -94,7 +94,7 @@ extension VectorIndex {
               manifest.nodeCount < Int(UInt32.max), manifest.maxLevel >= 0, manifest.maxLevel <= 31,
               manifest.appliedSequence < UInt64.max / 2
         else {
-            throw SemblanceError(.corruptFile, "\(store.directory): shard manifest has counts out of range (at byte offset 0 of its commit)")
+            throw SemblanceError(.corruptFile, "shard manifest has counts out of range (in its commit)", path: store.directory)
         }
         func rows<T>(_ template: PagedRows<T>, _ hashes: [ObjectHash], _ kind: PageObject.Kind, count: Int) throws(SemblanceError) -> PagedRows<T> {
             var pages: [[UInt8]] = []
@@ -115,7 +115,7 @@ extension VectorIndex {
             // Every id page but the last holds exactly one chunk's worth, or lookups would miss.
             let expected = min(ChunkedArray<String>.chunkSize, manifest.nodeCount - i * ChunkedArray<String>.chunkSize)
             guard chunk.count == expected else {
-                throw SemblanceError(.corruptFile, "\(store.path(of: hash)): id page \(i) holds \(chunk.count) ids, expected \(expected), at byte offset 0")
+                throw SemblanceError(.corruptFile, "id page \(i) holds \(chunk.count) ids, expected \(expected)", path: store.path(of: hash), offset: 0)
             }
             chunks.append(chunk)
         }
@@ -130,7 +130,7 @@ extension VectorIndex {
                 guard Int(node) < index.nodes.count, !index.nodes.row(Int(node)).pointee.isDeleted,
                       index.metadataByNode.updateValue(metadata, forKey: node) == nil
                 else {
-                    throw SemblanceError(.corruptFile, "\(file): metadata for node \(node), which is not a live node or appears twice, at byte offset 0")
+                    throw SemblanceError(.corruptFile, "metadata for node \(node), which is not a live node or appears twice", path: file, offset: 0)
                 }
                 // The field indexes are not stored: they are rebuilt here from the metadata.
                 index.metadataIndex.add(node, metadata)
@@ -143,7 +143,7 @@ extension VectorIndex {
     /// search relies on.
     private mutating func rebuildIDMapAndCheckBounds(manifest: ShardManifest, source: String) throws(SemblanceError) {
         func damaged(_ what: String) -> SemblanceError {
-            SemblanceError(.corruptFile, "\(source): shard state inconsistent: \(what) (at byte offset 0 of its manifest)")
+            SemblanceError(.corruptFile, "shard state inconsistent: \(what) (in its manifest)", path: source)
         }
         let n = nodes.count
         guard nodeIDs.count == n else { throw damaged("\(nodeIDs.count) ids for \(n) nodes") }

@@ -3,13 +3,14 @@
 ///     file   = header frame*
 ///     header = magic "SMBLWAL\0" (8) | version u32 | shard u32 | startSequence u64
 ///              | collectionID (16) | baseCommit (32, zero: none) | branchLength u8
-///              | branch (63, zero-padded) | headerCRC u32 | zero u32         = 168 bytes
+///              | branch (63, zero-padded) | headerCRC u32 | zero u32         = 144 bytes
 ///     frame  = magic u32 "SMFR" | headerCRC u32 | storedLength u32 | rawLength u32
 ///              | firstSequence u64 | recordCount u32 | payloadCRC u32
 ///              | group u64 | participants (32: a bit per shard)             = 72 bytes
 ///              | payload[storedLength]
 ///
-/// All integers little-endian. The file header names what the log belongs to, so that a
+/// All integers little-endian; `headerCRC` of the file header is the CRC-32C of its bytes
+/// 0..<136. The file header names what the log belongs to, so that a
 /// log copied from another collection, shard or branch, or left from an older commit, is
 /// refused instead of replayed or overwritten. `headerCRC` of a frame is the CRC-32C of its
 /// header bytes 8..<72, `payloadCRC` of the stored payload. The payload is the records, one
@@ -20,7 +21,7 @@
 enum LogFormat {
     static let fileMagic: [UInt8] = Array("SMBLWAL".utf8) + [0]
     static let version: UInt32 = 2
-    static let fileHeaderSize = 168
+    static let fileHeaderSize = 144
     static let frameMagic: UInt32 = 0x5246_4D53  // "SMFR"
     static let frameHeaderSize = 72
     /// The largest decompressed payload a reader accepts, checked before allocating.
