@@ -87,6 +87,22 @@ struct DocumentationExampleTests {
         return (results, answers)
     }
 
+    static func searchOptionsValue(_ docs: VectorCollection, query: [Float]) async throws -> SearchResults {
+        var options = SearchOptions(k: 2, maxDistance: 0.5)
+        options.ef = 128
+        let same = try await docs.search(query, options: options)
+        return same
+    }
+
+    @Test("Getting Started: SearchOptions gives what the labelled search gives")
+    func optionsValue() async throws {
+        let docs = try await Self.fruit()
+        let same = try await Self.searchOptionsValue(docs, query: [1.0, 0.2, 0.0])
+        let labelled = try await docs.search([1.0, 0.2, 0.0], k: 2, ef: 128, maxDistance: 0.5)
+        #expect(same.ids == labelled.ids && !same.ids.isEmpty)
+        #expect(try docs.snapshot().search([1.0, 0.2, 0.0], options: SearchOptions(k: 2, ef: 128, maxDistance: 0.5)).ids == labelled.ids)
+    }
+
     @Test("Getting Started: search options and batch search")
     func options() async throws {
         let docs = try await Self.fruit()
@@ -190,6 +206,25 @@ struct DocumentationExampleTests {
     static func checkpoint(_ docs: VectorCollection) async throws {
         try await docs.checkpoint()
         print(docs.statistics().headCommit ?? "no commit yet")
+    }
+
+    static func catchByCode(_ docs: VectorCollection, embedding: [Float]) async {
+        do {
+            try await docs.upsert(id: "doc-1", vector: embedding)
+        } catch SemblanceError.Code.storageUnavailable {
+            // reopen the collection (a new Client) to continue
+        } catch {
+            print(error.message, error.path ?? "", error.errno ?? 0)
+        }
+    }
+
+    @Test("Durability: errors caught by their code")
+    func errorsByCode() async throws {
+        let docs = try await Client.inMemory().createCollection("docs", dimension: 3, metric: .cosine)
+        await Self.catchByCode(docs, embedding: [1, 2])  // the wrong dimension: the general catch
+        #expect(docs.count == 0)
+        await Self.catchByCode(docs, embedding: [1, 2, 3])
+        #expect(docs.count == 1)
     }
 
     @Test("Durability: settings survive a reopen; an on-demand checkpoint makes a commit")
