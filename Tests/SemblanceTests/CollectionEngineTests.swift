@@ -97,4 +97,35 @@ struct CollectionEngineTests {
         }
         #expect(reopened?.shards.reduce(0) { $0 + $1.count } == 2)
     }
+
+    @Test("a write larger than one log frame is refused before it is queued, and the collection goes on")
+    func oversizedWrite() async throws {
+        let records: [LogRecord] = [
+            .upsert(id: "a", vector: [1, 2, 3]), .delete(id: "bé"),
+            .upsertWithMetadata(id: "c", vector: [1], metadata: ["k": "v", "n": [1, 2.5, nil]]),
+            .setMetadata(id: "d", metadata: nil), .setMetadata(id: "e", metadata: ["x": true]),
+        ]
+        for record in records {
+            var writer = ByteWriter()
+            record.encode(into: &writer)
+            #expect(record.encodedSize == writer.bytes.count, "\(record)")
+        }
+        let directory = TemporaryDirectory()
+        let dimension = 4096
+        let collection = try CollectionEngine.create(fs, directory: directory.file("c"), configuration: CollectionConfiguration(
+            dimension: dimension, metric: .squaredEuclidean, shardCount: 2, checkpointPolicy: .manual))
+        let row = [Float](repeating: 0.5, count: dimension)
+        let big = (0..<4100).map { VectorRecord(id: "r\($0)", vector: row) }  // 4100 × 16 KiB > 64 MiB
+        do {
+            try await collection.upsert(big)
+            Issue.record("a write of over 64 MiB was taken")
+        } catch {
+            #expect(error.code == .invalidArgument && error.message.contains("smaller batches"), "\(error)")
+        }
+        try await collection.upsert(Array(big.prefix(2000)))
+        try await collection.upsert(Array(big[2000..<4000]))
+        #expect(collection.count == 4000)
+        await collection.close()
+        #expect(try OnDisk(fs, directory.file("c")).shards.reduce(0) { $0 + $1.count } == 4000)
+    }
 }

@@ -17,8 +17,9 @@ final class CollectionEngine: Sendable {
     /// One queued piece of work for the writer.
     struct Request: Sendable {
         enum Work: Sendable {
-            /// Checked records, in order: a group of these is committed together.
-            case write([LogRecord])
+            /// Checked records, in order, and their size in a log frame: a group of these is
+            /// committed together.
+            case write([LogRecord], bytes: Int)
             case checkpoint(String)
             case beginCompaction(Int)
             case finishCompaction(Int, Result<VectorIndex, SemblanceError>)
@@ -162,7 +163,14 @@ final class CollectionEngine: Sendable {
     }
 
     private func write(_ records: [LogRecord]) async throws(SemblanceError) -> Int {
-        guard case .changed(let count) = try await submit(.write(records)) else { preconditionFailure("a write answers a count") }
+        // One frame per shard holds at most 64 MiB of records: a larger call is refused here,
+        // before anything is queued (the writer never groups calls past that size).
+        let bytes = records.reduce(0) { $0 + $1.encodedSize }
+        guard bytes <= LogFormat.maximumFrameBytes else {
+            throw SemblanceError(.invalidArgument,
+                "a batch of \(bytes) bytes is over the limit of \(LogFormat.maximumFrameBytes) bytes of one write; write it in smaller batches")
+        }
+        guard case .changed(let count) = try await submit(.write(records, bytes: bytes)) else { preconditionFailure("a write answers a count") }
         return count
     }
 

@@ -104,9 +104,7 @@ final class CollectionStore {
         try clearUnfinishedCreate(fs, directory)
         let stored = StoredConfiguration(id: .random(), configuration: configuration)
         for folder in ["objects", "refs/heads", "wal/\(branch)"] { try fs.createDirectory(directory + "/" + folder) }
-        for folder in ["objects", "refs/heads", "refs", "wal/\(branch)", "wal", directory] {
-            try fs.syncDirectory(folder.hasPrefix("/") ? folder : directory + "/" + folder)
-        }
+        for folder in ["/objects", "/refs/heads", "/refs", "/wal/\(branch)", "/wal", ""] { try fs.syncDirectory(directory + folder) }
         let store = CollectionStore(fs: fs, directory: directory, configuration: stored, head: nil, lock: lock, persistent: true)
         var shards: [ShardStore] = []
         for shard in 0..<configuration.shardCount {
@@ -154,7 +152,8 @@ final class CollectionStore {
                     }
                 }
             default:
-                if !name.hasPrefix(".tmp-") { throw refuse("holds \(name)", path) }
+                // Only a temp file an atomic write left is a leftover (as an open sees it).
+                if !(name.hasPrefix(".tmp-") && fs.kind(path) == .file) { throw refuse("holds \(name)", path) }
             }
             leftovers.append(path)
         }
@@ -305,9 +304,8 @@ final class CollectionStore {
             } else {
                 // A checkpoint that failed before its ref moved: its new log must be empty and
                 // follow a commit whose parent is the head.
-                let base = nextLog.header.baseCommit
-                let baseParent = base.flatMap { try? CommitObject.decode(try objects.get($0), file: objects.path(of: $0)) }?.parents.first
-                guard nextLog.frames.isEmpty, nextLog.tornTailBytes == 0, base != nil, baseParent == head else {
+                let baseCommit = nextLog.header.baseCommit.flatMap { try? CommitObject.decode(try objects.get($0), file: objects.path(of: $0)) }
+                guard nextLog.frames.isEmpty, nextLog.tornTailBytes == 0, let baseCommit, baseCommit.parents == (head.map { [$0] } ?? []) else {
                     throw SemblanceError(.corruptFile,
                         "a checkpoint's new log that neither follows the head commit nor is an empty leftover of an unfinished checkpoint",
                         path: next, offset: 40)

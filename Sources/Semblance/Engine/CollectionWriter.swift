@@ -58,8 +58,14 @@ actor CollectionWriter {
             if requests.isEmpty { return }
             var i = 0
             while i < requests.count {
+                // Consecutive writes form a group, as long as it fits in one frame per shard.
                 var end = i
-                while end < requests.count, case .write = requests[end].work { end += 1 }
+                var bytes = 0
+                while end < requests.count, case .write(_, let size) = requests[end].work,
+                      end == i || bytes + size <= LogFormat.maximumFrameBytes {
+                    bytes += size
+                    end += 1
+                }
                 if end > i {
                     await commit(requests[i..<end], collection)
                     i = end
@@ -81,7 +87,7 @@ actor CollectionWriter {
         var records: [LogRecord] = []
         var ranges: [Range<Int>] = []
         for request in group {
-            guard case .write(let part) = request.work else { continue }
+            guard case .write(let part, _) = request.work else { continue }
             ranges.append(records.count..<(records.count + part.count))
             records += part
         }
@@ -279,10 +285,10 @@ actor CollectionWriter {
     private func tick(_ collection: CollectionEngine) async {
         guard !released, failure == nil else { return }
         if case .periodic = durability {
-            // Every log with unsynced writes, whatever its last sync: a log synced just under
-            // the interval ago would otherwise wait for the next tick.
+            // Every log whose interval ends before the next tick: one synced just under the
+            // interval ago would otherwise wait a whole tick longer.
             for actor in shards {
-                do throws(SemblanceError) { try await actor.sync() } catch { poison(error) }
+                do throws(SemblanceError) { try await actor.syncIfDue(durability, within: .seconds(1)) } catch { poison(error) }
             }
         }
         if persistent && operationsSinceCheckpoint > 0

@@ -36,8 +36,11 @@ actor ShardActor {
         return Committed(index: store.index, logBytes: store.logBytes)
     }
 
-    /// fsyncs the log if it holds unsynced writes (the periodic mode's timer).
-    func sync() throws(SemblanceError) { try store.sync() }
+    /// fsyncs the log if it holds unsynced writes and `durability` wants them synced within
+    /// `slack` from now (the periodic mode's timer).
+    func syncIfDue(_ durability: Durability, within slack: Duration) throws(SemblanceError) {
+        if store.hasUnsyncedWrites && store.syncIsDue(durability, within: slack) { try store.sync() }
+    }
 
     // MARK: Compaction
 

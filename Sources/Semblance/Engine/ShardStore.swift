@@ -100,11 +100,11 @@ final class ShardStore {
         lastSync = .now
     }
 
-    /// Whether `durability` wants the log synced now.
-    func syncIsDue(_ durability: Durability) -> Bool {
+    /// Whether `durability` wants the log synced now, or within `slack` from now.
+    func syncIsDue(_ durability: Durability, within slack: Duration = .zero) -> Bool {
         switch durability {
         case .durable: true
-        case .periodic(let seconds): ContinuousClock.now - lastSync >= .milliseconds(Int64(seconds * 1000))
+        case .periodic(let seconds): ContinuousClock.now + slack - lastSync >= .milliseconds(Int64(seconds * 1000))
         case .none: false
         }
     }

@@ -52,19 +52,22 @@ struct StoredConfiguration: Equatable, Sendable {
              checkpointPolicy: checkpointPolicy, compactionThreshold: compactionThreshold, checksum: nil)
     }
 
-    /// Sorted keys, infinite thresholds as strings (`CheckpointPolicy.manual`): one byte form
-    /// for one value, so the checksum can be recomputed from the decoded fields.
-    private static var encoder: JSONEncoder {
+    /// Sorted keys, infinite thresholds as strings (`CheckpointPolicy.manual`); pretty-printed
+    /// for the file, compact for the checksum.
+    private static func encoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
     }
 
+    /// The SHA-256 of the compact canonical encoding of every other field (sorted keys, no
+    /// white space): one byte form for one value, recomputed from the decoded fields, so
+    /// neither white space nor the printer's layout can change it.
     private static func checksum(of file: File) throws(SemblanceError) -> String {
         var unsigned = file
         unsigned.checksum = nil
-        guard let bytes = try? encoder.encode(unsigned) else {
+        guard let bytes = try? encoder(pretty: false).encode(unsigned) else {
             throw SemblanceError(.invalidConfiguration, "the collection configuration could not be encoded")
         }
         return String(bytes: Array(SHA256.hash(data: bytes)))
@@ -73,7 +76,7 @@ struct StoredConfiguration: Equatable, Sendable {
     func encoded() throws(SemblanceError) -> [UInt8] {
         var signed = file
         signed.checksum = try Self.checksum(of: signed)
-        guard let bytes = try? Self.encoder.encode(signed) else {
+        guard let bytes = try? Self.encoder(pretty: true).encode(signed) else {
             throw SemblanceError(.invalidConfiguration, "the collection configuration could not be encoded")
         }
         return Array(bytes) + [10]

@@ -64,7 +64,7 @@ extension CollectionEngine {
     ///   `directory` holds no collection.
     static func verify(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> VerificationReport {
         guard fs.fileExists(directory + "/config.json") else {
-            throw SemblanceError(.invalidArgument, "holds no collection (no config.json)", path: directory)
+            throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
         }
         // Taken only when the file exists: every open creates it, so a missing one means no
         // process has the collection open, and creating it would change the directory.

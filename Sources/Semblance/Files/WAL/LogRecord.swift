@@ -15,6 +15,16 @@ enum LogRecord: Sendable, Equatable {
         }
     }
 
+    /// The bytes ``encode(into:)`` writes.
+    var encodedSize: Int {
+        switch self {
+        case .upsert(let id, let vector): 3 + id.utf8.count + 4 + 4 * vector.count
+        case .delete(let id): 3 + id.utf8.count
+        case .upsertWithMetadata(let id, let vector, let metadata): 3 + id.utf8.count + 4 + 4 * vector.count + metadata.encodedSize
+        case .setMetadata(let id, let metadata): 3 + id.utf8.count + 1 + (metadata?.encodedSize ?? 0)
+        }
+    }
+
     private static let upsertTag: UInt8 = 1
     private static let deleteTag: UInt8 = 2
     private static let upsertWithMetadataTag: UInt8 = 3
