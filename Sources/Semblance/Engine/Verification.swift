@@ -205,6 +205,9 @@ private struct Verifier {
                     switch kind {
                     case .ids: _ = try PageObject.decodeIDs(bytes, file: objects.path(of: hash))
                     case .metadata: _ = try PageObject.decodeMetadata(bytes, file: objects.path(of: hash))
+                    case .vectors:
+                        let path = objects.path(of: hash)
+                        try Self.checkFinite(PageObject.decode(bytes, kind: kind, file: path).payload, file: path + " (page payload)")
                     default: _ = try PageObject.decode(bytes, kind: kind, file: objects.path(of: hash))
                     }
                     report.pages += 1
@@ -291,6 +294,19 @@ private struct Verifier {
         }
     }
 
+    /// Throws when the little-endian Float32 components in `payload` (a vector page's
+    /// rows) hold a NaN or an infinity, which no write stores: searches would rank it first.
+    static func checkFinite(_ payload: [UInt8], file: String) throws(SemblanceError) {
+        for offset in stride(from: 0, to: payload.count - 3, by: 4) {
+            let bits = UInt32(payload[offset]) | UInt32(payload[offset + 1]) << 8
+                | UInt32(payload[offset + 2]) << 16 | UInt32(payload[offset + 3]) << 24
+            let component = Float(bitPattern: bits)
+            if !component.isFinite {
+                throw SemblanceError(.corruptFile, "\(file): the stored vector component \(component) is not finite, at byte offset \(offset)")
+            }
+        }
+    }
+
     func check(_ log: LogContents, path: String, shard: Int, dimension: Int?, applied: UInt64) throws(SemblanceError) {
         guard log.header.shard == UInt32(shard) else {
             throw SemblanceError(.corruptFile, "\(path): log of shard \(log.header.shard) in the place of shard \(shard), at byte offset 12")
@@ -308,6 +324,9 @@ private struct Verifier {
                 }
                 if vector.count != dimension {
                     throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) has \(vector.count) components, the collection's dimension is \(dimension)")
+                }
+                if let bad = vector.firstIndex(where: { !$0.isFinite }) {
+                    throw SemblanceError(.corruptFile, "\(path): record \(batch.firstSequence + UInt64(i)) has the non-finite component \(vector[bad]) at index \(bad)")
                 }
             }
         }
