@@ -74,7 +74,7 @@ final class RecordReader {
         do {
             parsed = try lines.nextLine()
         } catch {
-            guard error.code == .invalidFile else { throw error }
+            guard error.code != .io else { throw error }
             throw lineError(error, line: lines.line)
         }
         return parsed.map { ReadRecord(number: lines.line, id: $0.id, vector: $0.vector, metadata: $0.metadata) }
