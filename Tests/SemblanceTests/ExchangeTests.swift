@@ -157,3 +157,42 @@ final class ProgressLog: @unchecked Sendable {
     func add(_ report: ExchangeProgress) { lock.withLock { reports.append(report) } }
     var records: [Int] { lock.withLock { reports.map(\.records) } }
 }
+
+extension ExchangeTests {
+    /// Every file under `directory` with its bytes.
+    static func contents(under directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for path in try FileManager.default.subpathsOfDirectory(atPath: directory) {
+            var isDirectory: ObjCBool = false
+            let full = directory + "/" + path
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[path] = try Data(contentsOf: URL(fileURLWithPath: full))
+            }
+        }
+        return files
+    }
+
+    @Test("export refuses a file inside the client's directory, through .. or a link too, and writes nothing")
+    func exportInsideTheDirectory() async throws {
+        let folder = TemporaryDirectory()
+        let data = folder.file("data")
+        let client = try await Client(directory: data)
+        let docs = try await Self.collection(client, "docs", shards: 1)
+        try await docs.upsert((0..<10).map(Self.numbered))
+        try await docs.checkpoint()
+        try FileManager.default.createSymbolicLink(atPath: folder.file("to-docs"), withDestinationPath: data + "/docs")
+        try FileManager.default.createSymbolicLink(atPath: folder.file("to-config"), withDestinationPath: data + "/docs/config.json")
+        let before = try Self.contents(under: data)
+        for target in [data + "/docs/config.json", data + "/docs/../docs/refs/heads/main", data + "/beside.jsonl",
+                       folder.file("to-docs/config.json"), folder.file("to-docs/../out.jsonl"), folder.file("to-config")] {
+            let error = await #expect(throws: SemblanceError.self, "\(target)") { try await docs.exportJSONLines(to: target) }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("inside the database directory \(client.directory ?? "")") == true, "\(String(describing: error))")
+            #expect(try Self.contents(under: data) == before, "\(target)")
+        }
+        // Beside the directory is fine.
+        let exported = try await docs.exportJSONLines(to: folder.file("out.jsonl"))
+        #expect(exported == 10)
+        await client.close()
+    }
+}
