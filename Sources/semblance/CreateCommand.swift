@@ -14,37 +14,61 @@ struct CreateCommand: AsyncParsableCommand {
     @Argument(help: "The collection's name: 1-64 letters, digits, _ or -.")
     var name: String
 
-    @Option(help: "Components per vector (1-65536).")
+    // Every number option takes the next argument as its value even when it starts with
+    // `-`, so that `--shards -1` is a range error, not "missing value".
+    @Option(parsing: .unconditional, help: "Components per vector (1-65536).")
     var dimension: Int
 
     @Option(help: "How distance is measured: cosine, euclidean (squared), or dot (negated inner product).")
     var metric: MetricName = .cosine
 
-    @Option(help: "Shards the ids spread over (1-256); more shards write and compact in parallel.")
+    @Option(parsing: .unconditional, help: "Shards the ids spread over (1-256); more shards write and compact in parallel.")
     var shards = 1
 
-    @Option(help: "HNSW links per node.")
+    @Option(parsing: .unconditional, help: "HNSW links per node (2-256).")
     var m = 16
 
-    @Option(name: .customLong("ef-construction"), help: "Candidates examined when linking a new vector.")
+    @Option(name: .customLong("ef-construction"), parsing: .unconditional, help: "Candidates examined when linking a new vector (1-100000).")
     var efConstruction = 200
 
-    @Option(help: "Candidates examined by a search that names no --ef.")
+    @Option(parsing: .unconditional, help: "Candidates examined by a search that names no --ef (1-100000).")
     var ef = 64
 
     @Option(help: "When writes reach the disk: durable (fsync before each acknowledgement), periodic, or none.")
     var durability: DurabilityName = .durable
 
-    @Option(name: .customLong("sync-interval"), help: ArgumentHelp(
+    @Option(name: .customLong("sync-interval"), parsing: .unconditional, help: ArgumentHelp(
         "Seconds between fsyncs under --durability periodic.", valueName: "seconds"))
     var syncInterval = 1.0
 
-    func run() async throws {
-        let configuration = CollectionConfiguration(
+    var configuration: CollectionConfiguration {
+        CollectionConfiguration(
             dimension: dimension, metric: metric.metric, shardCount: shards, m: m, efConstruction: efConstruction,
             defaultEf: ef, durability: durability.durability(interval: syncInterval))
-        // Checked before the directory is created, so a typo leaves nothing behind.
-        try configuration.validate()
+    }
+
+    /// The library's names of the settings, and the options that set them.
+    static let optionNames = [
+        ("dimension", "--dimension"), ("m", "--m"), ("efConstruction", "--ef-construction"), ("defaultEf", "--ef"),
+        ("shard count", "--shards"), ("the periodic sync interval", "--sync-interval"),
+    ]
+
+    /// The library checks the settings (before the directory is created, so a typo leaves
+    /// nothing behind); its message is reworded to name the option.
+    func validate() throws {
+        do {
+            try configuration.validate()
+        } catch {
+            let message = error.message
+            for (setting, option) in Self.optionNames where message.hasPrefix(setting + " must") {
+                throw ValidationError(option + message.dropFirst(setting.count))
+            }
+            throw ValidationError(message)
+        }
+    }
+
+    func run() async throws {
+        let configuration = configuration
         let description = try await Session.withClient(options, creating: true) { client in
             let collection = try await client.createCollection(name, configuration: configuration)
             return CollectionDescription(collection.configuration, name: name, directory: client.directory ?? "")

@@ -23,15 +23,17 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DirectoryOptions
 
-    @Option(help: "Neighbours per query; recall is recall@k. The example queries show at most 5.")
+    // Number options take the next argument even when it starts with `-`, so that `--k -5`
+    // is a range error, not "missing value".
+    @Option(parsing: .unconditional, help: "Neighbours per query (1-1000); recall is recall@k. The example queries show at most 5.")
     var k = 10
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Search beam width of the example queries, also measured for recall (default: the collection's, 64).",
         valueName: "ef"))
     var ef: Int?
 
-    @Option(name: .customLong("queries"), help: ArgumentHelp(
+    @Option(name: .customLong("queries"), parsing: .unconditional, help: ArgumentHelp(
         "How many held-out queries to show with their hits (0-100).", valueName: "n"))
     var exampleCount = 5
 

@@ -12,7 +12,8 @@ struct ExportCommand: AsyncParsableCommand {
             snapshot: writes made meanwhile are not included, and none waits for the export. The \
             file is written beside FILE, fsynced and renamed over it, so FILE never holds part of \
             an export; without FILE (or with -) the lines go to standard output. `semblance import` \
-            reads the file back. Under the cosine metric the vectors are exported normalized.
+            reads the file back. Under the cosine metric the vectors are exported normalized. \
+            A FILE inside the data directory (.. and symbolic links resolved) is refused.
             """
     )
 

@@ -13,8 +13,9 @@ struct ImportCommand: AsyncParsableCommand {
             (metadata optional; `semblance export` writes this form). .fvecs: the ids are --id-prefix plus the row \
             number (from 0). The file is read in batches, never whole; while one batch is written \
             (and acknowledged per the collection's durability), the next is read. A malformed line \
-            stops the import: the records before it are stored, none after it. With --json, one \
-            line per acknowledged batch, then a summary line. Ends with a checkpoint.
+            (or an .fvecs file cut inside a row) stops the import: the records before it are \
+            stored, none after it. Whatever stops it, the error says how many records are stored. \
+            With --json, one line per acknowledged batch, then a summary line. Ends with a checkpoint.
             """
     )
 
@@ -32,7 +33,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("id-prefix"), help: "For .fvecs: ids are this prefix plus the row number.")
     var idPrefix = ""
 
-    @Option(name: .customLong("batch-size"), help: "Records per acknowledged batch.")
+    // Takes the next argument even when it starts with `-`: `--batch-size -1` is a range
+    // error, not "missing value".
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Records per acknowledged batch (1-100000).")
     var batchSize = 1000
 
     @Flag(name: .customLong("no-checkpoint"), help: "Leave the writes in the log instead of ending with a checkpoint.")
@@ -113,39 +116,51 @@ private struct Importer {
 
     mutating func run() async throws -> ImportCommand.Progress {
         defer { bar?.clear() }
-        while true {
-            let record: ReadRecord
-            do {
-                guard let next = try reader.next() else { break }
-                record = next
+        do {
+            while let record = try reader.next() {
                 try check(record)
-            } catch let error as RecordError {
-                // What came before the bad line is stored; then the import stops.
-                try await flush()
-                try await settle()
-                bar?.clear()
-                throw CommandFailure("\(error.location): \(error.reason); \(storedSoFar(before: "\(unit) \(error.number)"))")
+                let id = record.id ?? command.idPrefix + String(record.number)
+                // The library refuses an id twice in one batch; the later line must win, so the
+                // earlier one goes first.
+                if batchIDs.contains(id) { try await flush() }
+                if batch.isEmpty { batchStart = record.number }
+                batch.append(VectorRecord(id: id, vector: record.vector, metadata: record.metadata))
+                batchEnd = record.number
+                batchIDs.insert(id)
+                if batch.count >= command.batchSize { try await flush() }
             }
-            let id = record.id ?? command.idPrefix + String(record.number)
-            // The library refuses an id twice in one batch; the later line must win, so the
-            // earlier one goes first.
-            if batchIDs.contains(id) { try await flush() }
-            if batch.isEmpty { batchStart = record.number }
-            batch.append(VectorRecord(id: id, vector: record.vector, metadata: record.metadata))
-            batchEnd = record.number
-            batchIDs.insert(id)
-            if batch.count >= command.batchSize { try await flush() }
+            try await flush()
+            try await settle()
+        } catch let error as RecordError {
+            // What came before the bad line (or row) is stored; then the import stops.
+            try await flush()
+            try await settle()
+            bar?.clear()
+            throw CommandFailure("\(error.location): \(error.reason); \(storedSoFar(before: "\(unit) \(error.number)"))")
+        } catch let failure as CommandFailure {
+            throw failure  // a batch failed; settle() said what is stored
+        } catch {
+            // Reading failed: the batch in flight is settled first, so the count said is exact.
+            try await settle()
+            bar?.clear()
+            throw CommandFailure("\(Self.describe(error)); \(storedSoFar(before: nil))")
         }
-        try await flush()
-        try await settle()
         var head: String?
         if !command.noCheckpoint && acknowledged > 0 {
             bar?.show(fraction: 1, detail: "checkpoint...", force: true)
-            try await collection.checkpoint()
+            do {
+                try await collection.checkpoint()
+            } catch {
+                bar?.clear()
+                throw CommandFailure("the checkpoint after the import failed: \(Self.describe(error)); \(storedSoFar(before: nil)) "
+                    + "(in the write-ahead log, which the next open replays)")
+            }
             head = collection.statistics().headCommit
         }
         return progress(event: "done", head: head)
     }
+
+    static func describe(_ error: any Error) -> String { (error as? SemblanceError)?.message ?? "\(error)" }
 
     /// Refuses a record the collection would refuse, naming its line.
     func check(_ record: ReadRecord) throws {
@@ -186,8 +201,7 @@ private struct Importer {
             try await flight.task.value
         } catch {
             bar?.clear()
-            let message = (error as? SemblanceError)?.message ?? "\(error)"
-            throw CommandFailure("\(reader.stream.name) \(unit)s from \(flight.start): \(message); "
+            throw CommandFailure("\(reader.stream.name) \(unit)s from \(flight.start): \(Self.describe(error)); "
                 + storedSoFar(before: "\(unit) \(flight.start)"))
         }
         acknowledged += flight.count
@@ -209,13 +223,14 @@ private struct Importer {
         }
     }
 
-    /// "the 2,000 records before line 2001 are stored", or that nothing was.
-    func storedSoFar(before place: String) -> String {
-        switch acknowledged {
-        case 0: "nothing was imported"
-        case 1: "the 1 record before \(place) is stored, nothing after it"
-        default: "the \(Terminal.grouped(acknowledged)) records before \(place) are stored, nothing after it"
-        }
+    /// "the 2,000 records before line 2001 are stored, nothing after it", or without a
+    /// place, "the 2,000 records through line 2000 are stored"; or that nothing was.
+    func storedSoFar(before place: String?) -> String {
+        guard acknowledged > 0, let through = acknowledgedThrough else { return "nothing was imported" }
+        let records = acknowledged == 1 ? "the 1 record" : "the \(Terminal.grouped(acknowledged)) records"
+        let verb = acknowledged == 1 ? "is" : "are"
+        guard let place else { return "\(records) through \(unit) \(through) \(verb) stored" }
+        return "\(records) before \(place) \(verb) stored, nothing after it"
     }
 
     func progress(event: String, head: String?) -> ImportCommand.Progress {

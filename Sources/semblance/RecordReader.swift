@@ -74,7 +74,7 @@ final class RecordReader {
         do {
             parsed = try lines.nextLine()
         } catch {
-            guard error.code == .invalidFile else { throw error }
+            guard error.code != .io else { throw error }
             throw lineError(error, line: lines.line)
         }
         return parsed.map { ReadRecord(number: lines.line, id: $0.id, vector: $0.vector, metadata: $0.metadata) }
@@ -91,12 +91,18 @@ final class RecordReader {
         let offset = stream.bytesConsumed
         let location = "\(stream.name) row \(rows) (byte offset \(offset))"
         guard let header = try stream.next(4) else { return nil }
+        guard header.count == 4 else {
+            throw RecordError(location: location,
+                reason: "the file ends at byte offset \(stream.bytesConsumed), inside this row's 4-byte dimension", number: rows)
+        }
         let dimension = Int(Int32(littleEndian: header.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }))
         guard (1...IndexConfiguration.maximumDimension).contains(dimension) else {
             throw RecordError(location: location, reason: "invalid dimension \(dimension); is this an .fvecs file?", number: rows)
         }
-        guard let body = try stream.next(4 * dimension) else {
-            throw RecordError(location: location, reason: "the file ends after the dimension", number: rows)
+        let body = try stream.next(4 * dimension) ?? []
+        guard body.count == 4 * dimension else {
+            throw RecordError(location: location, reason: "the file ends at byte offset \(stream.bytesConsumed), "
+                + "\(4 + body.count) bytes into this row of \(4 + 4 * dimension) bytes", number: rows)
         }
         let vector = body.withUnsafeBytes { raw in
             (0..<dimension).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }

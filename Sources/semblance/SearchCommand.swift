@@ -28,13 +28,15 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A file of query vectors (JSON Lines or .fvecs); - reads standard input.", valueName: "file"))
     var queries: String?
 
-    @Option(name: [.customShort("k"), .long], help: "How many hits per query.")
+    // Number options take the next argument even when it starts with `-`, so that `-k -5`
+    // is a range error, not "missing value".
+    @Option(name: [.customShort("k"), .long], parsing: .unconditional, help: "How many hits per query.")
     var k = 10
 
-    @Option(help: "The search beam width (default: the collection's, at least k).")
+    @Option(parsing: .unconditional, help: "The search beam width (default: the collection's, at least k).")
     var ef: Int?
 
-    @Option(name: .customLong("max-distance"), help: "Leave out hits farther than this.")
+    @Option(name: .customLong("max-distance"), parsing: .unconditional, help: "Leave out hits farther than this (negative under dot).")
     var maxDistance: Float?
 
     @Option(help: ArgumentHelp("Only records matching this JSON filter: '{\"lang\": \"en\"}'.", valueName: "json"))

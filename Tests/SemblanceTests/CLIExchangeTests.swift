@@ -60,3 +60,20 @@ extension CLITests {
         try Self.run(["import", "copy", scratch.file("bad.jsonl"), "--path", data]).expectOneLineFailure(mentioning: "line 1")
     }
 }
+
+extension CLITests {
+    @Test("export refuses a FILE inside the data directory, through .. or a link too, and changes no file there")
+    func exportIntoTheDataDirectory() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = try Self.filteredCollection(in: scratch)
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("to-docs"), withDestinationPath: data + "/docs")
+        let before = try ExchangeTests.contents(under: data)
+        for target in [data + "/docs/config.json", data + "/docs/../docs/refs/heads/main", scratch.file("to-docs/wal/main/shard-0.log")] {
+            let run = try Self.run(["export", "docs", target, "--path", data])
+            try run.expectOneLineFailure(mentioning: "cannot export to \(target)")
+            #expect(run.stderr.contains("inside the database directory"), "\(run)")
+            #expect(try ExchangeTests.contents(under: data) == before, "\(target)")
+        }
+        try Self.run(["verify", "docs", "--path", data]).expectSuccess()
+    }
+}

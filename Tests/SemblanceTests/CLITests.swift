@@ -208,9 +208,35 @@ struct CLITests {
         ("a name that climbs out, on an existing command", ["search", "../x", "--vector", "[1,0,0,0]", "--path", "DATA"], nil, "../x"),
         ("malformed JSON", ["import", "docs", "FILE", "--path", "DATA"], "{\"id\": \"a\", \"vector\": [1, 0,\n", "line 1"),
         ("a vector of the wrong dimension", ["import", "docs", "FILE", "--path", "DATA"], "{\"id\": \"a\", \"vector\": [1, 0, 0]}\n", "dimension is 4"),
+        ("a trailing comma", ["import", "docs", "FILE", "--path", "DATA"], "{\"id\": \"a\", \"vector\": [1, 0, 0, 0],}\n",
+         "line 1: not valid JSON: a trailing comma before the '}' at column 36; nothing was imported"),
+        ("a key twice in metadata", ["import", "docs", "FILE", "--path", "DATA"], "{\"id\": \"a\", \"vector\": [1, 0, 0, 0], \"metadata\": {\"k\": 1, \"k\": 2}}\n",
+         "line 1: not valid JSON: the key \"k\" appears twice in one object"),
+        ("metadata nested too deep", ["import", "docs", "FILE", "--path", "DATA"],
+         "{\"id\": \"a\", \"vector\": [1, 0, 0, 0], \"metadata\": " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "}\n",
+         "line 1: metadata nests deeper than the limit of 16 levels"),
         ("a query of the wrong dimension", ["search", "docs", "--vector", "[1, 0]", "--path", "DATA"], nil, "dimension is 4"),
         ("an .fvecs row of the wrong dimension", ["import", "docs", "FILE.fvecs", "--path", "DATA"], nil, "dimension is 4"),
         ("a missing file", ["import", "docs", "no-such-file.jsonl", "--path", "DATA"], nil, "no such file"),
+        ("a directory to import", ["import", "docs", "DATA", "--path", "DATA"], nil, "is a directory, not a file"),
+        // A negative number is the option's value (not a missing one), then out of range.
+        ("--dimension -4", ["create", "docs2", "--dimension", "-4", "--path", "DATA"], nil, "--dimension must be between 1 and 65536, got -4"),
+        ("--shards -1", ["create", "docs2", "--dimension", "4", "--shards", "-1", "--path", "DATA"], nil, "--shards must be between 1 and 256, got -1"),
+        ("--m -2", ["create", "docs2", "--dimension", "4", "--m", "-2", "--path", "DATA"], nil, "--m must be between 2 and 256, got -2"),
+        ("--ef-construction -1", ["create", "docs2", "--dimension", "4", "--ef-construction", "-1", "--path", "DATA"], nil,
+         "--ef-construction must be between 1 and 100000, got -1"),
+        ("create --ef -3", ["create", "docs2", "--dimension", "4", "--ef", "-3", "--path", "DATA"], nil, "--ef must be between 1 and 100000, got -3"),
+        ("--sync-interval -1", ["create", "docs2", "--dimension", "4", "--durability", "periodic", "--sync-interval", "-1", "--path", "DATA"], nil,
+         "--sync-interval must be between 0.001 and 86400 seconds, got -1.0"),
+        ("--sync-interval 1e16", ["create", "docs2", "--dimension", "4", "--durability", "periodic", "--sync-interval", "1e16", "--path", "DATA"], nil,
+         "--sync-interval must be between 0.001 and 86400 seconds, got 1e+16"),
+        ("-k -5", ["search", "docs", "--vector", "[1, 0, 0, 0]", "-k", "-5", "--path", "DATA"], nil, "-k must be at least 1, got -5"),
+        ("--k -5", ["search", "docs", "--vector", "[1, 0, 0, 0]", "--k", "-5", "--path", "DATA"], nil, "-k must be at least 1, got -5"),
+        ("search --ef -2", ["search", "docs", "--vector", "[1, 0, 0, 0]", "--ef", "-2", "--path", "DATA"], nil, "--ef must be at least 1, got -2"),
+        ("--batch-size -3", ["import", "docs", "FILE", "--batch-size", "-3", "--path", "DATA"], "", "--batch-size must be between 1 and 100000, got -3"),
+        ("demo --k -5", ["demo", "--k", "-5", "--path", "DATA"], nil, "--k must be between 1 and 1000, got -5"),
+        ("demo --ef -1", ["demo", "--ef", "-1", "--path", "DATA"], nil, "--ef must be between 1 and 10000, got -1"),
+        ("demo --queries -1", ["demo", "--queries", "-1", "--path", "DATA"], nil, "--queries must be between 0 and 100, got -1"),
         ("an unknown subcommand", ["frobnicate"], nil, "'frobnicate'"),
         ("a missing required option", ["create", "docs2", "--path", "DATA"], nil, "--dimension"),
         ("an existing collection", ["create", "docs", "--dimension", "4", "--path", "DATA"], nil, "already exists"),
@@ -236,6 +262,58 @@ struct CLITests {
         try run.expectOneLineFailure(mentioning: mentions, label)
         #expect(try Self.live("docs", data) == 0, "\(label) stored something")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("x")), "\(label) created a folder outside the directory")
+    }
+
+    @Test("a negative --max-distance is a value, not a missing one (distances are negative under dot)")
+    func negativeMaxDistance() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = scratch.file("data")
+        try Self.run(["create", "dots", "--path", data, "--dimension", "2", "--metric", "dot"]).expectSuccess()
+        try Data("{\"id\": \"near\", \"vector\": [2, 0]}\n{\"id\": \"far\", \"vector\": [0.1, 0]}\n".utf8)
+            .write(to: URL(fileURLWithPath: scratch.file("dots.jsonl")))
+        try Self.run(["import", "dots", scratch.file("dots.jsonl"), "--path", data]).expectSuccess()
+        let searched = try Self.run(["search", "dots", "--path", data, "--vector", "[1, 0]", "--max-distance", "-0.5", "--json"])
+        try searched.expectSuccess()
+        #expect(Self.hits(try #require(try searched.jsonLines().first)).map { Self.string($0, "id") } == ["near"], "\(searched)")
+    }
+
+    @Test(".fvecs cut inside a row: exactly the rows before it are stored, and the error says where the file ends")
+    func truncatedFVecs() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = scratch.file("data")
+        try Self.run(["create", "vecs", "--path", data, "--dimension", "\(Self.dimension)", "--metric", "euclidean"]).expectSuccess()
+        let rows = Self.records(count: 30, seed: Self.seed ^ 7).map(\.vector)
+        let whole = FVecs.encode(rows)
+        let rowBytes = 4 + 4 * Self.dimension
+        // Cut 12 bytes into row 30 (its dimension and two components), then inside a dimension.
+        for (cut, message) in [(whole + FVecs.encode([rows[0]]).prefix(12), "the file ends at byte offset \(30 * rowBytes + 12), 12 bytes into this row of \(rowBytes) bytes"),
+                               (whole + FVecs.encode([rows[0]]).prefix(2), "the file ends at byte offset \(30 * rowBytes + 2), inside this row's 4-byte dimension")] {
+            try Data(cut).write(to: URL(fileURLWithPath: scratch.file("cut.fvecs")))
+            let run = try Self.run(["import", "vecs", scratch.file("cut.fvecs"), "--path", data, "--batch-size", "4", "--json"])
+            try run.expectOneLineFailure(mentioning: "\(scratch.file("cut.fvecs")) row 30 (byte offset \(30 * rowBytes)): \(message)")
+            #expect(run.stderr.contains("; the 30 records before row 30 are stored, nothing after it"), "\(run)")
+            // Every batch acknowledged, the last at row 29.
+            let acknowledged: [Int] = try run.jsonLines().map { Self.int($0, "acknowledged") }
+            #expect(acknowledged == [4, 8, 12, 16, 20, 24, 28, 30], "\(run)")
+            #expect(try Self.live("vecs", data) == 30)
+        }
+    }
+
+    @Test("a failed checkpoint after an import says how many records are stored")
+    func failedCheckpoint() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = scratch.file("data")
+        try Self.run(["create", "vecs", "--path", data, "--dimension", "\(Self.dimension)", "--metric", "euclidean"]).expectSuccess()
+        try FVecs.encode(Self.records(count: 30, seed: Self.seed ^ 8).map(\.vector)).write(to: URL(fileURLWithPath: scratch.file("in.fvecs")))
+        // A folder where the checkpoint will write the page of the 30 ids makes that write fail.
+        let ids = ObjectHash(of: PageObject.encodeIDs((0..<30).map { "row-\($0)" }))
+        let blocker = data + "/vecs/objects/" + ids.hex.prefix(2) + "/" + ids.hex.dropFirst(2)
+        try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: true)
+        let run = try Self.run(["import", "vecs", scratch.file("in.fvecs"), "--id-prefix", "row-", "--path", data])
+        try run.expectOneLineFailure(mentioning: "the checkpoint after the import failed: ")
+        #expect(run.stderr.contains("; the 30 records through row 29 are stored (in the write-ahead log"), "\(run)")
+        try FileManager.default.removeItem(atPath: blocker)
+        #expect(try Self.live("vecs", data) == 30)
     }
 
     @Test("a directory that does not exist is an error, not created")

@@ -267,10 +267,16 @@ final class CollectionStore {
         }
         for frame in contents.frames {
             for (i, record) in frame.records.enumerated() {
-                guard let vector = record.vector, vector.count != configuration.index.dimension else { continue }
-                throw SemblanceError(.corruptFile,
-                    "record \(frame.firstSequence + UInt64(i)) has \(vector.count) components, the collection's dimension is \(configuration.index.dimension)",
-                    path: path, offset: Int(frame.start))
+                guard let vector = record.vector else { continue }
+                if vector.count != configuration.index.dimension {
+                    throw SemblanceError(.corruptFile,
+                        "record \(frame.firstSequence + UInt64(i)) has \(vector.count) components, the collection's dimension is \(configuration.index.dimension)",
+                        path: path, offset: Int(frame.start))
+                }
+                if let bad = vector.firstIndex(where: { !$0.isFinite }) {
+                    throw SemblanceError(.corruptFile, "record \(frame.firstSequence + UInt64(i)) has the non-finite component \(vector[bad]) at index \(bad)",
+                                         path: path, offset: Int(frame.start))
+                }
             }
         }
         return contents

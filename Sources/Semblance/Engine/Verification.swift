@@ -194,6 +194,9 @@ private struct Verifier {
                     switch kind {
                     case .ids: _ = try PageObject.decodeIDs(bytes, file: objects.path(of: hash))
                     case .metadata: _ = try PageObject.decodeMetadata(bytes, file: objects.path(of: hash))
+                    case .vectors:
+                        let path = objects.path(of: hash)
+                        try Self.checkFinite(PageObject.decode(bytes, kind: kind, file: path).payload, file: path)
                     default: _ = try PageObject.decode(bytes, kind: kind, file: objects.path(of: hash))
                     }
                     report.pages += 1
@@ -288,5 +291,18 @@ private struct Verifier {
         report.logs += 1
         report.tornTailBytes += log.tornTailBytes
         report.logRecords += log.frames.reduce(0) { $0 + $1.records.count }
+    }
+
+    /// Throws when the little-endian Float32 components in `payload` (a vector page's
+    /// rows) hold a NaN or an infinity, which no write stores: searches would rank it first.
+    static func checkFinite(_ payload: [UInt8], file: String) throws(SemblanceError) {
+        for offset in stride(from: 0, to: payload.count - 3, by: 4) {
+            let bits = UInt32(payload[offset]) | UInt32(payload[offset + 1]) << 8
+                | UInt32(payload[offset + 2]) << 16 | UInt32(payload[offset + 3]) << 24
+            let component = Float(bitPattern: bits)
+            if !component.isFinite {
+                throw SemblanceError(.corruptFile, "the stored vector component \(component) is not finite", path: file, offset: offset)
+            }
+        }
     }
 }

@@ -18,7 +18,8 @@ public final class ByteStream {
     private var atEnd = false
 
     /// Opens `path`; `-` is standard input.
-    /// - Throws: `.io` when the file is missing or cannot be read.
+    /// - Throws: `.io` when the file is missing or cannot be read; `.invalidArgument` for a
+    ///   directory.
     public init(path: String) throws(SemblanceError) {
         if path == "-" {
             name = "standard input"
@@ -28,8 +29,11 @@ public final class ByteStream {
         }
         name = path
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SemblanceError(.io, "\(path): no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw SemblanceError(.invalidArgument, "\(path) is a directory, not a file")
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SemblanceError(.io, "\(path): cannot be opened for reading")
@@ -66,18 +70,17 @@ public final class ByteStream {
         }
     }
 
-    /// The next `count` bytes; nil at the end of the file; `.invalidFile` when it ends
-    /// inside them.
+    /// The next `count` bytes; fewer (the rest) when the file ends inside them, which the
+    /// caller words for its format; nil at the end of the file.
     public func next(_ count: Int) throws(SemblanceError) -> [UInt8]? {
         while buffer.count - position < count {
-            if try !refill() {
-                if position == buffer.count { return nil }
-                throw SemblanceError(.invalidFile, "\(name): the file ends \(buffer.count - position) bytes into a record of \(count) bytes, at byte offset \(bytesConsumed)")
-            }
+            if try !refill() { break }
         }
-        let piece = Array(buffer[position..<(position + count)])
-        position += count
-        bytesConsumed += Int64(count)
+        guard position < buffer.count else { return nil }
+        let end = min(position + count, buffer.count)
+        let piece = Array(buffer[position..<end])
+        bytesConsumed += Int64(end - position)
+        position = end
         return piece
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The JSON Lines form of records: one object per line,
 /// `{"id": "doc-1", "vector": [0.1, ...], "metadata": {...}}` (metadata optional), which
 /// ``VectorCollection/exportJSONLines(to:progress:)`` writes and
@@ -13,23 +11,13 @@ public enum JSONLines {
         public var metadata: Metadata?
     }
 
-    /// Parses one line (without its newline).
-    /// - Throws: `.invalidFile` whose message says what is wrong, naming the field
-    ///   (`missing field "vector"`, `field "metadata.year": ...`), without the line's place.
+    /// Parses one line (without its newline), as strict JSON (RFC 8259).
+    /// - Throws: `.invalidFile` whose message says what is wrong, naming the field or the
+    ///   column (`missing field "vector"`, `not valid JSON: a trailing comma before the ']'
+    ///   at column 27`), without the line's place; `.invalidMetadata` for metadata nested
+    ///   deeper than ``MetadataLimits/maximumDepth``.
     public static func parse(_ line: [UInt8]) throws(SemblanceError) -> Line {
-        if let fast = FastRecordParser.parse(line) {
-            return Line(id: fast.id, vector: fast.vector, metadata: fast.metadata)
-        }
-        // Unusual lines (a repeated field, a fractional id) and malformed ones: `JSONDecoder`
-        // reads the first and words the error of the second.
-        do {
-            let decoded = try JSONDecoder().decode(DecodedLine.self, from: Data(line))
-            return Line(id: decoded.id, vector: decoded.vector, metadata: decoded.metadata)
-        } catch let error as DecodingError {
-            throw SemblanceError(.invalidFile, describe(error))
-        } catch {
-            throw SemblanceError(.invalidFile, "not valid JSON")
-        }
+        try RecordParser.parse(line)
     }
 
     /// The line of `record`, ending with a newline: the shortest decimal forms that read back
@@ -102,69 +90,5 @@ public enum JSONLines {
             }
         }
         text += "\""
-    }
-
-    /// A decoding failure in a few words, naming the field.
-    static func describe(_ error: DecodingError) -> String {
-        func field(_ path: [any CodingKey]) -> String {
-            var text = ""
-            for key in path {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return "\"\(text)\""
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "missing field " + field(context.codingPath + [key])
-        case .typeMismatch(let type, let context):
-            if context.codingPath.isEmpty { return "a line must be a JSON object (or, for queries, an array of numbers)" }
-            return "field \(field(context.codingPath)) is not \(expected(type))"
-        case .valueNotFound(let type, let context):
-            if context.codingPath.isEmpty { return "a line must be a JSON object (or, for queries, an array of numbers)" }
-            return "field \(field(context.codingPath)) is null, expected \(expected(type))"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "not valid JSON" }
-            return "field \(field(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "not a valid record"
-        }
-    }
-
-    private static func expected(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Float.Type, is Double.Type: "a number"
-        case is [Float].Type: "an array of numbers"
-        default: "of the expected kind"
-        }
-    }
-}
-
-/// A JSON line decoded by `JSONDecoder`: an object with `id` (a string or an integer),
-/// `vector` and an optional `metadata`, or a bare array of numbers.
-private struct DecodedLine: Decodable {
-    var id: String?
-    var vector: [Float]
-    var metadata: Metadata?
-
-    enum CodingKeys: String, CodingKey { case id, vector, metadata }
-
-    init(from decoder: any Decoder) throws {
-        if let vector = try? decoder.singleValueContainer().decode([Float].self) {
-            self.vector = vector
-            return
-        }
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        vector = try container.decode([Float].self, forKey: .vector)
-        if try !container.contains(.id) || container.decodeNil(forKey: .id) {
-            id = nil
-        } else if let number = try? container.decode(Int64.self, forKey: .id) {
-            id = String(number)
-        } else {
-            id = try container.decode(String.self, forKey: .id)
-        }
-        if try container.contains(.metadata) && !container.decodeNil(forKey: .metadata) {
-            metadata = try container.decode(Metadata.self, forKey: .metadata)
-        }
     }
 }

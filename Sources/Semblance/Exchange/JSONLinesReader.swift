@@ -20,7 +20,8 @@ public final class JSONLinesReader {
 
     /// The next line as written (id optional, bare arrays allowed); nil at the end.
     /// - Throws: `.invalidFile` naming the file and line (`docs.jsonl line 17: missing field
-    ///   "vector"`); `.io` when reading fails.
+    ///   "vector"`), or `.invalidMetadata` for metadata nested past the limit; `.io` when
+    ///   reading fails.
     public func nextLine() throws(SemblanceError) -> JSONLines.Line? {
         while let bytes = try stream.nextLine() {
             line += 1

@@ -55,10 +55,14 @@ extension VectorCollection {
     /// export. Under the cosine metric vectors are exported normalized.
     /// - Parameter progress: called after every megabyte, from the exporting thread.
     /// - Returns: the records exported.
+    /// - Throws: `.invalidArgument`, writing nothing, when `path` is inside the client's
+    ///   directory (after resolving `..` and symbolic links): the export must not replace
+    ///   the files of this or another collection.
     @discardableResult
     public func exportJSONLines(to path: String, progress: (@Sendable (ExchangeProgress) -> Void)? = nil) async throws(SemblanceError) -> Int {
         let snapshot = snapshot()
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        try checkExportDestination(absolute)
         return try await runOnQueue(.global()) { () throws(SemblanceError) in
             let fs = PosixFileSystem()
             let directory = Path.directory(of: absolute)
@@ -86,6 +90,22 @@ extension VectorCollection {
             }
             try fs.syncDirectory(directory)
             return written
+        }
+    }
+
+    /// Refuses an export file inside the client's directory, where its temporary file and
+    /// rename could replace a collection's own files. The folder is resolved (it must exist
+    /// for the export to write anything), and the file itself when it exists: a link there
+    /// leads to its target.
+    private func checkExportDestination(_ path: String) throws(SemblanceError) {
+        guard engine.isPersistent else { return }
+        let clientDirectory = Path.directory(of: engine.directory)
+        let root = PosixFileSystem().realPath(clientDirectory) ?? clientDirectory
+        guard let folder = PosixFileSystem().realPath(Path.directory(of: path)) else { return }
+        let places = [folder + "/" + Path.lastComponent(of: path), PosixFileSystem().realPath(path)].compactMap { $0 }
+        for place in places where place == root || place.hasPrefix(root + "/") {
+            throw SemblanceError(.invalidArgument,
+                "cannot export to \(path)\(place == path ? "" : " (that is, \(place))"): it is inside the database directory \(root), whose files an export must not replace")
         }
     }
 

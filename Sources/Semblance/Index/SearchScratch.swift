@@ -60,8 +60,11 @@ final class SearchScratch: @unchecked Sendable {
             query = UnsafeMutableRawPointer.allocate(byteCount: queryCapacity * 4, alignment: 64)
                 .bindMemory(to: Float.self, capacity: queryCapacity)
         }
-        let scale = normalize ? VectorMath.inverseNorm(vector) : 1
-        for i in 0..<vector.count { query[i] = vector[i] * scale }
+        if normalize {
+            VectorMath.normalize(vector, into: query)
+        } else {
+            for i in 0..<vector.count { query[i] = vector[i] }
+        }
         return UnsafePointer(query)
     }
 
@@ -92,13 +95,23 @@ final class SearchScratchPool: Sendable {
 
 /// Small vector helpers used off the hot path.
 enum VectorMath {
-    /// 1 / ‖v‖, computed in double precision; exactly 1 for a vector already of unit length
-    /// to float precision, so that normalizing is idempotent (an exported cosine collection
-    /// imports back bit for bit).
-    static func inverseNorm(_ v: [Float]) -> Float {
+    /// Writes `v / ‖v‖` to `destination` (room for `v.count` floats); `v` is finite and
+    /// not all zeros.
+    ///
+    /// Computed in double precision, whose range holds the square of every finite Float
+    /// (2^-149 squares to 2^-298, 2^128 to 2^256) and its inverse norm: components of 1e-40
+    /// or 1e30, whose squares leave Float's range, still give a finite unit vector, with
+    /// no scaling first. A vector already of unit length to float precision is copied
+    /// unchanged, so that normalizing is idempotent (an exported cosine collection imports
+    /// back bit for bit).
+    static func normalize(_ v: [Float], into destination: UnsafeMutablePointer<Float>) {
         var sum = 0.0
         for x in v { sum += Double(x) * Double(x) }
-        if abs(sum - 1) < 1e-6 { return 1 }
-        return Float(1 / sum.squareRoot())
+        if abs(sum - 1) < 1e-6 {
+            for i in 0..<v.count { destination[i] = v[i] }
+            return
+        }
+        let inverse = 1 / sum.squareRoot()
+        for i in 0..<v.count { destination[i] = Float(Double(v[i]) * inverse) }
     }
 }

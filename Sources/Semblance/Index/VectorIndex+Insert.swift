@@ -88,8 +88,11 @@ extension VectorIndex {
         let node = UInt32(nodes.count)
         let level = levels.nextLevel()
         let destination = vectors.mutableRow(vectors.appendRow())
-        let scale = configuration.metric == .cosine ? VectorMath.inverseNorm(vector) : 1
-        for i in 0..<vector.count { destination[i] = vector[i] * scale }
+        if configuration.metric == .cosine {
+            VectorMath.normalize(vector, into: destination)
+        } else {
+            for i in 0..<vector.count { destination[i] = vector[i] }
+        }
 
         let record = NodeRecord(
             upperStart: level > 0 ? UInt32(upperLinks.count) : 0, level: UInt8(level), flags: 0, reserved: 0)

@@ -29,12 +29,12 @@ extension Metadata {
             guard value.isFinite else { throw SemblanceError(.invalidMetadata, "\(place) is \(value); numbers must be finite") }
         case .array(let elements):
             guard depth < MetadataLimits.maximumDepth else {
-                throw SemblanceError(.invalidMetadata, "\(place) nests deeper than \(MetadataLimits.maximumDepth) levels")
+                throw SemblanceError(.invalidMetadata, "\(place) nests deeper than the limit of \(MetadataLimits.maximumDepth) levels")
             }
             for (i, element) in elements.enumerated() { try element.check(at: "\(place)[\(i)]", depth: depth + 1) }
         case .object(let fields):
             guard depth < MetadataLimits.maximumDepth else {
-                throw SemblanceError(.invalidMetadata, "\(place) nests deeper than \(MetadataLimits.maximumDepth) levels")
+                throw SemblanceError(.invalidMetadata, "\(place) nests deeper than the limit of \(MetadataLimits.maximumDepth) levels")
             }
             for key in fields.keys.sorted() {
                 guard !key.isEmpty, key.utf8.count <= MetadataLimits.maximumKeyBytes, !key.contains("."), !key.contains("\0") else {
