@@ -217,4 +217,33 @@ struct DamageTests {
         let final = try OnDisk(PosixFileSystem(), root.file("a"))
         #expect(final.vectors.count == 11 && final.opened.droppedFrames == 0)
     }
+
+    @Test("under .durable, an older copy of one shard's log (same header, fewer frames) is refused, and nothing is cut")
+    func olderCopyWithTheSameHeader() async throws {
+        let root = TemporaryDirectory()
+        let client = try await Client(directory: root.path)
+        let collection = try await client.createCollection("a", configuration: Self.configuration)
+        let log1 = root.file("a") + "/wal/main/shard-1.log"
+        var copy = Data()
+        for batch in 0..<3 {
+            try await collection.upsert((0..<20).map { VectorRecord(id: "b\(batch)-\($0)", vector: Self.vector($0 + batch)) })
+            if batch == 0 { copy = try Data(contentsOf: URL(fileURLWithPath: log1)) }
+        }
+        await client.close()
+        try copy.write(to: URL(fileURLWithPath: log1))
+        try await Self.expectRefused(root.path, "a", naming: log1, saying: "frames that were durable are missing")
+    }
+
+    @Test("a logged record that cannot be applied fails the open, and verify reports it too")
+    func recordThatCannotApply() async throws {
+        let root = TemporaryDirectory()
+        try await Self.make(root.path, "a", count: 4)
+        let fs = PosixFileSystem()
+        let path = root.file("a") + "/wal/main/shard-0.log"
+        let writer = try LogWriter.open(fs, path: path, after: try LogReader.read(fs, path: path, maximumDimension: 4))
+        try writer.append([.setMetadata(id: "never-stored", metadata: ["k": 1])],
+                          group: WriteGroup(number: 1_000, participants: ShardSet([0])), sync: true)
+        writer.close()
+        try await Self.expectRefused(root.path, "a", naming: path, saying: "cannot be applied")
+    }
 }

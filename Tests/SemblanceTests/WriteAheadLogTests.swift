@@ -116,6 +116,36 @@ struct WriteAheadLogTests {
         #expect(throws: SemblanceError.self) { try LogReader.read(fs, path: path, maximumDimension: 64) }
     }
 
+    @Test("a last frame whose header crosses a sector boundary, zeros from there on, is a torn tail")
+    func lastFrameHeaderTornAtSector() throws {
+        let directory = TemporaryDirectory()
+        var rng = SeededGenerator(seed: 9)
+        // A first frame that ends just before a 512-byte boundary, so the next frame's header
+        // (72 bytes) crosses it.
+        for length in 600...1024 {
+            let id = String((0..<length).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &rng))) })
+            let batches: [[LogRecord]] = [[.delete(id: id)], [.delete(id: "second"), .delete(id: "third")]]
+            let (path, ends) = try writeLog(directory, batches)
+            let start = Int(ends[0])
+            guard start % 512 > 512 - LogFormat.frameHeaderSize else { continue }
+            let boundary = (start / 512 + 1) * 512
+            let original = try Data(contentsOf: URL(fileURLWithPath: path))
+            var torn = original
+            torn.replaceSubrange(boundary..., with: [UInt8](repeating: 0, count: original.count - boundary))
+            try torn.write(to: URL(fileURLWithPath: path))
+            let contents = try LogReader.read(fs, path: path, maximumDimension: 64)
+            #expect(contents.frames.map(\.records) == [batches[0]])
+            #expect(contents.validLength == ends[0] && contents.tornTailBytes > 0)
+            // A damaged header with bytes after it is damage, not a torn tail.
+            var damaged = original
+            damaged[start + 20] ^= 0x01
+            try damaged.write(to: URL(fileURLWithPath: path))
+            #expect(throws: SemblanceError.self) { try LogReader.read(fs, path: path, maximumDimension: 64) }
+            return
+        }
+        Issue.record("no id length put a frame header across a sector boundary")
+    }
+
     @Test("any flipped bit is a corruptFile error naming the file and an offset, or reads back exactly")
     func flippedBits() throws {
         let directory = TemporaryDirectory()

@@ -114,6 +114,9 @@ final class CollectionStore {
                                      directory: directory, lock: lock))
         }
         try fs.writeFileAtomically(directory + "/config.json", try stored.encoded())
+        // The collection's entry in its parent: created now or by an interrupted create whose
+        // sync may never have happened.
+        try fs.syncDirectory(Path.directory(of: directory))
         return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0)
     }
 
@@ -198,19 +201,8 @@ final class CollectionStore {
             plans.append(try planLog(fs, directory: directory, configuration: configuration, head: store.head, headCommit: headCommit,
                                      shard: shard, applied: applied[shard]))
         }
-        let kept = try keptFrames(plans, shardCount: configuration.shardCount)
-        for (shard, plan) in plans.enumerated() {
-            for frame in plan.contents.frames.prefix(kept[shard]) {
-                for (i, record) in frame.records.enumerated() {
-                    do {
-                        try ShardStore.replay(record, to: &indexes[shard])
-                    } catch {
-                        throw SemblanceError(.corruptFile, "record \(frame.firstSequence + UInt64(i)) cannot be applied (\(error.message))",
-                                             path: plan.path, offset: Int(frame.start))
-                    }
-                }
-            }
-        }
+        let kept = try keptFrames(plans, shardCount: configuration.shardCount, durability: configuration.durability)
+        try replay(plans, kept: kept, into: &indexes)
 
         // Everything is read and checked: only now are files changed.
         try removeTemporaryFiles(fs, directory: directory)
@@ -345,7 +337,14 @@ final class CollectionStore {
     /// did not reach every shard it spans. Such a group was never acknowledged (its writers
     /// are answered only when every shard's part is durable), so dropping it and what
     /// follows keeps every batch whole, across shards too.
-    static func keptFrames(_ plans: [LogPlan], shardCount: Int) throws(SemblanceError) -> [Int] {
+    ///
+    /// Under `.durable` only the last group can be unfinished: the writer takes no group
+    /// before the last one is durable everywhere, and none after a failure. A frame of a
+    /// later group means a log lost frames that were durable (an older copy put back, or
+    /// damage): `.corruptFile` naming the log that lacks its part, and nothing is cut. Under
+    /// `.periodic` and `.none` a power loss may take a shard's unsynced tail while another
+    /// shard kept later groups: those are cut.
+    static func keptFrames(_ plans: [LogPlan], shardCount: Int, durability: Durability) throws(SemblanceError) -> [Int] {
         var participants: [UInt64: ShardSet] = [:]
         var present: [UInt64: ShardSet] = [:]
         for (shard, plan) in plans.enumerated() {
@@ -370,9 +369,31 @@ final class CollectionStore {
             }
         }
         let cut = participants.filter { number, shards in shards != present[number] }.keys.min()
+        if let cut, durability == .durable, let later = participants.keys.filter({ $0 > cut }).min(),
+           let lacking = participants[cut]!.first(where: { !present[cut]!.contains($0) }) {
+            throw SemblanceError(.corruptFile,
+                "the log has no part of group \(cut), which other shards logged before group \(later): frames that were durable are missing (an older copy of the log, or damage)",
+                path: plans[lacking].path)
+        }
         return plans.map { plan in
             guard let cut else { return plan.contents.frames.count }
             return plan.contents.frames.prefix { $0.group.number < cut }.count
+        }
+    }
+
+    /// Applies the kept frames of each shard's log to its index, in order.
+    static func replay(_ plans: [LogPlan], kept: [Int], into indexes: inout [VectorIndex]) throws(SemblanceError) {
+        for (shard, plan) in plans.enumerated() {
+            for frame in plan.contents.frames.prefix(kept[shard]) {
+                for (i, record) in frame.records.enumerated() {
+                    do {
+                        try ShardStore.replay(record, to: &indexes[shard])
+                    } catch {
+                        throw SemblanceError(.corruptFile, "record \(frame.firstSequence + UInt64(i)) cannot be applied (\(error.message))",
+                                             path: plan.path, offset: Int(frame.start))
+                    }
+                }
+            }
         }
     }
 

@@ -23,6 +23,10 @@ actor CollectionWriter {
     private var released = false
     private var operationsSinceCheckpoint = 0
     private var lastCheckpoint = ContinuousClock.now
+    /// Log bytes that do not count toward the size threshold: those there when an automatic
+    /// checkpoint last failed (it is tried again once the thresholds are passed anew, not
+    /// after every group).
+    private var logBytesBaseline: Int64 = 0
     /// Each shard's index as its actor last handed it back: what admission checks against.
     private var indexes: [VectorIndex]
     private var logBytes: [Int64]
@@ -128,11 +132,21 @@ actor CollectionWriter {
             request.done(.success(.changed(effective[range].filter { $0 }.count)))
         }
         operationsSinceCheckpoint += records.count
-        if persistent && (operationsSinceCheckpoint >= policy.maxOperations || logBytes.reduce(0, +) >= policy.maxLogBytes) {
-            // Nobody waits for it. A failure while writing pages leaves the logs as they are
-            // and is retried at the next threshold; a failure after that refuses further
-            // writes (see `checkpoint`).
-            _ = try? await checkpoint(message: "automatic checkpoint", collection)
+        if persistent && (operationsSinceCheckpoint >= policy.maxOperations || logBytes.reduce(0, +) - logBytesBaseline >= policy.maxLogBytes) {
+            await automaticCheckpoint(collection)
+        }
+    }
+
+    /// A checkpoint nobody waits for. A failure while writing pages leaves the logs as they
+    /// are and is tried again when the thresholds are passed anew; a failure from the ref on
+    /// refuses further writes (see `checkpoint`).
+    private func automaticCheckpoint(_ collection: CollectionEngine) async {
+        do throws(SemblanceError) {
+            _ = try await checkpoint(message: "automatic checkpoint", collection)
+        } catch {
+            operationsSinceCheckpoint = 0
+            lastCheckpoint = .now
+            logBytesBaseline = logBytes.reduce(0, +)
         }
     }
 
@@ -218,8 +232,9 @@ actor CollectionWriter {
         if released { throw SemblanceError.collectionClosed(directory) }
     }
 
-    /// Each shard's pages, then the commit object, then each shard's next log (empty,
-    /// continuing from the commit), then the ref, then the next logs replace the old ones:
+    /// Each shard's pages, then the commit object, then the objects folder (every fan-out
+    /// folder's entry), then each shard's next log (empty, continuing from the commit), then
+    /// the ref, then the next logs replace the old ones:
     /// each step durable before the next begins. The shards write one after another, so a
     /// checkpoint makes the same file-system calls in the same order every time (the crash
     /// tests number them). A failure before the ref is written changes nothing that is
@@ -241,6 +256,7 @@ actor CollectionWriter {
                 statistics.add(written)
             }
             hash = try store.store.writeCommit(manifests, message: message)
+            try objects.syncFolder()
             for actor in shards { try await actor.startNextLog(base: hash) }
         } catch {
             for actor in shards { await actor.discardNextLog() }
@@ -252,6 +268,7 @@ actor CollectionWriter {
             try store.store.syncLogFolder()
             operationsSinceCheckpoint = 0
             lastCheckpoint = .now
+            logBytesBaseline = 0
             publish(collection)
             return CheckpointResult(commit: hash.hex, objects: statistics.objects, bytes: statistics.bytes,
                                     objectsWritten: statistics.objectsWritten, bytesWritten: statistics.bytesWritten)
@@ -293,7 +310,7 @@ actor CollectionWriter {
         }
         if persistent && operationsSinceCheckpoint > 0
             && ContinuousClock.now - lastCheckpoint >= .milliseconds(Int64(min(policy.maxAgeSeconds, 1e9) * 1000)) {
-            _ = try? await checkpoint(message: "automatic checkpoint", collection)
+            await automaticCheckpoint(collection)
         }
     }
 

@@ -100,9 +100,13 @@ private struct Verifier {
         let head = readHead()
         report.headCommit = head?.hex
         var headCommit: CommitObject?
-        if let head { headCommit = walkCommits(from: head, configuration: configuration) }
+        var indexes: [VectorIndex]?
+        if let head { (headCommit, indexes) = walkCommits(from: head, configuration: configuration) }
+        if head == nil, let configuration {
+            indexes = try? (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
+        }
         checkUnreachableObjects()
-        checkLogs(configuration: configuration, head: head, headCommit: headCommit)
+        checkLogs(configuration: configuration, head: head, headCommit: headCommit, indexes: indexes)
     }
 
     // MARK: Configuration and head
@@ -149,11 +153,12 @@ private struct Verifier {
 
     /// Reads every commit from `head` through its parents and every page they name; the
     /// head's shards are then rebuilt as an open would, to check their structure. Returns
-    /// the head's commit when it could be read.
-    mutating func walkCommits(from head: ObjectHash, configuration: StoredConfiguration?) -> CommitObject? {
+    /// the head's commit when it could be read, and its shards when they could be rebuilt.
+    mutating func walkCommits(from head: ObjectHash, configuration: StoredConfiguration?) -> (CommitObject?, [VectorIndex]?) {
         var pending = [head]
         var seen: Set<ObjectHash> = [head]
         var headCommit: CommitObject?
+        var indexes: [VectorIndex]?
         while let hash = pending.popLast() {
             guard let bytes = read(hash) else { continue }
             let path = objects.path(of: hash)
@@ -169,11 +174,11 @@ private struct Verifier {
             for manifest in commit.shards { pagesSound = checkPages(of: manifest) && pagesSound }
             if hash == head {
                 headCommit = commit
-                if let configuration, pagesSound { checkHeadStructure(commit, path: path, configuration: configuration) }
+                if let configuration, pagesSound { indexes = checkHeadStructure(commit, path: path, configuration: configuration) }
             }
             for parent in commit.parents where seen.insert(parent).inserted { pending.append(parent) }
         }
-        return headCommit
+        return (headCommit, indexes)
     }
 
     /// Checks the hash, header and payload of every page a manifest names; false if any fails.
@@ -211,18 +216,21 @@ private struct Verifier {
     }
 
     /// The head's shards, read as an open reads them: counts, link bounds, ids, entry point.
-    mutating func checkHeadStructure(_ commit: CommitObject, path: String, configuration: StoredConfiguration) {
+    /// Returns the shards when every one of them could be rebuilt.
+    mutating func checkHeadStructure(_ commit: CommitObject, path: String, configuration: StoredConfiguration) -> [VectorIndex]? {
         guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
             report.record(SemblanceError(.corruptFile, "commit does not match config.json (shards or parameters)", path: path, offset: 0), file: path)
-            return
+            return nil
         }
+        var indexes: [VectorIndex] = []
         for manifest in commit.shards {
             do {
-                _ = try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects)
+                indexes.append(try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects))
             } catch {
                 report.record(error, file: path)
             }
         }
+        return indexes.count == commit.shards.count ? indexes : nil
     }
 
     /// Checks the hash of object files that no commit reached.
@@ -250,8 +258,9 @@ private struct Verifier {
 
     /// Reads every shard's log as an open would (frame checksums, sequence numbers, record
     /// encoding, vector lengths, the collection, branch and shard it belongs to, that it
-    /// continues from the head commit, the groups of writes across shards), changing nothing.
-    mutating func checkLogs(configuration: StoredConfiguration?, head: ObjectHash?, headCommit: CommitObject?) {
+    /// continues from the head commit, the groups of writes across shards) and replays its
+    /// records onto the head's shards, changing nothing.
+    mutating func checkLogs(configuration: StoredConfiguration?, head: ObjectHash?, headCommit: CommitObject?, indexes: [VectorIndex]?) {
         let folder = directory + "/wal/main"
         guard let configuration else {
             // Without a configuration, read whatever logs are there.
@@ -280,8 +289,10 @@ private struct Verifier {
         }
         guard plans.count == configuration.shardCount else { return }
         do {
-            let kept = try CollectionStore.keptFrames(plans, shardCount: configuration.shardCount)
+            let kept = try CollectionStore.keptFrames(plans, shardCount: configuration.shardCount, durability: configuration.durability)
             report.unfinishedGroupFrames = zip(plans, kept).reduce(0) { $0 + $1.0.contents.frames.count - $1.1 }
+            // Every kept record must apply to the head's state, as an open applies it.
+            if var indexes { try CollectionStore.replay(plans, kept: kept, into: &indexes) }
         } catch {
             report.record(error, file: error.path ?? folder)
         }

@@ -61,6 +61,11 @@ struct ObjectStore {
     /// `durable` is trusted as it is; one found on disk but not known to be durable (left by
     /// an interrupted checkpoint) is checked against its name and its directory is fsynced
     /// before it is reused; a damaged one is replaced. Returns the hash and whether it wrote.
+    ///
+    /// The object and its entry in `objects/ab/` are durable when this returns; the entry of
+    /// `objects/ab/` itself in `objects/` is not, until ``syncFolder()``: a writer calls it
+    /// once, after its last `put` and before a ref names what it wrote (a folder that exists
+    /// is not known to be durable: its creation's sync may have failed, or a crash come first).
     @discardableResult
     func put(_ bytes: [UInt8], durable: inout Set<ObjectHash>) throws(SemblanceError) -> (hash: ObjectHash, written: Bool) {
         let hash = ObjectHash(of: bytes)
@@ -72,14 +77,14 @@ struct ObjectStore {
             durable.insert(hash)
             return (hash, false)
         }
-        if !fs.fileExists(folder) {
-            try fs.createDirectory(folder)
-            try fs.syncDirectory(directory)
-        }
+        if !fs.fileExists(folder) { try fs.createDirectory(folder) }
         try fs.writeFileAtomically(path, bytes)
         durable.insert(hash)
         return (hash, true)
     }
+
+    /// Makes the entries of the fan-out folders (`objects/ab`) durable.
+    func syncFolder() throws(SemblanceError) { try fs.syncDirectory(directory) }
 
     /// The object's bytes, after checking them against its hash.
     /// - Throws: `.corruptFile` naming the file when it is missing or its content does not

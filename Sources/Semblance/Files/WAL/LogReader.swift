@@ -63,7 +63,9 @@ enum LogReader {
             guard magic == LogFormat.frameMagic,
                   headerCRC == CRC32C.checksum(bytes[(offset + 8)..<(offset + LogFormat.frameHeaderSize)])
             else {
-                if zeroFrom(offset) { break }
+                // Zeros from the frame's start, or from a sector boundary inside its header, to
+                // the end: an append whose (later) sectors never reached the disk.
+                if zeroFrom(offset) || zeroSectorsStart < offset + LogFormat.frameHeaderSize { break }
                 throw damage("frame header damaged (magic or checksum)", at: offset)
             }
             guard rawLength <= LogFormat.maximumFrameBytes, storedLength <= rawLength else {
