@@ -16,7 +16,8 @@
 #   scripts/fuzz.sh --merge ...        afterwards, add the new inputs that reach new
 #                                      coverage to Fuzz/corpus/<target>/ (-merge=1)
 # Options: --seconds N (or FUZZ_SECONDS, default 30), --jobs J (or FUZZ_JOBS, default 2:
-# targets fuzzed at once), --no-build (use the last build). Other arguments name targets.
+# targets fuzzed at once), --configuration debug|release (or FUZZ_CONFIGURATION, default
+# release), --no-build (use the last build). Other arguments name targets.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
@@ -26,6 +27,7 @@ ensure_deps
 
 seconds="${FUZZ_SECONDS:-30}"
 jobs="${FUZZ_JOBS:-2}"
+configuration="${FUZZ_CONFIGURATION:-release}"
 build=1
 merge=0
 seeds_only=0
@@ -36,20 +38,23 @@ while [ "$#" -gt 0 ]; do
         --seconds=*) seconds="${1#*=}"; shift ;;
         --jobs) jobs="$2"; shift 2 ;;
         --jobs=*) jobs="${1#*=}"; shift ;;
+        --configuration) configuration="$2"; shift 2 ;;
+        --configuration=*) configuration="${1#*=}"; shift ;;
         --no-build) build=0; shift ;;
         --merge) merge=1; shift ;;
         --seeds) seeds_only=1; shift ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         -*) echo "error: unknown option $1 (see $0 --help)" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
 case "$seconds" in ''|*[!0-9]*) echo "error: --seconds takes a whole number, got '$seconds'" >&2; exit 2 ;; esac
+case "$configuration" in debug|release) ;; *) echo "error: --configuration is debug or release" >&2; exit 2 ;; esac
 case "$jobs" in ''|*[!0-9]*|0) echo "error: --jobs takes a positive number, got '$jobs'" >&2; exit 2 ;; esac
 
 scratch=.build-fuzz
 corpus=Fuzz/corpus
-program="$root/$scratch/release/semblance-fuzz"
+program="$root/$scratch/$configuration/semblance-fuzz"
 started=$SECONDS
 
 # libFuzzer's runtime without its main: the program has its own and calls LLVMFuzzerRunDriver.
@@ -66,8 +71,8 @@ if [ "$build" -eq 1 ]; then
         echo "error: libFuzzer's runtime is not in this toolchain ($libfuzzer)" >&2
         exit 1
     fi
-    echo "==> swift build --package-path Fuzz --scratch-path $scratch -c release (ASan, sanitizer coverage, libFuzzer)"
-    swift build --package-path Fuzz --scratch-path "$scratch" -c release \
+    echo "==> swift build --package-path Fuzz --scratch-path $scratch -c $configuration (ASan, sanitizer coverage, libFuzzer)"
+    swift build --package-path Fuzz --scratch-path "$scratch" -c "$configuration" --product semblance-fuzz \
         -Xswiftc -enable-testing \
         -Xswiftc -sanitize=address \
         -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \

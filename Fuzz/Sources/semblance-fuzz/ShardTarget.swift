@@ -60,7 +60,9 @@ enum ShardTarget {
         let first = written(index, appliedSequence: appliedSequence)
         require(first.manifest.nodeCount == manifest.nodeCount && first.manifest.liveCount == manifest.liveCount
                 && first.manifest.upperRowCount == manifest.upperRowCount && first.manifest.entryPoint == manifest.entryPoint
-                && first.manifest.maxLevel == manifest.maxLevel && first.manifest.levelGeneratorState == manifest.levelGeneratorState
+                // An empty shard's level is 0 whatever its manifest said.
+                && first.manifest.maxLevel == (manifest.entryPoint == nil ? 0 : manifest.maxLevel)
+                && first.manifest.levelGeneratorState == manifest.levelGeneratorState
                 && first.manifest.appliedSequence == manifest.appliedSequence,
                 "the shard written again has other scalar fields: \(first.manifest) from \(manifest)")
         let reread: VectorIndex
