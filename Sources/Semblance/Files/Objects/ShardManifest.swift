@@ -160,8 +160,13 @@ extension VectorIndex {
                 let links = layer == 0 ? level0Links.row(node) : upperLinks.row(Int(record.upperStart) + layer - 1)
                 let bound = layer == 0 ? 2 * configuration.m : configuration.m
                 guard Int(links[0]) <= bound else { throw damaged("node \(node) has \(links[0]) links on layer \(layer)") }
-                for j in 0..<Int(links[0]) where Int(links[j + 1]) >= n {
-                    throw damaged("node \(node) links to node \(links[j + 1]) of \(n)")
+                for j in 0..<Int(links[0]) {
+                    let neighbour = Int(links[j + 1])
+                    guard neighbour < n else { throw damaged("node \(node) links to node \(neighbour) of \(n)") }
+                    // A search reads the neighbour's links on this layer: it must have them.
+                    guard layer == 0 || Int(nodes.row(neighbour).pointee.level) >= layer else {
+                        throw damaged("node \(node) links on layer \(layer) to node \(neighbour), which does not reach it")
+                    }
                 }
             }
             if !record.isDeleted {
