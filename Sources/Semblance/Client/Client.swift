@@ -164,6 +164,12 @@ public actor Client {
         lock = nil
     }
 
+    // A client dropped without `close()` still lets go of the directory (its collections
+    // release theirs once their own handles are gone).
+    deinit {
+        if let lock { fs.close(lock) }
+    }
+
     /// The collections opened so far.
     var openCollections: [VectorCollection] { Array(collections.values) }
 
