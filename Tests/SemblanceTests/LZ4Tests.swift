@@ -27,6 +27,17 @@ struct LZ4Tests {
         #expect(throws: SemblanceError.self) { try LZ4.decompress(compressed, size: -1, limit: 1 << 24) }
     }
 
+    @Test("a declared size more than a block can expand to is refused; the most a block does expand still decodes")
+    func expansionCap() throws {
+        // 1 MiB of zeros is the most compressible input there is: it must still decode.
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        let block = try LZ4.compress(zeros)
+        #expect(try LZ4.decompress(block, size: zeros.count, limit: 64 << 20) == zeros)
+        #expect(zeros.count <= block.count * 256 + 64)
+        // Ten bytes cannot claim 64 MiB.
+        #expect(throws: SemblanceError.self) { try LZ4.decompress([UInt8](repeating: 7, count: 10), size: 64 << 20, limit: 64 << 20) }
+    }
+
     @Test("a damaged or truncated block, or a wrong size, is a typed error")
     func damage() throws {
         let input = Self.samples[3]

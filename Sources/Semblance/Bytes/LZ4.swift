@@ -38,6 +38,11 @@ enum LZ4 {
         guard size >= 0, size <= limit, size <= maximumInputSize else {
             throw SemblanceError(.compression, "declared decompressed size \(size) is over the limit of \(limit) bytes")
         }
+        // A block expands at most about 255 times (a match's length grows by 255 per byte), so
+        // a larger claim is damage: refused before `size` bytes are allocated.
+        guard size <= input.count * 256 + 64 else {
+            throw SemblanceError(.compression, "declared decompressed size \(size) is more than an LZ4 block of \(input.count) bytes can expand to")
+        }
         if size == 0 && input.isEmpty { return [] }
         var output = [UInt8](repeating: 0, count: size)
         let produced = output.withUnsafeMutableBytes { out in
