@@ -21,7 +21,14 @@ public actor Client {
     public nonisolated let logger: Logger
     let fs: any FileSystem
     private var lock: FileHandleID?
-    private var collections: [String: VectorCollection] = [:]
+    /// Open collections by name and branch.
+    private var collections: [BranchKey: VectorCollection] = [:]
+    /// Each open collection's directory, shared by its open branches.
+    private var files: [String: CollectionFiles] = [:]
+    private struct BranchKey: Hashable {
+        var name: String
+        var branch: String
+    }
     private var closed = false
 
     /// Opens (creating it if missing) the directory at `directory`.
@@ -74,15 +81,19 @@ public actor Client {
         if let directory {
             let path = try pathInsideRoot(directory, name)
             let fs = fs
+            let files = try await runOnQueue(.global()) { () throws(SemblanceError) in
+                try CollectionFiles.create(fs, directory: path, configuration: configuration)
+            }
+            self.files[name] = files
             let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in
-                try CollectionEngine.create(fs, directory: path, configuration: configuration)
+                try CollectionEngine.open(files, branch: CollectionFiles.mainBranch)
             }
             collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
         } else {
             let engine = try CollectionEngine.inMemory(configuration)
             collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
         }
-        collections[name] = collection
+        collections[BranchKey(name: name, branch: CollectionFiles.mainBranch)] = collection
         logger.info("created collection", metadata: ["collection": "\(name)", "dimension": "\(configuration.dimension)"])
         return collection
     }
@@ -92,22 +103,34 @@ public actor Client {
         try await createCollection(name, configuration: CollectionConfiguration(dimension: dimension, metric: metric))
     }
 
-    /// The collection named `name`, opened on first use.
-    /// - Throws: `.invalidName`, `.unknownCollection`, or the typed error of a damaged one
-    ///   (`.corruptFile`, `.unsupportedFormatVersion`, naming the file).
-    public func collection(_ name: String) async throws(SemblanceError) -> VectorCollection {
+    /// The collection named `name` on `branch` (default `main`), opened on first use. Several
+    /// branches of one collection can be open at once; they share its files.
+    /// - Throws: `.invalidName`, `.unknownCollection`, `.unknownRef` for a branch that does
+    ///   not exist, or the typed error of a damaged one (`.corruptFile`,
+    ///   `.unsupportedFormatVersion`, naming the file).
+    public func collection(_ name: String, branch: String = "main") async throws(SemblanceError) -> VectorCollection {
         try ensureOpen()
         try CollectionName.validate(name)
-        if let open = collections[name] { return open }
+        if let open = collections[BranchKey(name: name, branch: branch)] { return open }
         guard let directory, try exists(name) else {
+            if directory == nil, collections[BranchKey(name: name, branch: CollectionFiles.mainBranch)] != nil {
+                throw SemblanceError(.invalidArgument, "an in-memory collection has only the branch main")
+            }
             throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)")
         }
+        try RefName.validate(branch, kind: .branch)
         let path = try pathInsideRoot(directory, name)
         let fs = fs
-        let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(fs, directory: path) }
+        let known = self.files[name]
+        let files = try await runOnQueue(.global()) { () throws(SemblanceError) in
+            if let known { return known }
+            return try CollectionFiles.open(fs, directory: path)
+        }
+        self.files[name] = files
+        let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(files, branch: branch) }
         let collection = VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger)
-        collections[name] = collection
-        logger.debug("opened collection", metadata: ["collection": "\(name)", "live": "\(collection.count)"])
+        collections[BranchKey(name: name, branch: branch)] = collection
+        logger.debug("opened collection", metadata: ["collection": "\(name)", "branch": "\(branch)", "live": "\(collection.count)"])
         return collection
     }
 
@@ -127,7 +150,7 @@ public actor Client {
     /// The names of the collections, sorted.
     public func listCollections() throws(SemblanceError) -> [String] {
         try ensureOpen()
-        guard let directory else { return collections.keys.sorted() }
+        guard let directory else { return Set(collections.keys.map(\.name)).sorted() }
         // A symbolic link in the place of a collection's folder is refused by collection(_:),
         // so it is not listed either.
         return try fs.contentsOfDirectory(directory).filter { name in
@@ -143,7 +166,8 @@ public actor Client {
         try ensureOpen()
         try CollectionName.validate(name)
         guard try exists(name) else { throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)") }
-        if let open = collections.removeValue(forKey: name) { await open.close() }
+        for key in collections.keys where key.name == name { await collections.removeValue(forKey: key)?.close() }
+        files.removeValue(forKey: name)?.lock?.release()
         guard let directory else { return }
         // Renamed first (atomic, then made durable), so a crash leaves either the whole
         // collection or a folder that the next open removes.
@@ -160,6 +184,8 @@ public actor Client {
         closed = true
         for collection in collections.values { await collection.close() }
         collections = [:]
+        for files in files.values { files.lock?.release() }
+        files = [:]
         if let lock { fs.close(lock) }
         lock = nil
     }
@@ -180,7 +206,7 @@ public actor Client {
     }
 
     private func exists(_ name: String) throws(SemblanceError) -> Bool {
-        guard let directory else { return collections[name] != nil }
+        guard let directory else { return collections[BranchKey(name: name, branch: CollectionFiles.mainBranch)] != nil }
         return fs.fileExists(directory + "/" + name + "/config.json")
     }
 

@@ -18,7 +18,9 @@ public struct CollectionStatistics: Sendable, Hashable, Codable {
     public var memoryBytes: Int
     /// Bytes in the write-ahead logs since the last checkpoint.
     public var logBytes: Int64
-    /// The head commit's hash, nil before the first checkpoint (and in memory).
+    /// The branch these figures are of.
+    public var branch: String
+    /// The branch's head commit, nil before the first checkpoint (and in memory).
     public var headCommit: String?
     /// Shards, and the deletion ratio of the worst one.
     public var shards: Int

@@ -128,16 +128,18 @@ public final class VectorCollection: Sendable {
 
     // MARK: Maintenance
 
-    /// Folds the write-ahead logs into a commit now.
-    /// - Returns: the commit and what it wrote; nil for an in-memory collection (nothing to do).
+    /// Folds the write-ahead logs into a commit now (an automatic one: see
+    /// ``commit(message:)`` for a user commit).
+    /// - Returns: the commit written, or the head when the logs held nothing since it; nil
+    ///   for an in-memory collection (nothing to do).
     @discardableResult
-    public func checkpoint() async throws(SemblanceError) -> CheckpointResult? {
+    public func checkpoint() async throws(SemblanceError) -> Commit? {
         guard engine.isPersistent else { return nil }
         let start = ContinuousClock.now
-        let result = try await engine.checkpoint(message: "checkpoint")
+        let (hash, written) = try await engine.checkpoint(message: "checkpoint", automatic: true, onlyIfChanged: true)
         metrics.checkpointDuration.recordInterval(since: start)
-        logger.info("checkpoint", metadata: ["commit": "\(result.commit)", "bytesWritten": "\(result.bytesWritten)"])
-        return result
+        logger.info("checkpoint", metadata: ["commit": "\(hash)", "bytesWritten": "\(written.bytesWritten)"])
+        return try commit(hash)
     }
 
     /// True when some shard's share of deleted vectors passes the compaction threshold.
@@ -182,7 +184,7 @@ public final class VectorCollection: Sendable {
             name: name, vectors: vectors, live: live, deleted: vectors - live,
             deletionRatio: vectors == 0 ? 0 : Double(vectors - live) / Double(vectors),
             edges: edges, averageDegree: vectors == 0 ? 0 : Double(edges) / Double(vectors),
-            memoryBytes: memory, logBytes: engine.logBytes, headCommit: engine.headCommit,
+            memoryBytes: memory, logBytes: engine.logBytes, branch: engine.branch, headCommit: engine.headCommit,
             shards: shards.count, worstShardDeletionRatio: worst,
             needsCompaction: worst > configuration.compactionThreshold)
         metrics.report(statistics)

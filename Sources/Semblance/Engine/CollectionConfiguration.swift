@@ -26,11 +26,15 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
     public var checkpointPolicy: CheckpointPolicy
     /// The fraction of deleted vectors in a shard above which it needs compaction. Default 0.2.
     public var compactionThreshold: Double
+    /// Which commits garbage collection keeps. Default: all of them (only objects that no
+    /// commit names are collected).
+    public var retention: RetentionPolicy
 
     public init(
         dimension: Int, metric: DistanceMetric = .cosine, shardCount: Int = 1, m: Int = 16,
         efConstruction: Int = 200, defaultEf: Int = 64, durability: Durability = .durable,
-        checkpointPolicy: CheckpointPolicy = CheckpointPolicy(), compactionThreshold: Double = 0.2
+        checkpointPolicy: CheckpointPolicy = CheckpointPolicy(), compactionThreshold: Double = 0.2,
+        retention: RetentionPolicy = .keepAll
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -41,6 +45,7 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
         self.durability = durability
         self.checkpointPolicy = checkpointPolicy
         self.compactionThreshold = compactionThreshold
+        self.retention = retention
     }
 
     /// The index parameters of each shard.
@@ -65,6 +70,7 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
         guard policy.maxAgeSeconds >= 0.001 else {
             throw fail("checkpoint maxAgeSeconds must be at least 0.001 (infinity: never by age), got \(policy.maxAgeSeconds)")
         }
+        try retention.validate()
     }
 
     /// The longest periodic sync interval: a day (longer ones are surely a mistake, and the

@@ -20,7 +20,13 @@ final class CollectionEngine: Sendable {
             /// Checked records, in order, and their size in a log frame: a group of these is
             /// committed together.
             case write([LogRecord], bytes: Int)
-            case checkpoint(String)
+            /// A commit of the branch's state; with `onlyIfChanged`, none when the logs are
+            /// empty (the head is answered).
+            case checkpoint(message: String, automatic: Bool, onlyIfChanged: Bool)
+            /// Moves the branch to a commit, dropping its log.
+            case reset(ObjectHash)
+            /// Merges a commit into the branch.
+            case merge(ObjectHash, MergeStrategy, message: String)
             case beginCompaction(Int)
             case finishCompaction(Int, Result<VectorIndex, SemblanceError>)
             /// The periodic fsync and the checkpoint age threshold.
@@ -35,7 +41,8 @@ final class CollectionEngine: Sendable {
     enum Outcome: Sendable {
         /// A write: how many of its records changed something.
         case changed(Int)
-        case checkpoint(CheckpointResult)
+        /// The branch's head after a checkpoint, merge or reset, and what writing it cost.
+        case commit(ObjectHash, PageWriteStatistics)
         case index(VectorIndex)
     }
 
@@ -56,7 +63,7 @@ final class CollectionEngine: Sendable {
     private struct Published {
         var shards: [VectorIndex]
         var logBytes: Int64
-        var head: String?
+        var head: ObjectHash?
     }
     /// When checkpoints run by themselves.
     let policy: CheckpointPolicy
@@ -72,11 +79,18 @@ final class CollectionEngine: Sendable {
     let droppedTornBytes: Int64
     let droppedFrames: Int
 
+    /// The collection's directory, settings and refs, shared by its open branches.
+    let files: CollectionFiles
+    /// The branch this engine writes to.
+    let branch: String
+
     private init(_ opened: CollectionStore.Opened) {
         let store = opened.store
+        files = store.files
+        branch = store.branch
         let indexes = opened.shards.map(\.index)
         let logBytes = opened.shards.map(\.logBytes)
-        published = Mutex(Published(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.head?.hex))
+        published = Mutex(Published(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.head))
         isPersistent = store.persistent
         stored = store.configuration
         policy = store.persistent ? stored.checkpointPolicy : .manual
@@ -91,19 +105,36 @@ final class CollectionEngine: Sendable {
         if store.persistent && (periodic || policy.maxAgeSeconds.isFinite) { startTimer() }
     }
 
-    /// Creates a new collection in `directory` (created if missing; it must not hold one).
+    /// Creates a new collection in `directory` (created if missing; it must not hold one),
+    /// open on its `main` branch.
     static func create(_ fs: any FileSystem, directory: String, configuration: CollectionConfiguration) throws(SemblanceError) -> CollectionEngine {
-        CollectionEngine(try CollectionStore.create(fs, directory: directory, configuration: configuration))
+        try open(CollectionFiles.create(fs, directory: directory, configuration: configuration), branch: CollectionFiles.mainBranch)
     }
 
-    /// Opens the collection in `directory`: the head commit's pages plus the logs after it.
+    /// Opens the `main` branch of the collection in `directory`.
     static func open(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> CollectionEngine {
-        CollectionEngine(try CollectionStore.open(fs, directory: directory))
+        try open(CollectionFiles.open(fs, directory: directory), branch: CollectionFiles.mainBranch)
+    }
+
+    /// Opens `branch` of a collection: its head commit's pages plus the logs after it.
+    /// - Throws: `.invalidArgument` when the branch is open in this process already.
+    static func open(_ files: CollectionFiles, branch: String) throws(SemblanceError) -> CollectionEngine {
+        guard files.register(branch) else {
+            throw SemblanceError(.invalidArgument, "branch \(branch.debugDescription) is open already", path: files.directory)
+        }
+        do {
+            let engine = CollectionEngine(try CollectionStore.open(files, branch: branch))
+            files.attach(engine)
+            return engine
+        } catch {
+            files.unregister(branch)
+            throw error
+        }
     }
 
     /// An in-memory collection: the same operations, no files, nothing survives the process.
     static func inMemory(_ configuration: CollectionConfiguration) throws(SemblanceError) -> CollectionEngine {
-        CollectionEngine(try CollectionStore.inMemory(configuration))
+        CollectionEngine(try CollectionStore.inMemory(CollectionFiles.inMemory(configuration)))
     }
 
     /// The stored settings, as a client-level configuration.
@@ -115,8 +146,11 @@ final class CollectionEngine: Sendable {
     /// Bytes in the write-ahead logs beyond their headers, as last published.
     var logBytes: Int64 { published.withLock { $0.logBytes } }
 
+    /// The branch's head commit, nil before the first checkpoint.
+    var head: ObjectHash? { published.withLock { $0.head } }
+
     /// The head commit's hash (hex), nil before the first checkpoint.
-    var headCommit: String? { published.withLock { $0.head } }
+    var headCommit: String? { head?.hex }
 
     /// The collection's stored settings: index parameters and shard count.
     var configuration: IndexConfiguration { stored.index }
@@ -131,7 +165,7 @@ final class CollectionEngine: Sendable {
     func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: stored.shardCount) }
 
     /// The writer's: makes a new state what readers see.
-    func publish(shards: [VectorIndex], logBytes: Int64, head: String?) {
+    func publish(shards: [VectorIndex], logBytes: Int64, head: ObjectHash?) {
         published.withLock { $0 = Published(shards: shards, logBytes: logBytes, head: head) }
     }
 
@@ -176,11 +210,27 @@ final class CollectionEngine: Sendable {
 
     // MARK: Maintenance
 
-    /// Writes a commit now (after the writes already submitted).
+    /// Writes a commit now (after the writes already submitted). With `onlyIfChanged`,
+    /// nothing is written when the logs hold nothing since the head, which is answered.
     @discardableResult
-    func checkpoint(message: String = "checkpoint") async throws(SemblanceError) -> CheckpointResult {
-        guard case .checkpoint(let result) = try await submit(.checkpoint(message)) else { preconditionFailure("a checkpoint answers its result") }
-        return result
+    func checkpoint(message: String = "checkpoint", automatic: Bool = true, onlyIfChanged: Bool = false) async throws(SemblanceError) -> (ObjectHash, PageWriteStatistics) {
+        guard case .commit(let hash, let statistics) = try await submit(.checkpoint(message: message, automatic: automatic, onlyIfChanged: onlyIfChanged)) else {
+            preconditionFailure("a checkpoint answers its commit")
+        }
+        return (hash, statistics)
+    }
+
+    /// Moves this branch to `commit` (any commit of the collection), dropping its log.
+    func reset(to commit: ObjectHash) async throws(SemblanceError) {
+        _ = try await submit(.reset(commit))
+    }
+
+    /// Merges `source` into this branch; answers the branch's new head.
+    func merge(_ source: ObjectHash, strategy: MergeStrategy, message: String) async throws(SemblanceError) -> ObjectHash {
+        guard case .commit(let hash, _) = try await submit(.merge(source, strategy, message: message)) else {
+            preconditionFailure("a merge answers its commit")
+        }
+        return hash
     }
 
     /// Rebuilds `shard` without its deleted vectors while writes go on.

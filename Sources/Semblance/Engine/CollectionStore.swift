@@ -1,54 +1,36 @@
 import Foundation
 
-/// What a checkpoint did.
-public struct CheckpointResult: Sendable, Equatable {
-    /// The new head commit.
-    public var commit: String
-    /// Page objects the commit names, and bytes they hold.
-    public var objects: Int
-    public var bytes: Int
-    /// The objects and bytes this checkpoint wrote (the rest were already stored).
-    public var objectsWritten: Int
-    public var bytesWritten: Int
-}
-
-/// One collection's directory: its configuration, lock, commits and head. It creates and
-/// opens collections, handing each shard's index and log (a ``ShardStore``) to the shard's
-/// actor; from then on the ``CollectionWriter`` uses it to write commits and move the head.
+/// One branch of a collection: its head and its logs, over the collection's shared
+/// ``CollectionFiles``. It opens the branch, handing each shard's index and log (a
+/// ``ShardStore``) to the shard's actor; from then on the ``CollectionWriter`` uses it to
+/// write commits and move the branch's head.
 ///
-/// Layout under `directory` (docs/file-format.md):
-///
-///     LOCK                          exclusive flock while open
-///     config.json                   id, settings, format version, checksum
-///     objects/ab/cdef…              page objects and commits, named by SHA-256
-///     refs/heads/main               the head commit's hash
-///     wal/main/shard-<n>.log        each shard's log since the head commit
-///     wal/main/shard-<n>.next.log   a checkpoint's new log, until its commit is the head
-///
-/// Opening reads and checks everything (configuration, head commit, pages, every log and
-/// what it belongs to) before it changes any file, and it changes only what it fully
-/// accounts for: a torn log tail, the frames of a group of writes that did not reach every
-/// shard it spans, the logs an interrupted checkpoint left, temp files.
+/// Opening reads and checks everything (head commit, pages, every log and what it belongs
+/// to) before it changes any file, and it changes only what it fully accounts for: a torn
+/// log tail, the frames of a group of writes that did not reach every shard it spans, the
+/// logs an interrupted checkpoint, reset or merge left, temp files.
 final class CollectionStore {
-    let fs: any FileSystem
-    let directory: String
-    let configuration: StoredConfiguration
+    let files: CollectionFiles
+    let branch: String
     private(set) var head: ObjectHash?
     /// Commit objects known to be durable.
     private var durableCommits = Set<ObjectHash>()
-    private let lock: DirectoryLock?
-    /// False for an in-memory collection: nothing is logged, checkpoints are refused.
-    let persistent: Bool
 
-    static let branch = "main"
+    var fs: any FileSystem { files.fs }
+    var directory: String { files.directory }
+    var configuration: StoredConfiguration { files.configuration }
+    var persistent: Bool { files.persistent }
+    var identity: LogIdentity { LogIdentity(collectionID: configuration.collectionID, branch: branch) }
+    var objects: ObjectStore { files.objects }
+    var refs: Refs { files.refs }
+    static func logPath(_ directory: String, branch: String, shard: Int) -> String {
+        CollectionFiles.logFolder(directory, branch: branch) + "/shard-\(shard).log"
+    }
+    static func nextLogPath(_ directory: String, branch: String, shard: Int) -> String {
+        CollectionFiles.logFolder(directory, branch: branch) + "/shard-\(shard).next.log"
+    }
 
-    var identity: LogIdentity { LogIdentity(collectionID: configuration.collectionID, branch: Self.branch) }
-    var objects: ObjectStore { ObjectStore(fs: fs, directory: directory + "/objects") }
-    var refs: Refs { Refs(fs: fs, directory: directory + "/refs") }
-    static func logPath(_ directory: String, shard: Int) -> String { directory + "/wal/\(branch)/shard-\(shard).log" }
-    static func nextLogPath(_ directory: String, shard: Int) -> String { directory + "/wal/\(branch)/shard-\(shard).next.log" }
-
-    /// A collection ready to be handed to its actors.
+    /// A branch ready to be handed to its actors.
     struct Opened {
         let store: CollectionStore
         let shards: [ShardStore]
@@ -61,171 +43,84 @@ final class CollectionStore {
         let droppedFrames: Int
     }
 
-    private init(fs: any FileSystem, directory: String, configuration: StoredConfiguration, head: ObjectHash?,
-                 lock: DirectoryLock?, persistent: Bool) {
-        self.fs = fs
-        self.directory = directory
-        self.configuration = configuration
+    private init(files: CollectionFiles, branch: String, head: ObjectHash?) {
+        self.files = files
+        self.branch = branch
         self.head = head
-        self.lock = lock
-        self.persistent = persistent
         if let head { durableCommits.insert(head) }
     }
 
     /// A collection that lives in memory only: the same checks and operations, no files.
-    static func inMemory(_ configuration: CollectionConfiguration) throws(SemblanceError) -> Opened {
-        try configuration.validate()
-        let stored = StoredConfiguration(id: .random(), configuration: configuration)
-        let store = CollectionStore(fs: PosixFileSystem(), directory: ":memory:", configuration: stored, head: nil,
-                                    lock: nil, persistent: false)
-        let shards = try (0..<configuration.shardCount).map { (shard) throws(SemblanceError) in
-            ShardStore(shard: shard, index: try VectorIndex(stored.index), log: nil, fs: store.fs, identity: store.identity,
-                       directory: store.directory, lock: nil)
+    static func inMemory(_ files: CollectionFiles) throws(SemblanceError) -> Opened {
+        let store = CollectionStore(files: files, branch: CollectionFiles.mainBranch, head: nil)
+        let shards = try (0..<files.configuration.shardCount).map { (shard) throws(SemblanceError) in
+            ShardStore(shard: shard, index: try VectorIndex(files.configuration.index), log: nil, fs: files.fs, identity: store.identity,
+                       directory: files.directory, branch: store.branch, lock: nil)
         }
         return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0)
-    }
-
-    // MARK: Creating
-
-    /// Creates a new, empty collection in `directory` (created if missing). The logs are
-    /// written first and config.json last, so a folder without config.json holds at most
-    /// an unfinished create.
-    /// - Throws: `.collectionExists` when the folder holds a collection; `.invalidArgument`
-    ///   when it holds committed data or a log with records but no config.json (nothing is
-    ///   changed: restore config.json or remove the folder).
-    static func create(_ fs: any FileSystem, directory: String, configuration: CollectionConfiguration) throws(SemblanceError) -> Opened {
-        try configuration.validate()
-        try fs.createDirectoryDurably(directory)
-        let lockHandle = try fs.lockExclusively(directory + "/LOCK")
-        let lock = DirectoryLock(fs: fs, handle: lockHandle)
-        guard !fs.fileExists(directory + "/config.json") else {
-            throw SemblanceError(.collectionExists, "already holds a collection", path: directory)
-        }
-        try clearUnfinishedCreate(fs, directory)
-        let stored = StoredConfiguration(id: .random(), configuration: configuration)
-        for folder in ["objects", "refs/heads", "wal/\(branch)"] { try fs.createDirectory(directory + "/" + folder) }
-        for folder in ["/objects", "/refs/heads", "/refs", "/wal/\(branch)", "/wal", ""] { try fs.syncDirectory(directory + folder) }
-        let store = CollectionStore(fs: fs, directory: directory, configuration: stored, head: nil, lock: lock, persistent: true)
-        var shards: [ShardStore] = []
-        for shard in 0..<configuration.shardCount {
-            let header = LogFormat.FileHeader(identity: store.identity, shard: UInt32(shard), baseCommit: nil, startSequence: 1)
-            let log = try LogWriter.create(fs, path: logPath(directory, shard: shard), header: header)
-            shards.append(ShardStore(shard: shard, index: try VectorIndex(stored.index), log: log, fs: fs, identity: store.identity,
-                                     directory: directory, lock: lock))
-        }
-        try fs.writeFileAtomically(directory + "/config.json", try stored.encoded())
-        // The collection's entry in its parent: created now or by an interrupted create whose
-        // sync may never have happened.
-        try fs.syncDirectory(Path.directory(of: directory))
-        return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0)
-    }
-
-    /// A folder without config.json may hold what an interrupted create left (folders,
-    /// logs without records, temp files): removed. Anything else is refused, untouched.
-    private static func clearUnfinishedCreate(_ fs: any FileSystem, _ directory: String) throws(SemblanceError) {
-        var leftovers: [String] = []
-        func refuse(_ what: String, _ path: String) -> SemblanceError {
-            SemblanceError(.invalidArgument,
-                "\(what) but no config.json: it is not created over; restore its config.json, or remove the folder", path: path)
-        }
-        for name in try fs.contentsOfDirectory(directory) {
-            let path = directory + "/" + name
-            switch name {
-            case "LOCK": continue
-            case "objects", "refs":
-                var pending = [path]
-                while let folder = pending.popLast() {
-                    for entry in try fs.contentsOfDirectory(folder) {
-                        let inner = folder + "/" + entry
-                        if fs.kind(inner) == .directory { pending.append(inner) }
-                        else if !entry.hasPrefix(".tmp-") { throw refuse("holds committed data", inner) }
-                    }
-                }
-            case "wal":
-                var pending = [path]
-                while let folder = pending.popLast() {
-                    for entry in try fs.contentsOfDirectory(folder) {
-                        let inner = folder + "/" + entry
-                        if fs.kind(inner) == .directory { pending.append(inner); continue }
-                        if entry.hasPrefix(".tmp-") { continue }
-                        let bytes = try fs.readFile(inner)
-                        let empty = (try? LogReader.decode(bytes, path: inner, maximumDimension: IndexConfiguration.maximumDimension))
-                            .map { $0.frames.isEmpty && $0.tornTailBytes == 0 } ?? bytes.isEmpty
-                        if !empty { throw refuse("holds a write-ahead log with records", inner) }
-                    }
-                }
-            default:
-                // Only a temp file an atomic write left is a leftover (as an open sees it).
-                if !(name.hasPrefix(".tmp-") && fs.kind(path) == .file) { throw refuse("holds \(name)", path) }
-            }
-            leftovers.append(path)
-        }
-        for path in leftovers { try fs.removeTree(path) }
-        if !leftovers.isEmpty { try fs.syncDirectory(directory) }
     }
 
     // MARK: Opening
 
-    /// Opens the collection in `directory`: the head commit's pages, then each log's groups
-    /// of writes that reached every shard they span.
-    /// - Throws: `.unknownCollection` without config.json; `.locked` when another process
-    ///   has it open; `.corruptFile` or `.unsupportedFormatVersion` naming the file.
-    static func open(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> Opened {
-        guard fs.fileExists(directory + "/config.json") else {
-            throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
+    /// Opens `branch`: its head commit's pages, then each log's groups of writes that
+    /// reached every shard they span. A branch opened for the first time gets its logs now.
+    /// - Throws: `.unknownRef` when the branch does not exist; `.corruptFile` or
+    ///   `.unsupportedFormatVersion` naming the file.
+    static func open(_ files: CollectionFiles, branch: String) throws(SemblanceError) -> Opened {
+        let fs = files.fs
+        let directory = files.directory
+        let configuration = files.configuration
+        let head = try files.refs.read(.branch, branch)
+        guard head != nil || branch == CollectionFiles.mainBranch else {
+            throw SemblanceError(.unknownRef, "collection has no branch named \(branch.debugDescription)", path: directory)
         }
-        let lock = DirectoryLock(fs: fs, handle: try fs.lockExclusively(directory + "/LOCK"))
-        let configuration = try StoredConfiguration.decode(try fs.readFile(directory + "/config.json"), path: directory + "/config.json")
-        let store = CollectionStore(fs: fs, directory: directory, configuration: configuration,
-                                    head: try Refs(fs: fs, directory: directory + "/refs").head(branch), lock: lock, persistent: true)
+        let store = CollectionStore(files: files, branch: branch, head: head)
         var indexes: [VectorIndex]
         var applied: [UInt64]
         var headCommit: CommitObject?
-        if let head = store.head {
-            let path = store.objects.path(of: head)
-            let commit = try CommitObject.decode(try store.objects.get(head), file: path)
-            guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
-                throw SemblanceError(.corruptFile, "commit does not match config.json (shards or parameters)", path: path, offset: 0)
-            }
-            indexes = try commit.shards.map { (manifest) throws(SemblanceError) in
-                try VectorIndex.readPages(manifest, configuration: configuration.index, store: store.objects)
-            }
+        if let head {
+            let commit = try files.commit(head)
+            indexes = try files.indexes(of: commit)
             applied = commit.shards.map(\.appliedSequence)
             headCommit = commit
         } else {
             indexes = try (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
             applied = Array(repeating: 0, count: configuration.shardCount)
         }
+        // A branch's logs are created the first time it is opened (creating a branch writes
+        // only its ref); a folder that exists must hold every shard's log.
+        if fs.kind(CollectionFiles.logFolder(directory, branch: branch)) == nil {
+            try files.createLogs(branch: branch, head: head)
+        }
         var plans: [LogPlan] = []
         for shard in 0..<configuration.shardCount {
-            plans.append(try planLog(fs, directory: directory, configuration: configuration, head: store.head, headCommit: headCommit,
+            plans.append(try planLog(fs, directory: directory, configuration: configuration, branch: branch, head: head,
                                      shard: shard, applied: applied[shard]))
         }
         let kept = try keptFrames(plans, shardCount: configuration.shardCount, durability: configuration.durability)
         try replay(plans, kept: kept, into: &indexes)
 
         // Everything is read and checked: only now are files changed.
-        try removeTemporaryFiles(fs, directory: directory)
         var renamed = false
         for (shard, plan) in plans.enumerated() {
             if let stale = plan.staleNextLog { try fs.remove(stale); renamed = true }
-            if plan.path != logPath(directory, shard: shard) {
-                try fs.rename(plan.path, to: logPath(directory, shard: shard))
+            if plan.path != logPath(directory, branch: branch, shard: shard) {
+                try fs.rename(plan.path, to: logPath(directory, branch: branch, shard: shard))
                 renamed = true
             }
         }
-        if renamed { try fs.syncDirectory(directory + "/wal/\(branch)") }
+        if renamed { try fs.syncDirectory(CollectionFiles.logFolder(directory, branch: branch)) }
         var shards: [ShardStore] = []
         var nextGroup: UInt64 = 1
         var torn: Int64 = 0
         var dropped = 0
         for (shard, plan) in plans.enumerated() {
-            let path = logPath(directory, shard: shard)
+            let path = logPath(directory, branch: branch, shard: shard)
             let log = try LogWriter.open(fs, path: path, after: plan.contents, keptFrames: kept[shard])
-            let store = ShardStore(shard: shard, index: indexes[shard], log: log, fs: fs, identity: store.identity,
-                                   directory: directory, lock: lock)
-            if let manifest = headCommit?.shards[shard] { store.trustDurable(manifest.allObjects) }
-            shards.append(store)
+            let shardStore = ShardStore(shard: shard, index: indexes[shard], log: log, fs: fs, identity: store.identity,
+                                        directory: directory, branch: branch, lock: files.lock)
+            if let manifest = headCommit?.shards[shard] { shardStore.trustDurable(manifest.allObjects) }
+            shards.append(shardStore)
             if let last = plan.contents.frames.prefix(kept[shard]).last { nextGroup = max(nextGroup, last.group.number + 1) }
             torn += plan.contents.tornTailBytes
             dropped += plan.contents.frames.count - kept[shard]
@@ -242,7 +137,7 @@ final class CollectionStore {
         var staleNextLog: String?
     }
 
-    private static func readLog(_ fs: any FileSystem, _ path: String, shard: Int, configuration: StoredConfiguration) throws(SemblanceError) -> LogContents {
+    private static func readLog(_ fs: any FileSystem, _ path: String, branch: String, shard: Int, configuration: StoredConfiguration) throws(SemblanceError) -> LogContents {
         let contents = try LogReader.read(fs, path: path, maximumDimension: configuration.index.dimension)
         let header = contents.header
         guard header.identity.collectionID == configuration.collectionID else {
@@ -276,36 +171,27 @@ final class CollectionStore {
 
     /// The log of `shard` to open (see ``LogPlan``), checked; reads only. Verification uses
     /// it too, so that `verify` and an open judge logs alike.
-    static func planLog(_ fs: any FileSystem, directory: String, configuration: StoredConfiguration, head: ObjectHash?,
-                        headCommit: CommitObject?, shard: Int, applied: UInt64) throws(SemblanceError) -> LogPlan {
+    ///
+    /// A `shard-<n>.next.log` is written before the ref moves (by a checkpoint, a merge or a
+    /// reset) and renamed over `shard-<n>.log` after: when it continues from the head, the
+    /// ref moved and it replaces the old log; otherwise the ref never moved, and it must be
+    /// empty (nothing is written to a new log before its commit is the head): removed.
+    static func planLog(_ fs: any FileSystem, directory: String, configuration: StoredConfiguration, branch: String, head: ObjectHash?,
+                        shard: Int, applied: UInt64) throws(SemblanceError) -> LogPlan {
         func readLog(_ path: String) throws(SemblanceError) -> LogContents {
-            try Self.readLog(fs, path, shard: shard, configuration: configuration)
+            try Self.readLog(fs, path, branch: branch, shard: shard, configuration: configuration)
         }
-        let objects = ObjectStore(fs: fs, directory: directory + "/objects")
-        let current = logPath(directory, shard: shard)
-        let next = nextLogPath(directory, shard: shard)
+        let current = logPath(directory, branch: branch, shard: shard)
+        let next = nextLogPath(directory, branch: branch, shard: shard)
         var plan: LogPlan
         if fs.fileExists(next) {
             let nextLog = try readLog(next)
             if let head, nextLog.header.baseCommit == head {
-                // The checkpoint's ref moved, the rename of its new log did not happen: the
-                // old log is replaced, and must hold nothing the head does not.
-                if fs.fileExists(current) {
-                    let old = try readLog(current)
-                    guard old.header.baseCommit == headCommit?.parents.first, old.nextSequence - 1 <= applied else {
-                        throw SemblanceError(.corruptFile,
-                            "the log continues from commit \(old.header.baseCommit?.hex ?? "none") up to sequence \(old.nextSequence - 1), which the head commit \(head.hex) does not cover, and a checkpoint's new log \(next) replaces it",
-                            path: current, offset: 40)
-                    }
-                }
                 plan = LogPlan(path: next, contents: nextLog)
             } else {
-                // A checkpoint that failed before its ref moved: its new log must be empty and
-                // follow a commit whose parent is the head.
-                let baseCommit = nextLog.header.baseCommit.flatMap { try? CommitObject.decode(try objects.get($0), file: objects.path(of: $0)) }
-                guard nextLog.frames.isEmpty, nextLog.tornTailBytes == 0, let baseCommit, baseCommit.parents == (head.map { [$0] } ?? []) else {
+                guard nextLog.frames.isEmpty, nextLog.tornTailBytes == 0 else {
                     throw SemblanceError(.corruptFile,
-                        "a checkpoint's new log that neither follows the head commit nor is an empty leftover of an unfinished checkpoint",
+                        "a new log that does not continue from the head commit holds records: it is not a leftover of an unfinished checkpoint",
                         path: next, offset: 40)
                 }
                 guard fs.fileExists(current) else {
@@ -397,43 +283,31 @@ final class CollectionStore {
         }
     }
 
-    /// Removes the temp files an interrupted atomic write left behind. Only regular files
-    /// named `.tmp-*` are such leftovers; anything else is left alone.
-    private static func removeTemporaryFiles(_ fs: any FileSystem, directory: String) throws(SemblanceError) {
-        var folders = [directory, directory + "/refs/heads", directory + "/wal/\(branch)", directory + "/objects"]
-        if fs.kind(directory + "/objects") == .directory {
-            folders += try fs.contentsOfDirectory(directory + "/objects").filter { $0.count == 2 }.map { directory + "/objects/" + $0 }
-        }
-        for folder in folders where fs.kind(folder) == .directory {
-            for name in try fs.contentsOfDirectory(folder) where name.hasPrefix(".tmp-") && fs.kind(folder + "/" + name) == .file {
-                try fs.remove(folder + "/" + name)
-            }
-        }
-    }
-
     // MARK: Commits
 
-    /// The commit object naming `manifests`, durable; the head does not move yet.
-    func writeCommit(_ manifests: [ShardManifest], message: String) throws(SemblanceError) -> ObjectHash {
+    /// The commit object naming `manifests`, durable; the head does not move yet. Its first
+    /// parent is the head; a merge names the merged commit second.
+    func writeCommit(_ manifests: [ShardManifest], message: String, automatic: Bool, mergedFrom: ObjectHash? = nil) throws(SemblanceError) -> ObjectHash {
         let commit = CommitObject(
-            format: CommitObject.formatVersion, parents: head.map { [$0] } ?? [],
-            time: Date().timeIntervalSince1970, message: message, configuration: configuration.index,
-            shards: manifests, liveCount: manifests.reduce(0) { $0 + $1.liveCount },
+            format: CommitObject.formatVersion, parents: (head.map { [$0] } ?? []) + (mergedFrom.map { [$0] } ?? []),
+            time: Date().timeIntervalSince1970, message: message, branch: branch, automatic: automatic,
+            configuration: configuration.index, shards: manifests, liveCount: manifests.reduce(0) { $0 + $1.liveCount },
             nodeCount: manifests.reduce(0) { $0 + $1.nodeCount })
         return try objects.put(try commit.encoded(), durable: &durableCommits).hash
     }
 
     /// Makes `commit` the head of the branch (the ref, durably).
     func moveHead(to commit: ObjectHash) throws(SemblanceError) {
-        try refs.setHead(Self.branch, to: commit)
+        try files.changingRefs { () throws(SemblanceError) in try refs.write(.branch, branch, commit) }
         head = commit
     }
 
-    /// Makes the renames of a checkpoint's new logs durable.
+    /// Makes the renames of new logs durable.
     func syncLogFolder() throws(SemblanceError) {
-        try fs.syncDirectory(directory + "/wal/\(Self.branch)")
+        try fs.syncDirectory(CollectionFiles.logFolder(directory, branch: branch))
     }
 
-    /// Releases the directory's lock (the shards hold it too, until their logs are closed).
-    func releaseLock() { lock?.release() }
+    /// This branch is no longer open in this process; the directory's lock is released with
+    /// the last holder of the ``CollectionFiles``.
+    func release() { files.unregister(branch) }
 }

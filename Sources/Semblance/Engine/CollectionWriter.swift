@@ -142,7 +142,7 @@ actor CollectionWriter {
     /// refuses further writes (see `checkpoint`).
     private func automaticCheckpoint(_ collection: CollectionEngine) async {
         do throws(SemblanceError) {
-            _ = try await checkpoint(message: "automatic checkpoint", collection)
+            _ = try await writeCommit(message: "automatic checkpoint", automatic: true, collection)
         } catch {
             operationsSinceCheckpoint = 0
             lastCheckpoint = .now
@@ -186,7 +186,7 @@ actor CollectionWriter {
     }
 
     private func publish(_ collection: CollectionEngine) {
-        collection.publish(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.store.head?.hex)
+        collection.publish(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.store.head)
     }
 
     // MARK: Everything else
@@ -196,9 +196,21 @@ actor CollectionWriter {
         do throws(SemblanceError) {
             switch request.work {
             case .write: preconditionFailure("writes are committed in groups")
-            case .checkpoint(let message):
+            case .checkpoint(let message, let automatic, let onlyIfChanged):
                 try ensureOpen()
-                outcome = .success(.checkpoint(try await checkpoint(message: message, collection)))
+                if onlyIfChanged, let head = store.store.head, logBytes.allSatisfy({ $0 == 0 }) {
+                    outcome = .success(.commit(head, PageWriteStatistics()))
+                } else {
+                    let (hash, statistics) = try await writeCommit(message: message, automatic: automatic, collection)
+                    outcome = .success(.commit(hash, statistics))
+                }
+            case .reset(let target):
+                try ensureOpen()
+                try await reset(to: target, collection)
+                outcome = .success(.commit(target, PageWriteStatistics()))
+            case .merge(let source, let strategy, let message):
+                try ensureOpen()
+                outcome = .success(.commit(try await merge(source, strategy: strategy, message: message, collection), PageWriteStatistics()))
             case .beginCompaction(let shard):
                 try ensureOpen()
                 if let failure { throw failure }
@@ -236,26 +248,34 @@ actor CollectionWriter {
     /// folder's entry), then each shard's next log (empty, continuing from the commit), then
     /// the ref, then the next logs replace the old ones:
     /// each step durable before the next begins. The shards write one after another, so a
-    /// checkpoint makes the same file-system calls in the same order every time (the crash
+    /// commit makes the same file-system calls in the same order every time (the crash
     /// tests number them). A failure before the ref is written changes nothing that is
     /// referenced, and writes go on to the old logs; a failure from the ref on may have
-    /// moved the head, so the collection refuses further writes until it is reopened.
-    private func checkpoint(message: String, _ collection: CollectionEngine) async throws(SemblanceError) -> CheckpointResult {
+    /// moved the head, so the branch refuses further writes until it is reopened.
+    ///
+    /// A merge passes its result as `replacements` (each shard's new state) and the merged
+    /// commit as `mergedFrom`: the state changes only once the ref has moved.
+    private func writeCommit(
+        message: String, automatic: Bool, mergedFrom: ObjectHash? = nil, replacements: [VectorIndex]? = nil, _ collection: CollectionEngine
+    ) async throws(SemblanceError) -> (ObjectHash, PageWriteStatistics) {
         if let failure { throw failure }
         guard persistent else {
-            throw SemblanceError(.invalidArgument, "an in-memory collection has no files to checkpoint")
+            throw SemblanceError(.invalidArgument, "an in-memory collection has no files to commit to")
         }
         let objects = store.store.objects
         var manifests: [ShardManifest] = []
         var statistics = PageWriteStatistics()
         let hash: ObjectHash
+        // Everything this commit names is kept from a garbage collection running meanwhile.
+        objects.pins?.beginCommit()
+        defer { objects.pins?.endCommit() }
         do throws(SemblanceError) {
-            for actor in shards {
-                let (manifest, written) = try await actor.writePages(to: objects)
+            for (shard, actor) in shards.enumerated() {
+                let (manifest, written) = try await actor.writePages(to: objects, replacement: replacements?[shard])
                 manifests.append(manifest)
                 statistics.add(written)
             }
-            hash = try store.store.writeCommit(manifests, message: message)
+            hash = try store.store.writeCommit(manifests, message: message, automatic: automatic, mergedFrom: mergedFrom)
             try objects.syncFolder()
             for actor in shards { try await actor.startNextLog(base: hash) }
         } catch {
@@ -264,17 +284,100 @@ actor CollectionWriter {
         }
         do throws(SemblanceError) {
             try store.store.moveHead(to: hash)
-            for (shard, actor) in shards.enumerated() { logBytes[shard] = try await actor.adoptNextLog() }
+            for (shard, actor) in shards.enumerated() {
+                logBytes[shard] = try await actor.adoptNextLog(replacement: replacements?[shard])
+                if let replacements { indexes[shard] = replacements[shard] }
+            }
             try store.store.syncLogFolder()
             operationsSinceCheckpoint = 0
             lastCheckpoint = .now
             logBytesBaseline = 0
             publish(collection)
-            return CheckpointResult(commit: hash.hex, objects: statistics.objects, bytes: statistics.bytes,
-                                    objectsWritten: statistics.objectsWritten, bytesWritten: statistics.bytesWritten)
+            return (hash, statistics)
         } catch {
             poison(error)
             throw error
+        }
+    }
+
+    /// Moves the branch to `target`, its log dropped. To another commit: each shard's next
+    /// log continuing from `target`, then the ref, then the renames (the ref is the moment
+    /// it happens). To the head itself: the branch's logs are replaced by empty ones in one
+    /// rename of their folder.
+    private func reset(to target: ObjectHash, _ collection: CollectionEngine) async throws(SemblanceError) {
+        if let failure { throw failure }
+        guard persistent else { throw SemblanceError(.invalidArgument, "an in-memory collection has no commits to reset to") }
+        try refuseWhileCompacting("reset")
+        let files = store.store.files
+        files.pins.beginCommit()
+        defer { files.pins.endCommit() }
+        let commit = try files.commit(target)
+        files.pins.use([target] + commit.shards.flatMap(\.allObjects))
+        let replacements = try files.indexes(of: commit)
+        if target == store.store.head {
+            do throws(SemblanceError) {
+                try files.createLogs(branch: store.store.branch, head: target)
+                for (shard, actor) in shards.enumerated() {
+                    logBytes[shard] = try await actor.reopenLog(replacement: replacements[shard])
+                    indexes[shard] = replacements[shard]
+                }
+            } catch {
+                poison(error)
+                throw error
+            }
+        } else {
+            do throws(SemblanceError) {
+                for (shard, actor) in shards.enumerated() {
+                    try await actor.startNextLog(base: target, applied: commit.shards[shard].appliedSequence)
+                }
+            } catch {
+                for actor in shards { await actor.discardNextLog() }
+                throw error
+            }
+            do throws(SemblanceError) {
+                try store.store.moveHead(to: target)
+                for (shard, actor) in shards.enumerated() {
+                    logBytes[shard] = try await actor.adoptNextLog(replacement: replacements[shard], objects: commit.shards[shard].allObjects)
+                    indexes[shard] = replacements[shard]
+                }
+                try store.store.syncLogFolder()
+            } catch {
+                poison(error)
+                throw error
+            }
+        }
+        operationsSinceCheckpoint = 0
+        logBytesBaseline = 0
+        publish(collection)
+    }
+
+    /// Three-way merge of `source` into the branch (see ``MergePlanner``). The branch's log
+    /// is committed first when it holds anything. Answers the new head: `source` itself
+    /// for a fast-forward, the head when `source` is already in the branch's history, else a
+    /// merge commit with two parents.
+    private func merge(_ source: ObjectHash, strategy: MergeStrategy, message: String, _ collection: CollectionEngine) async throws(SemblanceError) -> ObjectHash {
+        if let failure { throw failure }
+        guard persistent else { throw SemblanceError(.invalidArgument, "an in-memory collection has no commits to merge") }
+        try refuseWhileCompacting("merge")
+        if store.store.head == nil || logBytes.contains(where: { $0 > 0 }) {
+            _ = try await writeCommit(message: "automatic checkpoint before merge", automatic: true, collection)
+        }
+        let ours = store.store.head!
+        let files = store.store.files
+        let history = try CommitHistory(files)
+        let base = try history.mergeBase(ours, source)
+        if base == source { return ours }
+        if base == ours {
+            try await reset(to: source, collection)
+            return source
+        }
+        let merged = try MergePlanner(files: files, base: base, ours: ours, theirs: source).merge(indexes, strategy: strategy)
+        return try await writeCommit(message: message, automatic: false, mergedFrom: source, replacements: merged, collection).0
+    }
+
+    private func refuseWhileCompacting(_ what: String) throws(SemblanceError) {
+        guard compacting.isEmpty else {
+            throw SemblanceError(.invalidArgument, "a compaction of this branch is running: \(what) after it ends")
         }
     }
 
@@ -290,7 +393,7 @@ actor CollectionWriter {
         case .success(let index):
             indexes[shard] = try await shards[shard].finishCompaction(rebuilt: index)
             publish(collection)
-            if persistent { _ = try await checkpoint(message: "compaction of shard \(shard)", collection) }
+            if persistent { _ = try await writeCommit(message: "compaction of shard \(shard)", automatic: true, collection) }
             return 0
         case .failure(let error):
             await shards[shard].abandonCompaction()
@@ -321,7 +424,7 @@ actor CollectionWriter {
         for request in waitingToCompact.values.joined() { request.done(.failure(closed)) }
         waitingToCompact = [:]
         for actor in shards { await actor.close() }
-        store.store.releaseLock()
+        store.store.release()
         released = true
     }
 }

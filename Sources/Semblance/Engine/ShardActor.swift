@@ -56,19 +56,29 @@ actor ShardActor {
 
     // MARK: Checkpoints
 
-    /// The first step of a checkpoint: this shard's pages, durable, and its manifest.
-    func writePages(to objects: ObjectStore) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
-        try store.writePages(to: objects)
+    /// The first step of a checkpoint or merge: this shard's pages (of its state, or of
+    /// `replacement`), durable, and its manifest.
+    func writePages(to objects: ObjectStore, replacement: VectorIndex? = nil) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
+        try store.writePages(to: objects, replacement: replacement)
     }
 
     /// Once the commit is durable, before it is the head: this shard's next log, empty.
-    func startNextLog(base: ObjectHash) throws(SemblanceError) { try store.startNextLog(base: base) }
+    func startNextLog(base: ObjectHash, applied: UInt64? = nil) throws(SemblanceError) { try store.startNextLog(base: base, applied: applied) }
 
-    /// Once the commit is the head: the next log replaces the old one.
-    func adoptNextLog() throws(SemblanceError) -> Int64 {
-        try store.adoptNextLog()
+    /// Once the commit is the head: the next log replaces the old one, and the state becomes
+    /// `replacement` when there is one.
+    func adoptNextLog(replacement: VectorIndex? = nil, objects: [ObjectHash]? = nil) throws(SemblanceError) -> Int64 {
+        try store.adoptNextLog(replacement: replacement, objects: objects)
         return store.logBytes
     }
+
+    /// After a reset to the head replaced the branch's logs: the new log and state.
+    func reopenLog(replacement: VectorIndex) throws(SemblanceError) -> Int64 {
+        try store.reopenLog(replacement: replacement)
+        return store.logBytes
+    }
+
+    var isCompacting: Bool { store.isCompacting }
 
     /// A checkpoint failed before its commit became the head: the old log goes on.
     func discardNextLog() { store.discardNextLog() }

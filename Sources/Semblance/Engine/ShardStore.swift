@@ -21,21 +21,24 @@ final class ShardStore {
     /// When this shard's log was last fsynced (the periodic durability mode).
     private var lastSync = ContinuousClock.now
     /// Page objects known to be durable: those of the head commit's manifest of this shard
-    /// (checked when it was opened) and those this shard wrote and fsynced.
+    /// (checked when it was read), and those this shard wrote since. Only the head's are
+    /// kept across a checkpoint: a garbage collection may delete the others.
     private var durableObjects: Set<ObjectHash>
+    /// The objects of the manifest written last, until its commit is the head.
+    private var pendingObjects: [ObjectHash] = []
     /// Held so that the directory stays locked until this shard's log is closed.
     private let lock: DirectoryLock?
 
     init(shard: Int, index: VectorIndex, log: LogWriter?, fs: any FileSystem, identity: LogIdentity, directory: String,
-         lock: DirectoryLock?) {
+         branch: String, lock: DirectoryLock?) {
         self.shard = shard
         self.index = index
         self.log = log
         persistent = log != nil
         self.fs = fs
         self.identity = identity
-        logPath = CollectionStore.logPath(directory, shard: shard)
-        nextLogPath = CollectionStore.nextLogPath(directory, shard: shard)
+        logPath = CollectionStore.logPath(directory, branch: branch, shard: shard)
+        nextLogPath = CollectionStore.nextLogPath(directory, branch: branch, shard: shard)
         durableObjects = []
         self.lock = lock
     }
@@ -191,24 +194,34 @@ final class ShardStore {
     /// The sequence number of the last record in the log.
     var appliedSequence: UInt64 { (log?.nextSequence ?? 1) - 1 }
 
-    /// Writes the index's pages (those not yet durable) and returns the shard's manifest.
-    func writePages(to objects: ObjectStore) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
-        try index.writePages(to: objects, durable: &durableObjects, appliedSequence: appliedSequence)
+    /// Writes the pages (those not yet durable) of the index, or of `replacement` (a merge's
+    /// result), and returns the shard's manifest.
+    func writePages(to objects: ObjectStore, replacement: VectorIndex? = nil) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
+        let written = try (replacement ?? index).writePages(to: objects, durable: &durableObjects, appliedSequence: appliedSequence)
+        pendingObjects = written.0.allObjects
+        return written
     }
 
-    /// Once the commit `base` holding this shard's pages is durable, before it becomes the
-    /// head: an empty log that continues the sequence from it, at `shard-<n>.next.log`.
-    func startNextLog(base: ObjectHash) throws(SemblanceError) {
+    /// Once the commit `base` this shard's next state belongs to is durable, before it
+    /// becomes the head: an empty log at `shard-<n>.next.log` that continues from it (from
+    /// the sequence number after `applied`, by default where the current log ends).
+    func startNextLog(base: ObjectHash, applied: UInt64? = nil) throws(SemblanceError) {
         guard let log else { return }
         nextLog?.close()
         nextLog = nil
-        let header = LogFormat.FileHeader(identity: identity, shard: UInt32(shard), baseCommit: base, startSequence: log.nextSequence)
+        let header = LogFormat.FileHeader(identity: identity, shard: UInt32(shard), baseCommit: base,
+                                          startSequence: applied.map { $0 + 1 } ?? log.nextSequence)
         nextLog = try LogWriter.create(fs, path: nextLogPath, header: header)
     }
 
     /// Once the commit is the head: the new log replaces the old one (renamed into place;
-    /// the collection syncs the folder before any write is taken).
-    func adoptNextLog() throws(SemblanceError) {
+    /// the collection syncs the folder before any write is taken), and the shard's state
+    /// becomes `replacement` when one is given (a merge's or reset's), whose objects are
+    /// `objects`.
+    func adoptNextLog(replacement: VectorIndex? = nil, objects: [ObjectHash]? = nil) throws(SemblanceError) {
+        if let replacement { index = replacement }
+        durableObjects = Set(objects ?? pendingObjects)
+        pendingObjects = []
         guard let next = nextLog else { return }
         try fs.rename(nextLogPath, to: logPath)
         next.moved(to: logPath)
@@ -216,6 +229,20 @@ final class ShardStore {
         log = next
         nextLog = nil
     }
+
+    /// After the branch's logs were replaced by empty ones (a reset to the head): the state
+    /// becomes `replacement` and writes go to the new log.
+    func reopenLog(replacement: VectorIndex) throws(SemblanceError) {
+        guard persistent else { index = replacement; return }
+        let contents = try LogReader.read(fs, path: logPath, maximumDimension: index.configuration.dimension)
+        let reopened = try LogWriter.open(fs, path: logPath, after: contents, keptFrames: 0)
+        log?.close()
+        log = reopened
+        index = replacement
+    }
+
+    /// Whether a compaction of this shard is running.
+    var isCompacting: Bool { journal != nil }
 
     /// After a checkpoint failed before its commit became the head: the old log goes on (the
     /// new one is left for the next checkpoint to replace, or the next open to remove).

@@ -6,7 +6,7 @@ import Foundation
 /// the canonical encoding of the other fields makes a changed byte an error instead of a
 /// silently different collection (docs/file-format.md lists every field).
 struct StoredConfiguration: Equatable, Sendable {
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     var format: Int
     /// A random id, also written in every log header: a log from another collection is refused.
@@ -16,6 +16,7 @@ struct StoredConfiguration: Equatable, Sendable {
     var durability: Durability
     var checkpointPolicy: CheckpointPolicy
     var compactionThreshold: Double
+    var retention: RetentionPolicy
 
     init(id: CollectionID, configuration: CollectionConfiguration) {
         format = Self.formatVersion
@@ -25,6 +26,7 @@ struct StoredConfiguration: Equatable, Sendable {
         durability = configuration.durability
         checkpointPolicy = configuration.checkpointPolicy
         compactionThreshold = configuration.compactionThreshold
+        retention = configuration.retention
     }
 
     /// The client-level view of the stored settings.
@@ -32,7 +34,7 @@ struct StoredConfiguration: Equatable, Sendable {
         CollectionConfiguration(
             dimension: index.dimension, metric: index.metric, shardCount: shardCount, m: index.m,
             efConstruction: index.efConstruction, defaultEf: index.defaultEf, durability: durability,
-            checkpointPolicy: checkpointPolicy, compactionThreshold: compactionThreshold)
+            checkpointPolicy: checkpointPolicy, compactionThreshold: compactionThreshold, retention: retention)
     }
 
     /// The file's JSON form: the fields, and `checksum` over all of them.
@@ -44,12 +46,13 @@ struct StoredConfiguration: Equatable, Sendable {
         var durability: Durability
         var checkpointPolicy: CheckpointPolicy
         var compactionThreshold: Double
+        var retention: RetentionPolicy
         var checksum: String?
     }
 
     private var file: File {
         File(format: format, collectionID: collectionID.hex, index: index, shardCount: shardCount, durability: durability,
-             checkpointPolicy: checkpointPolicy, compactionThreshold: compactionThreshold, checksum: nil)
+             checkpointPolicy: checkpointPolicy, compactionThreshold: compactionThreshold, retention: retention, checksum: nil)
     }
 
     /// Sorted keys, infinite thresholds as strings (`CheckpointPolicy.manual`); pretty-printed
@@ -114,7 +117,7 @@ struct StoredConfiguration: Equatable, Sendable {
         }
         let stored = StoredConfiguration(format: file.format, collectionID: id, index: file.index, shardCount: file.shardCount,
                                          durability: file.durability, checkpointPolicy: file.checkpointPolicy,
-                                         compactionThreshold: file.compactionThreshold)
+                                         compactionThreshold: file.compactionThreshold, retention: file.retention)
         do throws(SemblanceError) {
             try stored.collectionConfiguration.validate()
         } catch {
@@ -124,7 +127,7 @@ struct StoredConfiguration: Equatable, Sendable {
     }
 
     private init(format: Int, collectionID: CollectionID, index: IndexConfiguration, shardCount: Int, durability: Durability,
-                 checkpointPolicy: CheckpointPolicy, compactionThreshold: Double) {
+                 checkpointPolicy: CheckpointPolicy, compactionThreshold: Double, retention: RetentionPolicy) {
         self.format = format
         self.collectionID = collectionID
         self.index = index
@@ -132,5 +135,6 @@ struct StoredConfiguration: Equatable, Sendable {
         self.durability = durability
         self.checkpointPolicy = checkpointPolicy
         self.compactionThreshold = compactionThreshold
+        self.retention = retention
     }
 }

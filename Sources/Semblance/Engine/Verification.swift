@@ -125,9 +125,9 @@ private struct Verifier {
     mutating func readHead() -> ObjectHash? {
         let refs = Refs(fs: fs, directory: directory + "/refs")
         do {
-            return try refs.head("main")
+            return try refs.read(.branch, CollectionFiles.mainBranch)
         } catch {
-            report.record(error, file: refs.path(of: "main"))
+            report.record(error, file: refs.path(.branch, CollectionFiles.mainBranch))
             return nil
         }
     }
@@ -279,12 +279,12 @@ private struct Verifier {
         for shard in 0..<configuration.shardCount {
             let applied = headCommit.map { $0.shards.indices.contains(shard) ? $0.shards[shard].appliedSequence : 0 } ?? 0
             do {
-                let plan = try CollectionStore.planLog(fs, directory: directory, configuration: configuration, head: head,
-                                                       headCommit: headCommit, shard: shard, applied: applied)
+                let plan = try CollectionStore.planLog(fs, directory: directory, configuration: configuration, branch: CollectionFiles.mainBranch,
+                                                       head: head, shard: shard, applied: applied)
                 count(plan.contents)
                 plans.append(plan)
             } catch {
-                report.record(error, file: error.path ?? CollectionStore.logPath(directory, shard: shard))
+                report.record(error, file: error.path ?? CollectionStore.logPath(directory, branch: CollectionFiles.mainBranch, shard: shard))
             }
         }
         guard plans.count == configuration.shardCount else { return }

@@ -24,6 +24,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
             case io, locked, corruptFile, unsupportedFormatVersion, storageUnavailable
             case invalidName, unknownCollection, collectionExists, closed
             case invalidMetadata, invalidFilter
+            case unknownRef, refExists, mergeConflict, historyPruned
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -75,6 +76,16 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         public static let invalidMetadata = Code(.invalidMetadata)
         /// A filter (in Swift or JSON) is malformed; the message says which part.
         public static let invalidFilter = Code(.invalidFilter)
+        /// No branch, tag or commit answers to that name (or a commit-id prefix is
+        /// ambiguous).
+        public static let unknownRef = Code(.unknownRef)
+        /// A branch or tag of that name (without regard to case) exists already.
+        public static let refExists = Code(.refExists)
+        /// A merge met ids changed differently on both sides; ``SemblanceError/ids`` lists
+        /// them and nothing was written.
+        public static let mergeConflict = Code(.mergeConflict)
+        /// The history needed (a merge's common ancestor) was pruned by retention.
+        public static let historyPruned = Code(.historyPruned)
 
         public var description: String { String(describing: wrapped) }
     }
@@ -89,6 +100,8 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
     public var offset: Int64?
     /// The operating system's error number (`ENOSPC`, `EIO`, ...) of a failed call.
     public var errno: Int32?
+    /// The ids concerned: those in conflict, for ``Code/mergeConflict``.
+    public var ids: [String] = []
 
     public init(_ code: Code, _ message: String) {
         self.code = code

@@ -51,6 +51,8 @@ public struct ObjectHash: Hashable, Sendable, Codable, CustomStringConvertible {
 struct ObjectStore {
     let fs: any FileSystem
     let directory: String
+    /// Marks what this store puts as in use, for a garbage collection running meanwhile.
+    var pins: ObjectPins? = nil
 
     func path(of hash: ObjectHash) -> String {
         let hex = hash.hex
@@ -69,6 +71,8 @@ struct ObjectStore {
     @discardableResult
     func put(_ bytes: [UInt8], durable: inout Set<ObjectHash>) throws(SemblanceError) -> (hash: ObjectHash, written: Bool) {
         let hash = ObjectHash(of: bytes)
+        // Before anything is checked: a collection that deletes it after this writes it anew.
+        pins?.use(hash)
         if durable.contains(hash) { return (hash, false) }
         let path = path(of: hash)
         let folder = Path.directory(of: path)

@@ -16,6 +16,9 @@ struct ShardManifest: Codable, Equatable, Sendable {
     /// Metadata pages: live nodes' metadata, one page per 1,024 node numbers that have
     /// some (absent in commits written before metadata existed).
     var metadata: [ObjectHash]? = nil
+    /// The 1,024-node range of each metadata page (node number / 1,024), in the same order:
+    /// a diff finds a node's metadata page without reading the others.
+    var metadataGroups: [UInt32]? = nil
 
     var allObjects: [ObjectHash] { vectors + level0Links + upperLinks + nodeRecords + ids + (metadata ?? []) }
 }
@@ -58,6 +61,7 @@ extension VectorIndex {
             }
             return hashes
         }
+        let metadata = metadataPages()
         let manifest = ShardManifest(
             nodeCount: nodes.count, upperRowCount: upperLinks.count, liveCount: liveCount,
             entryPoint: entryPoint, maxLevel: maxLevel, levelGeneratorState: levels.state,
@@ -65,7 +69,8 @@ extension VectorIndex {
             vectors: try table(vectors, .vectors), level0Links: try table(level0Links, .level0Links),
             upperLinks: try table(upperLinks, .upperLinks), nodeRecords: try table(nodes, .nodeRecords),
             ids: try nodeIDs.chunks.map { (chunk) throws(SemblanceError) in try put(PageObject.encodeIDs(chunk)) },
-            metadata: metadataByNode.isEmpty ? nil : try metadataPages().map { (page) throws(SemblanceError) in try put(PageObject.encodeMetadata(page)) })
+            metadata: metadata.isEmpty ? nil : try metadata.map { (page) throws(SemblanceError) in try put(PageObject.encodeMetadata(page)) },
+            metadataGroups: metadata.isEmpty ? nil : metadata.map { $0[0].node / 1024 })
         return (manifest, statistics)
     }
 
@@ -124,10 +129,14 @@ extension VectorIndex {
         index.maxLevel = manifest.maxLevel
         index.levels = LevelGenerator(state: manifest.levelGeneratorState, m: configuration.m)
         try index.rebuildIDMapAndCheckBounds(manifest: manifest, source: store.directory)
-        for hash in manifest.metadata ?? [] {
+        let metadataPages = manifest.metadata ?? []
+        guard manifest.metadataGroups.map({ $0.count == metadataPages.count }) ?? metadataPages.isEmpty else {
+            throw SemblanceError(.corruptFile, "the shard manifest's metadataGroups do not match its \(metadataPages.count) metadata pages", path: store.directory)
+        }
+        for (page, hash) in metadataPages.enumerated() {
             let file = store.path(of: hash)
             for (node, metadata) in try PageObject.decodeMetadata(store.get(hash), file: file) {
-                guard Int(node) < index.nodes.count, !index.nodes.row(Int(node)).pointee.isDeleted,
+                guard Int(node) < index.nodes.count, node / 1024 == manifest.metadataGroups![page], !index.nodes.row(Int(node)).pointee.isDeleted,
                       index.metadataByNode.updateValue(metadata, forKey: node) == nil
                 else {
                     throw SemblanceError(.corruptFile, "metadata for node \(node), which is not a live node or appears twice", path: file, offset: 0)

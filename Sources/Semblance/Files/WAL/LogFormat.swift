@@ -1,9 +1,9 @@
-/// The byte layout of a write-ahead log file, version 2 (see docs/file-format.md).
+/// The byte layout of a write-ahead log file, version 3 (see docs/file-format.md).
 ///
 ///     file   = header frame*
 ///     header = magic "SMBLWAL\0" (8) | version u32 | shard u32 | startSequence u64
-///              | collectionID (16) | baseCommit (32, zero: none) | branchLength u8
-///              | branch (63, zero-padded) | headerCRC u32 | zero u32         = 144 bytes
+///              | collectionID (16) | baseCommit (32, zero: none)
+///              | branch (64, UTF-8, zero-padded) | headerCRC u32 | zero u32   = 144 bytes
 ///     frame  = magic u32 "SMFR" | headerCRC u32 | storedLength u32 | rawLength u32
 ///              | firstSequence u64 | recordCount u32 | payloadCRC u32
 ///              | group u64 | participants (32: a bit per shard)             = 72 bytes
@@ -20,7 +20,7 @@
 /// part of it: the group counts only when every participant's frame is there.
 enum LogFormat {
     static let fileMagic: [UInt8] = Array("SMBLWAL".utf8) + [0]
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
     static let fileHeaderSize = 144
     static let frameMagic: UInt32 = 0x5246_4D53  // "SMFR"
     static let frameHeaderSize = 72
@@ -28,8 +28,8 @@ enum LogFormat {
     static let maximumFrameBytes = 64 << 20
     /// The unit in which a torn append is assumed to reach the disk (or not): a disk sector.
     static let sectorSize = 512
-    /// The longest branch name a header holds.
-    static let maximumBranchBytes = 63
+    /// The longest branch name a header holds (as long as ``RefName`` allows).
+    static let maximumBranchBytes = 64
 
     /// What a log belongs to and where it starts.
     struct FileHeader: Equatable, Sendable {
@@ -49,7 +49,6 @@ enum LogFormat {
         writer.append(bytes: header.identity.collectionID.bytes)
         writer.append(bytes: header.baseCommit?.bytes ?? [UInt8](repeating: 0, count: 32))
         let branch = Array(header.identity.branch.utf8.prefix(maximumBranchBytes))
-        writer.append(UInt8(branch.count))
         writer.append(bytes: branch + [UInt8](repeating: 0, count: maximumBranchBytes - branch.count))
         let crc = CRC32C.checksum(writer.bytes)
         writer.append(crc)
@@ -84,14 +83,15 @@ enum LogFormat {
         let start = try reader.read(UInt64.self)
         let collectionID = CollectionID(bytes: Array(try reader.readBytes(16)))
         let base = Array(try reader.readBytes(32))
-        let branchLength = Int(try reader.read(UInt8.self))
-        let branchBytes = try reader.readBytes(maximumBranchBytes)
+        let branchBytes = Array(try reader.readBytes(maximumBranchBytes))
         let crc = try reader.read(UInt32.self)
         guard crc == CRC32C.checksum(bytes[0..<(fileHeaderSize - 8)]) else {
             throw SemblanceError(.corruptFile, "log header checksum mismatch", path: file, offset: fileHeaderSize - 8)
         }
-        guard branchLength <= maximumBranchBytes,
-              let branch = String(validating: branchBytes.prefix(branchLength), as: UTF8.self), !branch.isEmpty
+        // The name, then zeros to the end of the field (a name holds no NUL).
+        let nameBytes = branchBytes.prefix { $0 != 0 }
+        guard branchBytes.dropFirst(nameBytes.count).allSatisfy({ $0 == 0 }),
+              let branch = String(validating: nameBytes, as: UTF8.self), !branch.isEmpty
         else {
             throw SemblanceError(.corruptFile, "log header names no valid branch", path: file, offset: 72)
         }
