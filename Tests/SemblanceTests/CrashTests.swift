@@ -189,8 +189,8 @@ struct CrashTests {
             do {
                 switch attempt {
                 case "client": _ = try blocking { try await Client(directory: directory) }
-                case "open": _ = try CollectionStore.open(fs, directory: collection)
-                default: _ = try CollectionStore.create(fs, directory: collection, configuration: CollectionConfiguration(dimension: 8))
+                case "open": _ = try CollectionFiles.open(fs, directory: collection)
+                default: _ = try CollectionFiles.create(fs, directory: collection, configuration: CollectionConfiguration(dimension: 8))
                 }
                 Issue.record("\(attempt) succeeded while another process holds the collection")
             } catch let error as SemblanceError {
@@ -343,7 +343,7 @@ struct CrashTests {
         // Opening cuts a torn tail off (LogWriter.open), so that later frames never follow garbage.
         for shard in 0..<store.configuration.shardCount {
             do {
-                let contents = try LogReader.read(fs, path: CollectionStore.logPath(collection, shard: shard),
+                let contents = try LogReader.read(fs, path: CollectionStore.logPath(collection, branch: "main", shard: shard),
                                                   maximumDimension: store.configuration.index.dimension)
                 if contents.tornTailBytes > 0 { problem("shard \(shard)'s log still has a torn tail of \(contents.tornTailBytes) bytes after opening") }
             } catch {

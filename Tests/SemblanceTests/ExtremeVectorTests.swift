@@ -105,14 +105,14 @@ struct ExtremeVectorTests {
         let fs = PosixFileSystem()
         let objects = ObjectStore(fs: fs, directory: directory + "/objects")
         let refs = Refs(fs: fs, directory: directory + "/refs")
-        var commit = try CommitObject.decode(try objects.get(try #require(try refs.head("main"))), file: "commit")
+        var commit = try CommitObject.decode(try objects.get(try #require(try refs.read(.branch, "main"))), file: "commit")
         let (count, payload) = try PageObject.decode(try objects.get(commit.shards[0].vectors[0]), kind: .vectors, file: "page")
         var damaged = payload
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { damaged.replaceSubrange(8..<12, with: $0) }
         var durable = Set<ObjectHash>()
         let page = try objects.put(damaged.withUnsafeBytes { PageObject.encode(kind: .vectors, count: count, payload: $0) }, durable: &durable).hash
         commit.shards[0].vectors[0] = page
-        try refs.setHead("main", to: try objects.put(try commit.encoded(), durable: &durable).hash)
+        try refs.write(.branch, "main", try objects.put(try commit.encoded(), durable: &durable).hash)
 
         // (The logs continue from the old head, which verify reports too.)
         let report = try CollectionEngine.verify(fs, directory: directory)

@@ -4,25 +4,25 @@ import Testing
 
 /// Files written by an earlier build must keep opening, exactly (docs/file-format.md).
 ///
-/// `Fixtures/golden-v2/` is a small collection written once, by the generator below, and
+/// `Fixtures/golden-v3/` is a small collection written once, by the generator below, and
 /// committed: 4-dimensional vectors in 2 shards, one checkpoint, then more logged writes,
 /// so that opening it reads page objects, a commit and a ref, and replays both logs.
-/// `Fixtures/worked-example-v2.log` is the log shown byte by byte in the spec. (Format 1 was
-/// never released: no reader for it is kept.)
+/// `Fixtures/worked-example-v3.log` is the log shown byte by byte in the spec. (Formats 1 and 2 were
+/// never released: no reader for them is kept.)
 ///
 /// To regenerate them (only when the format version changes; keep the old directory):
 ///
 ///     SEMBLANCE_WRITE_GOLDEN=1 swift test --filter GoldenFormatTests
 ///
 /// The commit records the wall-clock time, so a regenerated commit has another hash.
-@Suite("Golden files: a collection written by format version 2 opens exactly")
+@Suite("Golden files: a collection written by format version 3 opens exactly")
 struct GoldenFormatTests {
     let fs = PosixFileSystem()
 
     static let configuration = CollectionConfiguration(
         dimension: 4, metric: .squaredEuclidean, shardCount: 2, m: 4, efConstruction: 16, defaultEf: 16, checkpointPolicy: .manual)
     static let shardCount = 2
-    static let golden = "golden-v2"
+    static let golden = "golden-v3"
 
     // MARK: The workload that wrote the golden collection
 
@@ -169,7 +169,7 @@ struct GoldenFormatTests {
         let store = try OnDisk(fs, path)
         defer { store.close() }
         #expect(store.configuration == StoredConfiguration(id: store.configuration.collectionID, configuration: Self.configuration))
-        #expect(store.configuration.format == 2)
+        #expect(store.configuration.format == 3)
         #expect(store.opened.droppedTornBytes == 0 && store.opened.droppedFrames == 0)
         #expect(store.vectors == Self.expectedRecords)
         #expect(store.shards.reduce(0) { $0 + $1.count } == 33)
@@ -213,7 +213,7 @@ struct GoldenFormatTests {
     func logsDecode() throws {
         let path = try Self.fixture(Self.golden)
         let configuration = try StoredConfiguration.decode(try fs.readFile(path + "/config.json"), path: "config.json")
-        let head = try #require(try Refs(fs: fs, directory: path + "/refs").head("main"))
+        let head = try #require(try Refs(fs: fs, directory: path + "/refs").read(.branch, "main"))
         let commit = try CommitObject.decode(try ObjectStore(fs: fs, directory: path + "/objects").get(head), file: "head")
         let expectedFrames = Self.loggedFrames().after
         var compressedFrames = 0
@@ -232,9 +232,9 @@ struct GoldenFormatTests {
             func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) } }
             func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * $1) } }
             #expect(Array(bytes[0..<8]) == Array("SMBLWAL\0".utf8))
-            #expect(u32(8) == 2 && u32(12) == UInt32(shard) && u64(16) == contents.header.startSequence)
+            #expect(u32(8) == 3 && u32(12) == UInt32(shard) && u64(16) == contents.header.startSequence)
             #expect(Array(bytes[24..<40]) == configuration.collectionID.bytes && Array(bytes[40..<72]) == head.bytes)
-            #expect(bytes[72] == 4 && Array(bytes[73..<77]) == Array("main".utf8) && bytes[77..<136].allSatisfy { $0 == 0 })
+            #expect(Array(bytes[72..<76]) == Array("main".utf8) && bytes[76..<136].allSatisfy { $0 == 0 })
             #expect(u32(136) == CRC32C.checksum(bytes[0..<136]) && u32(140) == 0)
             var offset = 144
             var sequence = contents.header.startSequence
@@ -272,10 +272,10 @@ struct GoldenFormatTests {
     func pagesDecode() throws {
         let path = try Self.fixture(Self.golden)
         let store = ObjectStore(fs: fs, directory: path + "/objects")
-        let head = try #require(try Refs(fs: fs, directory: path + "/refs").head("main"))
+        let head = try #require(try Refs(fs: fs, directory: path + "/refs").read(.branch, "main"))
         let commitBytes = try store.get(head)  // checks the SHA-256 name
         let commit = try CommitObject.decode(commitBytes, file: "head")
-        #expect(commit.format == 1 && commit.parents.isEmpty && commit.message == "golden v2")
+        #expect(commit.format == 2 && commit.parents.isEmpty && commit.message == "golden v3")
         #expect(commit.configuration == Self.configuration.index && commit.shards.count == 2)
         let nodes = Self.nodesAtCheckpoint()
         #expect(commit.nodeCount == 25 && commit.liveCount == 22)
@@ -325,9 +325,9 @@ struct GoldenFormatTests {
             let file = path + "/" + target
             var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
             if target == "config.json" {
-                bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format\" : 2", with: "\"format\" : 3").utf8)
+                bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format\" : 3", with: "\"format\" : 4").utf8)
             } else {
-                bytes[8] = 3  // version, then the header checksum over bytes 0..<136 again
+                bytes[8] = 4  // version, then the header checksum over bytes 0..<136 again
                 bytes.replaceSubrange(136..<140, with: withUnsafeBytes(of: CRC32C.checksum(bytes[0..<136]).littleEndian, Array.init))
             }
             try Data(bytes).write(to: URL(fileURLWithPath: file))
@@ -336,14 +336,14 @@ struct GoldenFormatTests {
                 Issue.record("\(target): a newer version opened")
             } catch {
                 #expect(error.code == .unsupportedFormatVersion, "\(target): \(error)")
-                #expect(error.path == file && error.message.contains("3"), "\(error.message)")
+                #expect(error.path == file && error.message.contains("4"), "\(error.message)")
             }
         }
     }
 
     @Test("the worked example of the spec decodes to its records; its header and raw frame re-encode byte for byte")
     func workedExample() throws {
-        let path = try Self.fixture("worked-example-v2.log")
+        let path = try Self.fixture("worked-example-v3.log")
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let contents = try LogReader.read(fs, path: path, maximumDimension: 4)
         #expect(contents.header == Self.workedExampleHeader)
@@ -384,13 +384,13 @@ struct GoldenFormatTests {
             switch step {
             case .upsert(let records): try await engine.upsert(records.map { VectorRecord(id: $0.id, vector: $0.vector) })
             case .delete(let ids): try await engine.delete(ids)
-            case .checkpoint: _ = try await engine.checkpoint(message: "golden v2")
+            case .checkpoint: _ = try await engine.checkpoint(message: "golden v3")
             }
         }
         await engine.close()
         #expect(try OnDisk(fs, golden).vectors == Self.expectedRecords)
 
-        let example = fixtures + "/worked-example-v2.log"
+        let example = fixtures + "/worked-example-v3.log"
         try? FileManager.default.removeItem(atPath: example)
         let writer = try LogWriter.create(fs, path: example, header: Self.workedExampleHeader)
         for (batch, group) in zip(Self.workedExample, Self.workedExampleGroups) { try writer.append(batch, group: group, sync: true) }

@@ -62,12 +62,12 @@ struct StorageTests {
         configuration.shardCount = 2
         let (client, collection) = try await Self.open(directory.path, configuration: configuration)
         try await collection.upsert(Self.records(0..<5000))
-        let full = try await collection.engine.checkpoint()
+        let full = try await collection.engine.checkpoint().1
         #expect(full.objectsWritten > 0 && full.objectsWritten <= full.objects)  // equal pages are stored once
-        let unchanged = try await collection.engine.checkpoint()
+        let unchanged = try await collection.engine.checkpoint().1
         #expect(unchanged.objectsWritten == 0 && unchanged.bytesWritten == 0)
         try await collection.delete("v1")
-        let small = try await collection.engine.checkpoint()
+        let small = try await collection.engine.checkpoint().1
         print("5,000 × 8-d: full \(full.bytes) bytes in \(full.objects) objects; after one delete \(small.bytesWritten) bytes in \(small.objectsWritten) objects")
         #expect(small.objectsWritten == 1)  // the node-record page with the tombstone
         #expect(small.bytesWritten * 20 < full.bytes)

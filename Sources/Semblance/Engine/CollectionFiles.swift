@@ -233,7 +233,14 @@ final class CollectionFiles: Sendable {
         openBranches.withLock { $0[engine.branch.lowercased()]?.engine = engine }
     }
 
-    func unregister(_ branch: String) { _ = openBranches.withLock { $0.removeValue(forKey: branch.lowercased()) } }
+    /// Records that `branch` is closed; returns how many branches are still open.
+    @discardableResult
+    func unregister(_ branch: String) -> Int {
+        openBranches.withLock { open in
+            open.removeValue(forKey: branch.lowercased())
+            return open.count
+        }
+    }
 
     func isOpen(_ branch: String) -> Bool { openBranches.withLock { $0[branch.lowercased()] != nil } }
 

@@ -307,7 +307,9 @@ final class CollectionStore {
         try fs.syncDirectory(CollectionFiles.logFolder(directory, branch: branch))
     }
 
-    /// This branch is no longer open in this process; the directory's lock is released with
-    /// the last holder of the ``CollectionFiles``.
-    func release() { files.unregister(branch) }
+    /// This branch is no longer open in this process; with the last open branch, the
+    /// directory's lock is released.
+    func release() {
+        if files.unregister(branch) == 0 { files.lock?.release() }
+    }
 }

@@ -9,7 +9,7 @@ final class OnDisk {
     let opened: CollectionStore.Opened
 
     init(_ fs: any FileSystem = PosixFileSystem(), _ directory: String) throws(SemblanceError) {
-        opened = try CollectionStore.open(fs, directory: directory)
+        opened = try CollectionStore.open(CollectionFiles.open(fs, directory: directory), branch: CollectionFiles.mainBranch)
     }
 
     var shards: [VectorIndex] { opened.shards.map(\.index) }
@@ -29,7 +29,8 @@ final class OnDisk {
 
     func close() {
         for shard in opened.shards { shard.close() }
-        opened.store.releaseLock()
+        opened.store.release()
+        opened.store.files.lock?.release()
     }
 }
 
