@@ -20,6 +20,15 @@ public struct VerificationReport: Sendable, Hashable, Codable {
     public var directory: String
     /// The hash of `refs/heads/main`, nil before the first checkpoint.
     public var headCommit: String?
+    /// Branches whose head and logs were checked.
+    public var branches = 0
+    /// Vectors (live and deleted) and graph edges in the branch heads' shards, rebuilt and
+    /// checked as an open reads them.
+    public var vectors = 0
+    public var edges = 0
+    /// The first link of the history or of a commit that does not hold: a missing or
+    /// damaged commit or page, named by the file it should be in.
+    public var firstBrokenLink: Problem?
     /// Commits read, following parents from the head.
     public var commits = 0
     /// Object files whose SHA-256 was checked (commits and pages, reachable or not).
@@ -58,19 +67,14 @@ extension CollectionEngine {
     /// payload of every page, the structure of the head commit's shards (as an open reads
     /// them), and the CRC-32C of every write-ahead-log frame.
     ///
-    /// All problems are collected, not just the first. The collection must not be open:
-    /// another holder of its `LOCK` could be changing the files meanwhile.
-    /// - Throws: `.locked` when a process has the collection open; `.invalidArgument` when
-    ///   `directory` holds no collection.
+    /// All problems are collected, not just the first. It takes no lock and changes nothing,
+    /// so it runs while a writer has the collection open: objects never change once
+    /// written, and a log being appended to may end in a torn tail (not a problem).
+    /// - Throws: `.unknownCollection` when `directory` holds no collection.
     static func verify(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> VerificationReport {
         guard fs.fileExists(directory + "/config.json") else {
             throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
         }
-        // Taken only when the file exists: every open creates it, so a missing one means no
-        // process has the collection open, and creating it would change the directory.
-        let lockPath = directory + "/LOCK"
-        let lock = fs.fileExists(lockPath) ? try fs.lockExclusively(lockPath) : nil
-        defer { if let lock { fs.close(lock) } }
         var verifier = Verifier(fs: fs, directory: directory)
         verifier.run()
         return verifier.report
@@ -97,16 +101,47 @@ private struct Verifier {
 
     mutating func run() {
         let configuration = readConfiguration()
-        let head = readHead()
-        report.headCommit = head?.hex
-        var headCommit: CommitObject?
-        var indexes: [VectorIndex]?
-        if let head { (headCommit, indexes) = walkCommits(from: head, configuration: configuration) }
-        if head == nil, let configuration {
-            indexes = try? (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
+        let grafts = readGrafts()
+        let refs = Refs(fs: fs, directory: directory + "/refs")
+        var branches: [String] = [CollectionFiles.mainBranch]
+        var tips: [ObjectHash] = []
+        do {
+            branches = Array(Set(branches + (try refs.names(.branch)))).sorted()
+            for tag in try refs.names(.tag) { if let commit = try refs.read(.tag, tag) { tips.append(commit) } }
+        } catch {
+            report.record(error, file: refs.directory)
         }
+        var heads: [String: ObjectHash] = [:]
+        for branch in branches {
+            do {
+                heads[branch] = try refs.read(.branch, branch)
+            } catch {
+                report.record(error, file: refs.path(.branch, branch))
+            }
+        }
+        report.headCommit = heads[CollectionFiles.mainBranch]?.hex
+        report.branches = branches.count
+        let (commits, indexes) = walkCommits(from: Array(heads.values) + tips, configuration: configuration, grafts: grafts)
         checkUnreachableObjects()
-        checkLogs(configuration: configuration, head: head, headCommit: headCommit, indexes: indexes)
+        for branch in branches {
+            let head = heads[branch]
+            if head != nil && commits[head!] == nil { continue }  // its head commit's problem is reported already
+            var shards = head.flatMap { indexes[$0] }
+            if head == nil, let configuration {
+                shards = try? (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
+            }
+            checkLogs(configuration: configuration, branch: branch, head: head, headCommit: head.flatMap { commits[$0] }, indexes: shards)
+        }
+    }
+
+    /// `refs/grafts`, where retention cut history (none when it is absent).
+    mutating func readGrafts() -> HistoryGrafts {
+        do {
+            return try HistoryGrafts.read(fs, collection: directory)
+        } catch {
+            report.record(error, file: HistoryGrafts.path(directory))
+            return HistoryGrafts()
+        }
     }
 
     // MARK: Configuration and head
@@ -118,16 +153,6 @@ private struct Verifier {
             return try StoredConfiguration.decode(try fs.readFile(path), path: path)
         } catch {
             report.record(error, file: path)
-            return nil
-        }
-    }
-
-    mutating func readHead() -> ObjectHash? {
-        let refs = Refs(fs: fs, directory: directory + "/refs")
-        do {
-            return try refs.read(.branch, CollectionFiles.mainBranch)
-        } catch {
-            report.record(error, file: refs.path(.branch, CollectionFiles.mainBranch))
             return nil
         }
     }
@@ -147,18 +172,21 @@ private struct Verifier {
         } catch {
             failed.insert(hash)
             report.record(error, file: objects.path(of: hash))
+            if report.firstBrokenLink == nil { report.firstBrokenLink = report.problems.last }
             return nil
         }
     }
 
-    /// Reads every commit from `head` through its parents and every page they name; the
-    /// head's shards are then rebuilt as an open would, to check their structure. Returns
-    /// the head's commit when it could be read, and its shards when they could be rebuilt.
-    mutating func walkCommits(from head: ObjectHash, configuration: StoredConfiguration?) -> (CommitObject?, [VectorIndex]?) {
-        var pending = [head]
-        var seen: Set<ObjectHash> = [head]
-        var headCommit: CommitObject?
-        var indexes: [VectorIndex]?
+    /// Reads every commit from `tips` (branch heads and tags) through its parents (as
+    /// history follows them: through the grafts where retention cut it) and every page they
+    /// name; each head's shards are then rebuilt as an open would, to check their
+    /// structure. Returns the commits read, and the shards of each head that could be rebuilt.
+    mutating func walkCommits(from tips: [ObjectHash], configuration: StoredConfiguration?, grafts: HistoryGrafts) -> ([ObjectHash: CommitObject], [ObjectHash: [VectorIndex]]) {
+        var pending = tips
+        var seen = Set(tips)
+        var commits: [ObjectHash: CommitObject] = [:]
+        var indexes: [ObjectHash: [VectorIndex]] = [:]
+        let heads = Set(tips)
         while let hash = pending.popLast() {
             guard let bytes = read(hash) else { continue }
             let path = objects.path(of: hash)
@@ -169,16 +197,20 @@ private struct Verifier {
                 report.record(error, file: path)
                 continue
             }
+            commits[hash] = commit
             report.commits += 1
             var pagesSound = true
             for manifest in commit.shards { pagesSound = checkPages(of: manifest) && pagesSound }
-            if hash == head {
-                headCommit = commit
-                if let configuration, pagesSound { indexes = checkHeadStructure(commit, path: path, configuration: configuration) }
+            if heads.contains(hash), let configuration, pagesSound {
+                indexes[hash] = checkHeadStructure(commit, path: path, configuration: configuration)
+                for shard in indexes[hash] ?? [] {
+                    report.vectors += shard.nodeCount
+                    report.edges += shard.statistics.edges
+                }
             }
-            for parent in commit.parents where seen.insert(parent).inserted { pending.append(parent) }
+            for parent in grafts.parents[hash] ?? commit.parents where seen.insert(parent).inserted { pending.append(parent) }
         }
-        return (headCommit, indexes)
+        return (commits, indexes)
     }
 
     /// Checks the hash, header and payload of every page a manifest names; false if any fails.
@@ -260,8 +292,8 @@ private struct Verifier {
     /// encoding, vector lengths, the collection, branch and shard it belongs to, that it
     /// continues from the head commit, the groups of writes across shards) and replays its
     /// records onto the head's shards, changing nothing.
-    mutating func checkLogs(configuration: StoredConfiguration?, head: ObjectHash?, headCommit: CommitObject?, indexes: [VectorIndex]?) {
-        let folder = directory + "/wal/main"
+    mutating func checkLogs(configuration: StoredConfiguration?, branch: String, head: ObjectHash?, headCommit: CommitObject?, indexes: [VectorIndex]?) {
+        let folder = CollectionFiles.logFolder(directory, branch: branch)
         guard let configuration else {
             // Without a configuration, read whatever logs are there.
             let names = ((try? fs.contentsOfDirectory(folder)) ?? []).filter { $0.hasPrefix("shard-") && $0.hasSuffix(".log") }
@@ -275,16 +307,18 @@ private struct Verifier {
             return
         }
         if head != nil && headCommit == nil { return }  // the head commit's problem is reported already
+        // A branch never opened since it was created has no logs yet: nothing to check.
+        if branch != CollectionFiles.mainBranch && fs.kind(folder) == nil { return }
         var plans: [CollectionStore.LogPlan] = []
         for shard in 0..<configuration.shardCount {
             let applied = headCommit.map { $0.shards.indices.contains(shard) ? $0.shards[shard].appliedSequence : 0 } ?? 0
             do {
-                let plan = try CollectionStore.planLog(fs, directory: directory, configuration: configuration, branch: CollectionFiles.mainBranch,
+                let plan = try CollectionStore.planLog(fs, directory: directory, configuration: configuration, branch: branch,
                                                        head: head, shard: shard, applied: applied)
                 count(plan.contents)
                 plans.append(plan)
             } catch {
-                report.record(error, file: error.path ?? CollectionStore.logPath(directory, branch: CollectionFiles.mainBranch, shard: shard))
+                report.record(error, file: error.path ?? CollectionStore.logPath(directory, branch: branch, shard: shard))
             }
         }
         guard plans.count == configuration.shardCount else { return }

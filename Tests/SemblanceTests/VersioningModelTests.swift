@@ -1,0 +1,287 @@
+import Foundation
+import Testing
+@testable import Semblance
+
+/// Branches, tags, commits, time travel, reset, diff, merge, compaction and garbage
+/// collection over seeded random histories, checked against a model kept in plain
+/// dictionaries: the state of every branch, and of every commit the model saw made.
+@Suite("Versioning against a model: every kept commit holds what the model says")
+struct VersioningModelTests {
+    struct Record: Equatable {
+        var vector: [Float]
+        var metadata: Metadata?
+    }
+    typealias State = [String: Record]
+
+    /// What the collection should hold.
+    struct Model {
+        /// Each branch's acknowledged state, and whether it holds writes since its head.
+        var branches: [String: State] = ["main": [:]]
+        var dirty: Set<String> = []
+        /// Every commit seen made, with the state it holds.
+        var commits: [String: State] = [:]
+        var tags: [String: String] = [:]
+
+        mutating func write(_ branch: String, _ change: (inout State) -> Bool) {
+            if change(&branches[branch]!) { dirty.insert(branch) }
+        }
+    }
+
+    static let configuration = CollectionConfiguration(dimension: 4, metric: .squaredEuclidean, shardCount: 2, m: 4, efConstruction: 16,
+                                                       defaultEf: 32, checkpointPolicy: .manual)
+
+    static func contents(_ snapshot: CollectionSnapshot) -> State {
+        var state: State = [:]
+        for shard in snapshot.shards {
+            for record in shard.records { state[record.id] = Record(vector: record.vector, metadata: shard.metadata(of: record.id)) }
+        }
+        return state
+    }
+
+    static func diff(_ a: State, _ b: State) -> CollectionDiff {
+        var diff = CollectionDiff()
+        for (id, old) in a {
+            guard let new = b[id] else { diff.removed.append(id); continue }
+            if !StoredRecord.sameVector(old.vector, new.vector) { diff.vectorChanged.append(id) }
+            if old.metadata != new.metadata { diff.metadataChanged.append(id) }
+        }
+        diff.added = b.keys.filter { a[$0] == nil }
+        diff.added.sort(); diff.removed.sort(); diff.vectorChanged.sort(); diff.metadataChanged.sort()
+        return diff
+    }
+
+    /// The three-way merge the model expects, or the conflicting ids.
+    static func merge(base: State, ours: State, theirs: State, strategy: MergeStrategy) -> (State, [String]) {
+        var result = ours
+        var conflicts: [String] = []
+        for id in Set(base.keys).union(ours.keys).union(theirs.keys) {
+            let b = base[id], o = ours[id], t = theirs[id]
+            if t == b || t == o { continue }       // theirs changed nothing, or the same as ours
+            if o == b { result[id] = t; continue }  // only theirs changed
+            // Both changed, differently: field by field when both still hold it.
+            if let b, let o, let t {
+                let ov = !StoredRecord.sameVector(b.vector, o.vector), tv = !StoredRecord.sameVector(b.vector, t.vector)
+                let om = b.metadata != o.metadata, tm = b.metadata != t.metadata
+                let vectorClash = ov && tv && !StoredRecord.sameVector(o.vector, t.vector)
+                let metadataClash = om && tm && o.metadata != t.metadata
+                if !vectorClash && !metadataClash {
+                    result[id] = Record(vector: tv ? t.vector : o.vector, metadata: tm ? t.metadata : o.metadata)
+                    continue
+                }
+            }
+            switch strategy {
+            case .failOnConflict: conflicts.append(id)
+            case .ours: break
+            case .theirs: result[id] = t
+            }
+        }
+        return (result, conflicts.sorted())
+    }
+
+    @Test("seeded random histories", arguments: [UInt64(11), 12, 13])
+    func randomHistory(seed: UInt64) async throws {
+        var random = SeededGenerator(seed: seed)
+        let folder = TemporaryDirectory()
+        var client = try await Client(directory: folder.path)
+        var open: [String: VectorCollection] = ["main": try await client.createCollection("c", configuration: Self.configuration)]
+        var model = Model()
+        let ids = (0..<48).map { "r\($0)" }
+
+        func handle(_ branch: String) async throws -> VectorCollection {
+            if let known = open[branch] { return known }
+            let collection = try await client.collection("c", branch: branch)
+            open[branch] = collection
+            return collection
+        }
+        /// Records the heads that moved: each holds its branch's state as of now, and so do
+        /// the commits made since the last one the model knows (a compaction of two shards
+        /// commits twice, with no write between).
+        func learnHeads() async throws {
+            for ref in try await handle("main").branches() where model.commits[ref.commit] == nil {
+                for commit in try await handle(ref.name).history(limit: 4) {
+                    if model.commits[commit.id] != nil { break }
+                    model.commits[commit.id] = model.branches[ref.name]
+                }
+                model.dirty.remove(ref.name)
+            }
+        }
+        func check(_ step: Int) async throws {
+            let main = try await handle("main")
+            for (branch, state) in model.branches {
+                let collection = try await handle(branch)
+                #expect(Self.contents(collection.snapshot()) == state, "seed \(seed) step \(step): branch \(branch)")
+            }
+            for (id, state) in model.commits {
+                let snapshot: CollectionSnapshot
+                do {
+                    snapshot = try await main.snapshot(at: id)
+                } catch {
+                    // Collected after a reset left it behind: only an unreachable commit may go.
+                    guard (error as? SemblanceError)?.code == .unknownRef || (error as? SemblanceError)?.code == .corruptFile else { throw error }
+                    continue
+                }
+                #expect(Self.contents(snapshot) == state, "seed \(seed) step \(step): commit \(id.prefix(12))")
+            }
+            // Diffs between random pairs of commits, against the model and a full comparison.
+            let known = model.commits.keys.sorted()
+            for _ in 0..<3 where known.count >= 2 {
+                let a = known.randomElement(using: &random)!, b = known.randomElement(using: &random)!
+                guard (try? main.commit(id: a)) != nil, (try? main.commit(id: b)) != nil else { continue }
+                let diff = try await main.diff(from: a, to: b)
+                #expect(diff == Self.diff(model.commits[a]!, model.commits[b]!), "seed \(seed) step \(step): diff \(a.prefix(8))…\(b.prefix(8))")
+                let full = try CommitDiffer(files: main.engine.files).deltasReadingEverything(from: ObjectHash(hex: a)!, to: ObjectHash(hex: b)!)
+                #expect(CommitDiffer.summary(full) == diff)
+            }
+            for (tag, commit) in model.tags { #expect(try main.commit(id: tag).id == commit) }
+            // Each branch's history reads to its start (pruned or not), every commit in it kept.
+            for branch in model.branches.keys {
+                let history = try await handle(branch).history()
+                #expect(history.first?.id == (try? main.commit(id: branch).id))
+                for commit in history {
+                    let state = try #require(model.commits[commit.id], "seed \(seed) step \(step): \(branch) history has an unknown commit")
+                    #expect(Self.contents(try await main.snapshot(at: commit.id)) == state)
+                }
+            }
+        }
+
+        var branchNumber = 0
+        var tally: [String: Int] = [:]
+        for step in 0..<160 {
+            let branches = model.branches.keys.sorted()
+            let branch = branches.randomElement(using: &random)!
+            let collection = try await handle(branch)
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<40:
+                // A batch of writes.
+                for _ in 0..<Int.random(in: 1...6, using: &random) {
+                    let id = ids.randomElement(using: &random)!
+                    switch Int.random(in: 0..<4, using: &random) {
+                    case 0:
+                        let existed = try await collection.delete(id)
+                        #expect(existed == (model.branches[branch]![id] != nil))
+                        model.write(branch) { $0.removeValue(forKey: id) != nil }
+                    case 1:
+                        let metadata: Metadata = .object(["g": .int(Int64.random(in: 0..<3, using: &random))])
+                        let stored = try await collection.setMetadata(metadata, for: id)
+                        #expect(stored == (model.branches[branch]![id] != nil))
+                        model.write(branch) { state in
+                            guard state[id] != nil else { return false }
+                            state[id]!.metadata = metadata
+                            return true
+                        }
+                    default:
+                        let vector = (0..<4).map { _ in Float(Int.random(in: -8...8, using: &random)) / 2 }
+                        let metadata: Metadata? = Bool.random(using: &random) ? .object(["g": .int(Int64.random(in: 0..<3, using: &random))]) : nil
+                        try await collection.upsert(id: id, vector: vector, metadata: metadata)
+                        model.write(branch) { $0[id] = Record(vector: vector, metadata: metadata); return true }
+                    }
+                }
+            case 40..<50:
+                let commit = try await collection.commit(message: "step \(step)")
+                #expect(!commit.isAutomatic && commit.branch == branch && commit.message == "step \(step)")
+                model.commits[commit.id] = model.branches[branch]
+                model.dirty.remove(branch)
+            case 50..<55:
+                let commit = try #require(try await collection.checkpoint())
+                #expect(model.commits[commit.id] == nil || !model.dirty.contains(branch))
+                model.commits[commit.id] = model.branches[branch]
+                model.dirty.remove(branch)
+            case 55..<63 where model.branches.count < 6:
+                branchNumber += 1
+                let name = "b\(branchNumber)"
+                let known = model.commits.keys.sorted()
+                if known.isEmpty || Bool.random(using: &random) {
+                    try await collection.createBranch(name)
+                    model.branches[name] = model.branches[branch]
+                } else {
+                    let commit = known.randomElement(using: &random)!
+                    guard (try? collection.commit(id: commit)) != nil else { break }
+                    try await collection.createBranch(name, from: String(commit.prefix(10)))
+                    model.branches[name] = model.commits[commit]
+                }
+            case 63..<66:
+                let name = "t\(step)"
+                let tag = try await collection.createTag(name)
+                model.tags[name] = tag.commit
+            case 66..<74:
+                let known = model.commits.keys.sorted()
+                guard let target = known.randomElement(using: &random), (try? collection.commit(id: target)) != nil else { break }
+                try await collection.reset(to: target)
+                tally["reset", default: 0] += 1
+                model.branches[branch] = model.commits[target]
+                model.dirty.remove(branch)
+            case 74..<88:
+                let source = branches.randomElement(using: &random)!
+                guard source != branch else { break }
+                let strategy = MergeStrategy.allCases.randomElement(using: &random)!
+                // The source's log is committed first: its head then holds its state.
+                _ = try await handle(source).checkpoint()
+                try await learnHeads()
+                _ = try await collection.checkpoint()
+                try await learnHeads()
+                let ours = try #require(try await collection.commit(id: branch).id)
+                let theirs = try #require(try await collection.commit(id: source).id)
+                let base = try Self.mergeBase(collection, ours, theirs)
+                let (expected, conflicts) = Self.merge(base: base.map { model.commits[$0]! } ?? [:], ours: model.branches[branch]!,
+                                                        theirs: model.branches[source]!, strategy: strategy)
+                do {
+                    let merged = try await collection.merge(source, strategy: strategy)
+                    #expect(conflicts.isEmpty, "seed \(seed) step \(step): conflicts expected \(conflicts)")
+                    model.branches[branch] = expected
+                    model.commits[merged.id] = expected
+                    if base != ours && base != theirs {
+                        #expect(merged.parents == [ours, theirs])
+                        tally["three-way merge", default: 0] += 1
+                    } else {
+                        tally[base == ours ? "fast-forward" : "up to date", default: 0] += 1
+                    }
+                } catch SemblanceError.Code.historyPruned {
+                    tally["ancestor pruned", default: 0] += 1
+                    #expect(try await collection.commit(id: branch).id == ours, "a refused merge writes nothing")
+                } catch {
+                    guard (error as? SemblanceError)?.code == .mergeConflict else { throw error }
+                    tally["conflict", default: 0] += 1
+                    #expect(strategy == .failOnConflict && !conflicts.isEmpty, "seed \(seed) step \(step)")
+                    #expect(try await collection.commit(id: branch).id == ours, "a failed merge writes nothing")
+                }
+            case 88..<92:
+                _ = try await collection.compact()
+            case 92..<96:
+                let retention = Bool.random(using: &random) ? RetentionPolicy.keepAll : RetentionPolicy(keepLast: Int.random(in: 0...2, using: &random))
+                let report = try await collection.collectGarbage(retention: retention, grace: 0)
+                if !retention.keepsEverything { tally["pruned commits", default: 0] += report.prunedCommits }
+                tally["objects collected", default: 0] += report.deletedObjects
+                #expect(report.keptCommits > 0 || model.commits.isEmpty)
+            default:
+                // Reopen everything.
+                await client.close()
+                client = try await Client(directory: folder.path)
+                open = [:]
+            }
+            try await learnHeads()
+            if step % 10 == 9 { try await check(step) }
+        }
+        try await check(160)
+        tally["commits"] = model.commits.count
+        tally["branches"] = model.branches.count
+        print("seed \(seed): \(tally.sorted { $0.key < $1.key })")
+        #expect(tally["three-way merge", default: 0] > 0 && tally["reset", default: 0] > 0 && model.branches.count > 2)
+        let report = try CollectionEngine.verify(PosixFileSystem(), directory: folder.path + "/c")
+        #expect(report.isSound, "\(report.problems)")
+        await client.close()
+    }
+
+    /// The nearest common ancestor by the commits' parents (breadth first from theirs).
+    static func mergeBase(_ collection: VectorCollection, _ ours: String, _ theirs: String) throws -> String? {
+        func ancestors(_ start: String) throws -> [String] {
+            var order = [start], seen: Set<String> = [start], i = 0
+            while i < order.count {
+                for parent in try collection.commit(id: order[i]).parents where seen.insert(parent).inserted { order.append(parent) }
+                i += 1
+            }
+            return order
+        }
+        let mine = Set(try ancestors(ours))
+        return try ancestors(theirs).first { mine.contains($0) }
+    }
+}
