@@ -5,31 +5,26 @@ import Semblance
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Write a commit of the collection now, so the next open reads pages instead of replaying the log."
+        abstract: "Write a commit of a branch now (an automatic one), so the next open reads pages instead of replaying the log."
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var branch: BranchOptions
 
     @Argument(help: "The collection.")
     var name: String
 
-    struct Checkpointed: Encodable {
-        var collection: String
-        var headCommit: String?
-        var live: Int
-    }
+    struct Checkpointed: Encodable { var commit: String }
 
     func run() async throws {
-        let result = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
-            try await collection.checkpoint()
-            let statistics = collection.statistics()
-            return Checkpointed(collection: name, headCommit: statistics.headCommit, live: statistics.live)
+        let (commit, live) = try await Session.withClient(options) { client in
+            let collection = try await branch.collection(client, name)
+            return (try await collection.checkpoint(), collection.count)
         }
         if options.json {
-            try Output.json(result)
+            try Output.json(Checkpointed(commit: commit?.id ?? ""))
         } else {
-            Output.line("checkpoint of \(name): commit \(result.headCommit ?? "none"), \(Terminal.grouped(result.live)) live vectors")
+            Output.line("checkpoint of \(name) (\(branch.name)): commit \(commit?.id ?? "none"), \(Terminal.grouped(live)) live vectors")
         }
     }
 }

@@ -14,6 +14,7 @@ struct CompactCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var branch: BranchOptions
 
     @Argument(help: "The collection.")
     var name: String
@@ -43,7 +44,7 @@ struct CompactCommand: AsyncParsableCommand {
         let bar = !json && Terminal.standardErrorIsTerminal ? ProgressBar(label: "compacting") : nil
         let throttle = Throttle(.milliseconds(500))
         let done = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
+            let collection = try await branch.collection(client, name)
             defer { bar?.clear() }
             // Called from the rebuilding thread with (linked, total) of the shard at work.
             let removed = try await collection.compact(onlyWhenNeeded: onlyWhenNeeded) { linked, total in

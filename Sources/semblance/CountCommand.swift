@@ -13,6 +13,7 @@ struct CountCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var read: ReadOptions
 
     @Argument(help: "The collection.")
     var name: String
@@ -28,8 +29,8 @@ struct CountCommand: AsyncParsableCommand {
     func run() async throws {
         let filter = try FilterArgument.parse(self.filter)
         let count = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
-            return filter.map { collection.count(where: $0) } ?? collection.count
+            let snapshot = try await read.snapshot(client, name)
+            return filter.map { snapshot.count(where: $0) } ?? snapshot.count
         }
         if options.json {
             try Output.json(Report(collection: name, count: count))

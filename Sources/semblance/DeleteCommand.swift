@@ -10,6 +10,7 @@ struct DeleteCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var branch: BranchOptions
 
     @Argument(help: "The collection.")
     var name: String
@@ -32,7 +33,7 @@ struct DeleteCommand: AsyncParsableCommand {
         }
         let unique = Array(Set(ids))
         let deleted = try await Session.withClient(options) { client in
-            try await client.collection(name).delete(unique)
+            try await branch.collection(client, name).delete(unique)
         }
         if options.json {
             try Output.json(Deleted(requested: unique.count, deleted: deleted))

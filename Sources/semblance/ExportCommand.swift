@@ -18,6 +18,7 @@ struct ExportCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var read: ReadOptions
 
     @Argument(help: "The collection.")
     var name: String
@@ -63,10 +64,11 @@ struct ExportCommand: AsyncParsableCommand {
         }
         let file = file
         let exported = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
+            let collection = try await client.collection(name, branch: read.branch ?? "main")
+            let snapshot = try await read.snapshot(client, name)
             defer { bar?.clear() }
             if file == "-" {
-                return try collection.snapshot().exportJSONLines({ (bytes) throws(SemblanceError) in
+                return try snapshot.exportJSONLines({ (bytes) throws(SemblanceError) in
                     do {
                         try FileHandle.standardOutput.write(contentsOf: Data(bytes))
                     } catch {
@@ -74,7 +76,7 @@ struct ExportCommand: AsyncParsableCommand {
                     }
                 }, progress: report)
             }
-            return try await collection.exportJSONLines(to: file, progress: report)
+            return try await collection.exportJSONLines(snapshot, to: file, progress: report)
         }
         let elapsed = (clock.now - start).seconds
         if json {

@@ -10,6 +10,7 @@ struct GetCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var read: ReadOptions
 
     @Argument(help: "The collection.")
     var name: String
@@ -25,7 +26,7 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let record = try await Session.withClient(options) { client in
-            try await client.collection(name).get(id)
+            try await read.snapshot(client, name).record(id)
         }
         guard let record else { throw CommandFailure("no record with id \(id.debugDescription) in collection \(name)") }
         if options.json {

@@ -20,6 +20,7 @@ struct ImportCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var branch: BranchOptions
 
     @Argument(help: "The collection to import into.")
     var name: String
@@ -67,7 +68,7 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let reader = try RecordReader(path: file, format: format)
         let summary = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
+            let collection = try await branch.collection(client, name)
             var importer = Importer(command: self, collection: collection, reader: reader)
             return try await importer.run()
         }

@@ -18,6 +18,7 @@ struct SearchCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var read: ReadOptions
 
     @Argument(help: "The collection to search.")
     var name: String
@@ -73,19 +74,26 @@ struct SearchCommand: AsyncParsableCommand {
     func run() async throws {
         let filter = try FilterArgument.parse(self.filter)
         let answers = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
+            let collection = try await client.collection(name, branch: read.branch ?? "main")
+            let queries: [[Float]]
             if let vector {
                 let query = try Self.parseVector(vector)
                 if let problem = RecordCheck.problem(with: query, role: "--vector", configuration: collection.configuration) {
                     throw CommandFailure(problem)
                 }
-                let results = try await collection.search(query, k: k, ef: ef, filter: filter, maxDistance: maxDistance,
-                                                          includeVectors: includeVectors, includeMetadata: includeMetadata)
-                return [results]
+                queries = [query]
+            } else {
+                queries = try readQueries(configuration: collection.configuration)
             }
-            let queries = try readQueries(configuration: collection.configuration)
-            return try await collection.search(queries, k: k, ef: ef, filter: filter, maxDistance: maxDistance,
-                                               includeVectors: includeVectors, includeMetadata: includeMetadata)
+            let searchOptions = SearchOptions(k: k, ef: ef, filter: filter, maxDistance: maxDistance,
+                                              includeVectors: includeVectors, includeMetadata: includeMetadata)
+            if read.at != nil {
+                // A past commit: searched on this thread, one query after another.
+                let snapshot = try await read.snapshot(client, name)
+                return try queries.map { try snapshot.search($0, options: searchOptions) }
+            }
+            if queries.count == 1 { return [try await collection.search(queries[0], options: searchOptions)] }
+            return try await collection.search(queries, options: searchOptions)
         }
         for (i, results) in answers.enumerated() {
             if options.json {

@@ -11,7 +11,8 @@ struct SemblanceCommand: AsyncParsableCommand {
         subcommands: [
             CreateCommand.self, ListCommand.self, DropCommand.self, ImportCommand.self, ExportCommand.self, SearchCommand.self,
             CountCommand.self, GetCommand.self, DeleteCommand.self, StatsCommand.self, CompactCommand.self, CheckpointCommand.self,
-            VerifyCommand.self, DemoCommand.self,
+            CommitCommand.self, LogCommand.self, ShowCommand.self, BranchCommand.self, TagCommand.self, DiffCommand.self,
+            MergeCommand.self, ResetCommand.self, GCCommand.self, VerifyCommand.self, DemoCommand.self,
         ]
     )
 

@@ -10,6 +10,7 @@ struct StatsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: DirectoryOptions
+    @OptionGroup var read: ReadOptions
 
     @Argument(help: "The collection.")
     var name: String
@@ -31,8 +32,9 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
-            return Report(statistics: collection.statistics(),
+            let collection = try await client.collection(name, branch: read.branch ?? "main")
+            let statistics = if let at = read.at { try await collection.statistics(at: at) } else { collection.statistics() }
+            return Report(statistics: statistics,
                           configuration: CollectionDescription(collection.configuration, name: name, directory: client.directory ?? ""))
         }
         if options.json {
@@ -43,6 +45,7 @@ struct StatsCommand: AsyncParsableCommand {
         let c = report.configuration
         let rows: [(String, String)] = [
             ("collection", s.name),
+            ("branch", s.branch),
             ("directory", c.directory),
             ("vectors", "\(c.dimension)-d, \(c.metric)"),
             ("live", Terminal.grouped(s.live)),

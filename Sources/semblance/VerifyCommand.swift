@@ -27,12 +27,14 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await Session.withClient(options) { client in try await client.verify(name) }
+        // No client: verify takes no lock, so it runs while another process has the collection open.
+        let report = try await Client.verify(name, in: options.directory)
         if options.json {
             try Output.json(Verified(collection: name, sound: report.isSound, report: report))
         } else {
             for problem in report.problems { Output.line("damaged: \(problem.message)") }
-            var summary = "\(report.isSound ? "ok" : "DAMAGED"): \(name): \(Terminal.count(report.commits, "commit")), "
+            var summary = "\(report.isSound ? "ok" : "DAMAGED"): \(name): \(report.branches) branch\(report.branches == 1 ? "" : "es"), "
+                + "\(Terminal.count(report.commits, "commit")), \(Terminal.count(report.vectors, "vector")) and \(Terminal.count(report.edges, "edge")) in the heads, "
                 + "\(Terminal.count(report.objects, "object")) (\(Terminal.bytes(report.objectBytes))), "
                 + "\(Terminal.count(report.pages, "page")), \(Terminal.count(report.logs, "log")) with "
                 + Terminal.count(report.logRecords, "record")

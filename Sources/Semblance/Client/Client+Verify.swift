@@ -1,11 +1,12 @@
 extension Client {
     /// Checks every file of the collection `name` without changing any: the SHA-256 name of
-    /// every object, the header and payload of every page, the head commit's structure, and
-    /// every write-ahead log as an open reads it (checksums, what it belongs to, the groups
-    /// of writes across shards). All problems are collected, not just the first.
+    /// every object, the header and payload of every page, every commit of every branch and
+    /// tag (through the grafts where retention cut history), each branch head's structure,
+    /// and every branch's write-ahead log as an open reads it (checksums, what it belongs to,
+    /// the groups of writes across shards). All problems are collected, not just the first.
+    /// It takes no lock, so it works while the collection is open, here or elsewhere.
     /// - Throws: `.invalidName`, `.unknownCollection`; `.invalidArgument` for an in-memory
-    ///   client or a collection this client has open (close the client and verify with a new
-    ///   one); `.locked` when another process has it open.
+    ///   client.
     public func verify(_ name: String) async throws(SemblanceError) -> VerificationReport {
         try CollectionName.validate(name)
         guard let directory else {
@@ -18,9 +19,24 @@ extension Client {
         guard fs.realPath(path) == path else {
             throw SemblanceError(.invalidName, "is not a plain folder inside \(directory) (a symbolic link)", path: path)
         }
-        guard !openCollections.contains(where: { $0.name == name }) else {
-            throw SemblanceError(.invalidArgument, "collection \(name.debugDescription) is open in this client; verify it from a new client after closing this one")
-        }
         return try await runOnQueue(.global()) { [fs] () throws(SemblanceError) in try CollectionEngine.verify(fs, directory: path) }
+    }
+
+    /// Checks the collection `name` in `directory` without opening a client: no lock is
+    /// taken and nothing is changed, so it runs while another process writes to it.
+    public static func verify(_ name: String, in directory: String) async throws(SemblanceError) -> VerificationReport {
+        try CollectionName.validate(name)
+        let fs = PosixFileSystem()
+        guard let root = fs.realPath(directory) else {
+            throw SemblanceError(.unknownCollection, "no Semblance data directory", path: directory)
+        }
+        let path = root + "/" + name
+        guard fs.fileExists(path + "/config.json") else {
+            throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription) in \(root)")
+        }
+        guard fs.realPath(path) == path else {
+            throw SemblanceError(.invalidName, "is not a plain folder inside \(root) (a symbolic link)", path: path)
+        }
+        return try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.verify(fs, directory: path) }
     }
 }

@@ -169,7 +169,19 @@ public final class VectorCollection: Sendable {
 
     /// Figures of the collection. Counting edges walks every node: O(n).
     public func statistics() -> CollectionStatistics {
-        let shards = engine.snapshot
+        let statistics = figures(of: engine.snapshot, logBytes: engine.logBytes, commit: engine.headCommit)
+        metrics.report(statistics)
+        return statistics
+    }
+
+    /// Figures of the commit `ref` names (a branch's head commit, a tag or a commit id): its
+    /// log bytes are 0, its head commit is that commit.
+    public func statistics(at ref: String) async throws(SemblanceError) -> CollectionStatistics {
+        let id = try commit(id: ref).id
+        return figures(of: try await snapshot(at: id).shards, logBytes: 0, commit: id)
+    }
+
+    private func figures(of shards: [VectorIndex], logBytes: Int64, commit: String?) -> CollectionStatistics {
         let vectors = shards.reduce(0) { $0 + $1.nodeCount }
         let live = shards.reduce(0) { $0 + $1.count }
         var edges = 0
@@ -180,15 +192,13 @@ public final class VectorCollection: Sendable {
             memory += figures.allocatedBytes
         }
         let worst = shards.map(Self.deletionRatio).max() ?? 0
-        let statistics = CollectionStatistics(
+        return CollectionStatistics(
             name: name, vectors: vectors, live: live, deleted: vectors - live,
             deletionRatio: vectors == 0 ? 0 : Double(vectors - live) / Double(vectors),
             edges: edges, averageDegree: vectors == 0 ? 0 : Double(edges) / Double(vectors),
-            memoryBytes: memory, logBytes: engine.logBytes, branch: engine.branch, headCommit: engine.headCommit,
+            memoryBytes: memory, logBytes: logBytes, branch: engine.branch, headCommit: commit,
             shards: shards.count, worstShardDeletionRatio: worst,
             needsCompaction: worst > configuration.compactionThreshold)
-        metrics.report(statistics)
-        return statistics
     }
 
     static func deletionRatio(_ index: VectorIndex) -> Double {

@@ -60,7 +60,15 @@ extension VectorCollection {
     ///   the files of this or another collection.
     @discardableResult
     public func exportJSONLines(to path: String, progress: (@Sendable (ExchangeProgress) -> Void)? = nil) async throws(SemblanceError) -> Int {
-        let snapshot = snapshot()
+        try await exportJSONLines(snapshot(), to: path, progress: progress)
+    }
+
+    /// Exports `snapshot` (of this collection: its head, or a past commit from
+    /// ``snapshot(at:)``) as ``exportJSONLines(to:progress:)`` does.
+    @discardableResult
+    public func exportJSONLines(
+        _ snapshot: CollectionSnapshot, to path: String, progress: (@Sendable (ExchangeProgress) -> Void)? = nil
+    ) async throws(SemblanceError) -> Int {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         try checkExportDestination(absolute)
         return try await runOnQueue(.global()) { () throws(SemblanceError) in

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Semblance
+
+/// `semblance gc NAME [--keep-last N] [--keep-for DURATION] [--grace DURATION]`.
+struct GCCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Delete the pages and commits that no kept commit names; prints what was freed.",
+        discussion: """
+            Branch heads and tags are always kept. --keep-last N keeps each branch's last N user commits, \
+            --keep-for keeps user commits newer than a DURATION (a number and s, m, h or d); with neither, \
+            the collection's retention policy applies (by default every commit is kept). Objects become \
+            garbage when nothing kept names them, and are deleted once they have been garbage for the \
+            --grace period (default 10m); --grace 0 deletes them at once (for a collection no other \
+            process is reading).
+            """
+    )
+
+    @OptionGroup var options: DirectoryOptions
+
+    @Argument(help: "The collection.")
+    var name: String
+
+    @Option(name: .customLong("keep-last"), help: "User commits to keep on each branch.")
+    var keepLast: Int?
+
+    @Option(name: .customLong("keep-for"), help: ArgumentHelp("Keep user commits newer than this.", valueName: "duration"))
+    var keepFor: DurationArgument?
+
+    @Option(help: ArgumentHelp("How long an object stays garbage before it is deleted (default 10m).", valueName: "duration"))
+    var grace: DurationArgument?
+
+    func validate() throws {
+        if let keepLast, keepLast < 0 { throw ValidationError("--keep-last must be 0 or more, got \(keepLast)") }
+    }
+
+    func run() async throws {
+        let report = try await Session.withClient(options) { client in
+            let collection = try await client.collection(name)
+            let retention: RetentionPolicy? = keepLast == nil && keepFor == nil ? nil : RetentionPolicy(keepLast: keepLast, keepFor: keepFor?.seconds)
+            return try await collection.collectGarbage(retention: retention, grace: grace?.seconds ?? 600)
+        }
+        if options.json {
+            try Output.json(report)
+        } else {
+            Output.line("deleted \(Terminal.grouped(report.deletedObjects)) objects, freed \(Terminal.bytes(report.freedBytes)); "
+                        + "kept \(Terminal.grouped(report.keptCommits)) commits, pruned \(Terminal.grouped(report.prunedCommits)); "
+                        + "\(Terminal.grouped(report.pendingObjects)) objects wait out the grace period")
+        }
+    }
+}
