@@ -24,6 +24,11 @@ let package = Package(
             name: "semblance-microbench",
             dependencies: [.product(name: "Semblance", package: "Semblance")]
         ),
+        // Versioning: branch creation, past commits, diff, merge, disk use with garbage collection.
+        .executableTarget(
+            name: "semblance-versioning-bench",
+            dependencies: [.product(name: "Semblance", package: "Semblance")]
+        ),
         // The async API: batch search against one query at a time, and 1 / 2 / 4 shards.
         .executableTarget(
             name: "semblance-collection-bench",

@@ -8,7 +8,12 @@ import Semblance
 /// and runs `steps` steps; each step upserts a batch of new ids, often mixed with
 /// re-upserts of live ids and resurrections of deleted ones, each with a fresh vector;
 /// every third step deletes live ids (sometimes also an id that never existed); every
-/// seventh step checkpoints. The collection is closed at the end.
+/// seventh step checkpoints or commits, in turn. Versioning runs beside it: at step 8 the
+/// branch `side` is created from main, and from then on every fourth step upserts new ids
+/// (`s<n>`) on it; step 20 tags side as `t20`; steps 30 and 50 merge side into main (a
+/// three-way merge whose effect on main is an upsert of side's new ids); step 40 resets
+/// side to `t20`; step 60 collects garbage keeping one user commit per branch. The
+/// collection is closed at the end.
 ///
 /// Protocol on stdout, one line per event, written before (`inflight`) and after (`ack`)
 /// each call: the parent treats an `ack` as a promise that the call's effect is durable,
@@ -18,6 +23,10 @@ import Semblance
 ///     inflight upsert <step> <id>=<v>…  ack upsert <step> <id>=<v>…
 ///     inflight delete <step> <id>…      ack delete <step> <id>…
 ///     inflight checkpoint <step>        ack checkpoint <step>
+///     inflight commit <step>            ack commit <step>
+///     inflight branch|tag|reset|gc <step>   ack …   (no effect on main)
+///     inflight side <step> <id>=<v>…    ack side …  (upserts on side: no effect on main)
+///     inflight merge <step> <id>=<v>…   ack merge …  (on main: an upsert of these records)
 ///     inflight close                    ack close
 ///     done <counted I/O calls>
 ///
@@ -33,6 +42,9 @@ struct Workload {
     var live: [String] = []          // in order of first insertion, for deterministic picks
     var deleted: [String] = []
     var nextID = 0
+    /// Records upserted on `side` since its last merge into main (or its reset).
+    var sideNew: [VectorRecord] = []
+    var nextSideID = 0
 
     init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
@@ -101,13 +113,56 @@ struct Workload {
             }
 
             if step % 7 == 6 {
-                Output.line("inflight checkpoint \(step)")
-                try await store.checkpoint()
-                Output.line("ack checkpoint \(step)")
+                let kind = step % 14 == 6 ? "checkpoint" : "commit"
+                Output.line("inflight \(kind) \(step)")
+                if kind == "checkpoint" { try await store.checkpoint() } else { try await store.commit(message: "step \(step)") }
+                Output.line("ack \(kind) \(step)")
             }
+            try await versioning(step, client: client, main: store)
         }
         Output.line("inflight close")
         await client.close()
         Output.line("ack close")
+    }
+
+    /// The versioning beside the main workload (see the type's comment).
+    mutating func versioning(_ step: Int, client: Client, main: VectorCollection) async throws(SemblanceError) {
+        func call(_ line: String, _ body: () async throws(SemblanceError) -> Void) async throws(SemblanceError) {
+            Output.line("inflight " + line)
+            try await body()
+            Output.line("ack " + line)
+        }
+        if step == 8 { try await call("branch \(step)") { () throws(SemblanceError) in _ = try await main.createBranch("side") } }
+        guard step >= 8 else { return }
+        let side = try await client.collection(Self.name, branch: "side")
+        if step % 4 == 1 {
+            let batch = (0..<Int.random(in: 1...3, using: &random)).map { _ in
+                nextSideID += 1
+                return VectorRecord(id: "s\(nextSideID)", vector: vector())
+            }
+            try await call("side \(step) " + batch.map { "\($0.id)=\(Self.hex($0.vector))" }.joined(separator: " ")) { () throws(SemblanceError) in
+                try await side.upsert(batch)
+            }
+            sideNew += batch
+        }
+        switch step {
+        case 20: try await call("tag \(step)") { () throws(SemblanceError) in _ = try await side.createTag("t20") }
+        case 30, 50:
+            let merged = sideNew
+            try await call("merge \(step) " + merged.map { "\($0.id)=\(Self.hex($0.vector))" }.joined(separator: " ")) { () throws(SemblanceError) in
+                _ = try await main.merge("side")
+            }
+            for record in merged where !live.contains(record.id) { live.append(record.id) }
+            sideNew = []
+        case 40:
+            // Back to t20, whose new ids main has had since the merge of step 30.
+            try await call("reset \(step)") { () throws(SemblanceError) in _ = try await side.reset(to: "t20") }
+            sideNew = []
+        case 60:
+            try await call("gc \(step)") { () throws(SemblanceError) in
+                _ = try await main.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0)
+            }
+        default: break
+        }
     }
 }

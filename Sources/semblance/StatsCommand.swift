@@ -33,7 +33,11 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await Session.withClient(options) { client in
             let collection = try await client.collection(name, branch: read.branch ?? "main")
-            let statistics = if let at = read.at { try await collection.statistics(at: at) } else { collection.statistics() }
+            let statistics = if let at = read.at {
+                try await collection.statistics(at: at)
+            } else {
+                try await collection.statistics(includingBranchBytes: true)
+            }
             return Report(statistics: statistics,
                           configuration: CollectionDescription(collection.configuration, name: name, directory: client.directory ?? ""))
         }
@@ -56,6 +60,7 @@ struct StatsCommand: AsyncParsableCommand {
             ("memory", Terminal.bytes(Int64(s.memoryBytes))),
             ("log", Terminal.bytes(s.logBytes) + " since the last checkpoint"),
             ("head commit", s.headCommit ?? "none yet"),
+            ("branches", (s.branchBytes ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \(Terminal.bytes($0.value)) alone" }.joined(separator: ", ")),
             ("durability", c.durability + (c.syncIntervalSeconds.map { " (every \($0) s)" } ?? "")),
         ]
         for (key, value) in rows { Output.line(Terminal.padRight(key, 13) + value) }

@@ -3,8 +3,10 @@ import ServiceLifecycle
 
 /// Runs a ``Client``'s background maintenance inside an application's `ServiceGroup`
 /// (swift-service-lifecycle): at every interval, compacts the open collections whose
-/// deletion ratio passed their threshold. On graceful shutdown it stops, waits for the
-/// queued writes, and closes the client.
+/// deletion ratio passed their threshold; every `garbageInterval`, collects each open
+/// collection's garbage under its retention policy (with a grace period of
+/// `garbageGrace`). Neither blocks searches or writes. On graceful shutdown it stops, waits
+/// for the queued writes, and closes the client.
 ///
 /// ```swift
 /// let client = try await Client(directory: "/var/lib/myapp/vectors")
@@ -17,17 +19,28 @@ public struct MaintenanceService: Service {
     public let client: Client
     /// Time between maintenance rounds.
     public let interval: Duration
+    /// Time between garbage collections.
+    public let garbageInterval: Duration
+    /// How long an unreachable object waits before it is deleted, in seconds.
+    public let garbageGrace: Double
 
-    public init(client: Client, interval: Duration = .seconds(10)) {
+    public init(client: Client, interval: Duration = .seconds(10), garbageInterval: Duration = .seconds(600), garbageGrace: Double = 600) {
         self.client = client
         self.interval = interval
+        self.garbageInterval = garbageInterval
+        self.garbageGrace = garbageGrace
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { [client, interval] in
+        await cancelWhenGracefulShutdown { [client, interval, garbageInterval, garbageGrace] in
+            var lastCollection = ContinuousClock.now
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { break }
                 await client.runMaintenance()
+                if ContinuousClock.now - lastCollection >= garbageInterval {
+                    await client.collectGarbage(grace: garbageGrace)
+                    lastCollection = .now
+                }
             }
         }
         await client.close()
@@ -44,6 +57,25 @@ extension Client {
                 logger.info("maintenance compacted", metadata: ["collection": "\(collection.name)", "tombstonesRemoved": "\(removed)"])
             } catch {
                 logger.error("maintenance compaction failed", metadata: ["collection": "\(collection.name)", "error": "\(error.message)"])
+            }
+        }
+    }
+}
+
+extension Client {
+    /// Collects the garbage of each open collection (once per collection, whichever of its
+    /// branches are open) under its retention policy. Errors are logged, not thrown.
+    public func collectGarbage(grace: Double = 600) async {
+        var done = Set<String>()
+        for collection in openCollections where done.insert(collection.name).inserted {
+            do {
+                let report = try await collection.collectGarbage(grace: grace)
+                if report.deletedObjects > 0 {
+                    logger.info("garbage collected", metadata: ["collection": "\(collection.name)", "deletedObjects": "\(report.deletedObjects)",
+                                                                "freedBytes": "\(report.freedBytes)"])
+                }
+            } catch {
+                logger.error("garbage collection failed", metadata: ["collection": "\(collection.name)", "error": "\(error.message)"])
             }
         }
     }

@@ -22,6 +22,10 @@ public struct CollectionStatistics: Sendable, Hashable, Codable {
     public var branch: String
     /// The branch's head commit, nil before the first checkpoint (and in memory).
     public var headCommit: String?
+    /// Bytes of stored objects each branch holds alone (its commits and pages that no other
+    /// branch or tag reaches): filled by ``VectorCollection/statistics(includingBranchBytes:)``,
+    /// nil from the cheaper ``VectorCollection/statistics()``.
+    public var branchBytes: [String: Int64]?
     /// Shards, and the deletion ratio of the worst one.
     public var shards: Int
     public var worstShardDeletionRatio: Double

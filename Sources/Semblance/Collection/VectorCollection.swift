@@ -174,6 +174,17 @@ public final class VectorCollection: Sendable {
         return statistics
     }
 
+    /// Figures of the collection with, when asked, the bytes each branch holds alone (it
+    /// reads every commit of every branch and tag: O(commits + pages)).
+    public func statistics(includingBranchBytes: Bool) async throws(SemblanceError) -> CollectionStatistics {
+        var statistics = statistics()
+        if includingBranchBytes && engine.isPersistent {
+            let files = engine.files
+            statistics.branchBytes = try await runOnQueue(.global()) { () throws(SemblanceError) in try BranchStorage(files: files).exclusiveBytes() }
+        }
+        return statistics
+    }
+
     /// Figures of the commit `ref` names (a branch's head commit, a tag or a commit id): its
     /// log bytes are 0, its head commit is that commit.
     public func statistics(at ref: String) async throws(SemblanceError) -> CollectionStatistics {
@@ -196,7 +207,7 @@ public final class VectorCollection: Sendable {
             name: name, vectors: vectors, live: live, deleted: vectors - live,
             deletionRatio: vectors == 0 ? 0 : Double(vectors - live) / Double(vectors),
             edges: edges, averageDegree: vectors == 0 ? 0 : Double(edges) / Double(vectors),
-            memoryBytes: memory, logBytes: logBytes, branch: engine.branch, headCommit: commit,
+            memoryBytes: memory, logBytes: logBytes, branch: engine.branch, headCommit: commit, branchBytes: nil,
             shards: shards.count, worstShardDeletionRatio: worst,
             needsCompaction: worst > configuration.compactionThreshold)
     }
