@@ -7,11 +7,13 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check every hash and checksum of a collection's files, changing nothing.",
         discussion: """
-            Checks the SHA-256 name of every object (commits from refs/heads/main through their \
-            parents, their pages, and unreachable objects), decodes every page, reads the head \
-            commit's shards as an open would, and checks the CRC-32C of every write-ahead-log \
-            frame. Exits 0 only when everything holds; otherwise lists each damaged file and \
-            exits 1. The collection must not be open in another process.
+            Checks the SHA-256 name of every object (the commits of every branch and tag through \
+            their parents, their pages, and unreachable objects), decodes every page, reads each \
+            branch head's shards as an open would, and reads every branch's write-ahead log \
+            (CRC-32C of every frame, records replayed). Exits 0 only when everything holds; \
+            otherwise lists each damaged file and exits 1. It takes no lock and changes nothing, \
+            so it runs while another process writes to the collection (a garbage collection \
+            deleting an object while it reads can make it report that object: run it again).
             """
     )
 

@@ -296,6 +296,275 @@ struct DocumentationExampleTests {
         await client.close()
     }
 
+    // MARK: Versioning.md
+
+    /// `docs` in `client` with apple, banana and car (not committed yet).
+    static func fruit(in client: Client) async throws -> VectorCollection {
+        let docs = try await client.createCollection("docs", dimension: 3, metric: .cosine)
+        try await docs.upsert([
+            VectorRecord(id: "apple", vector: [0.9, 0.1, 0.0]),
+            VectorRecord(id: "banana", vector: [0.8, 0.3, 0.1]),
+            VectorRecord(id: "car", vector: [0.0, 0.2, 0.9]),
+        ])
+        return docs
+    }
+
+    /// The same records as a "new model" embeds them.
+    static let reembedded = [
+        VectorRecord(id: "apple", vector: [0.2, 0.9, 0.1]),
+        VectorRecord(id: "banana", vector: [0.9, 0.2, 0.1]),
+        VectorRecord(id: "car", vector: [0.1, 0.1, 0.9]),
+    ]
+
+    static func tryNewModel(
+        _ client: Client, _ docs: VectorCollection, reembedded: [VectorRecord], query: [Float], newQuery: [Float]
+    ) async throws -> (current: SearchResults, candidate: SearchResults) {
+        try await docs.createBranch("new-model")
+        let trial = try await client.collection("docs", branch: "new-model")
+        try await trial.upsert(reembedded)
+        let current = try await docs.search(query, k: 2)
+        let candidate = try await trial.search(newQuery, k: 2)
+        print(current.ids, candidate.ids)  // ["apple", "banana"] ["banana", "apple"]
+        return (current, candidate)
+    }
+
+    static func adoptNewModel(_ docs: VectorCollection) async throws {
+        try await docs.merge("new-model")  // main had no writes since the branch: a fast-forward
+    }
+
+    static func discardNewModel(_ client: Client, directory: String) async throws {
+        await client.close()
+        let later = try await Client(directory: directory)
+        try await later.collection("docs").deleteBranch("new-model")
+        await later.close()
+    }
+
+    @Test("Versioning: an A/B test of embeddings on a branch, merged")
+    func newModelMerged() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await Self.fruit(in: client)
+        let (current, candidate) = try await Self.tryNewModel(client, docs, reembedded: Self.reembedded,
+                                                              query: [1.0, 0.2, 0.0], newQuery: [1.0, 0.3, 0.0])
+        #expect(current.ids == ["apple", "banana"])
+        #expect(candidate.ids == ["banana", "apple"])
+        let trial = try await client.collection("docs", branch: "new-model")
+        #expect(docs.get("banana")?.vector != trial.get("banana")?.vector, "main keeps the old vectors")
+        try await Self.adoptNewModel(docs)
+        #expect(try docs.commit(id: "new-model").id == docs.statistics().headCommit, "a fast-forward")
+        #expect(docs.get("banana")?.vector == trial.get("banana")?.vector)
+        #expect(try await docs.search([1.0, 0.3, 0.0], k: 2).ids == ["banana", "apple"])
+        await client.close()
+    }
+
+    @Test("Versioning: an A/B test of embeddings on a branch, discarded")
+    func newModelDiscarded() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await Self.fruit(in: client)
+        _ = try await Self.tryNewModel(client, docs, reembedded: Self.reembedded, query: [1.0, 0.2, 0.0], newQuery: [1.0, 0.3, 0.0])
+        let old = docs.get("banana")
+        #expect(throws: SemblanceError.self, "a branch open in this process cannot be deleted") {
+            try docs.deleteBranch("new-model")
+        }
+        try await Self.discardNewModel(client, directory: folder.path)
+        let reopened = try await Client(directory: folder.path)
+        let again = try await reopened.collection("docs")
+        #expect(try again.branches().map(\.name) == ["main"])
+        #expect(again.get("banana") == old)
+        await #expect(throws: SemblanceError.self) { _ = try await reopened.collection("docs", branch: "new-model") }
+        await reopened.close()
+    }
+
+    static func tagAndCommit(_ docs: VectorCollection) async throws {
+        try await docs.commit(message: "first import")
+        try await docs.createTag("v1")
+        try await docs.delete("apple")
+        try await docs.upsert(id: "kiwi", vector: [0.5, 0.5, 0.1])
+        try await docs.commit(message: "apple out, kiwi in")
+    }
+
+    static func readThePast(_ docs: VectorCollection) async throws -> (v1: CollectionSnapshot, history: [Commit]) {
+        let v1 = try await docs.snapshot(at: "v1")
+        print(v1.contains("apple"), docs.contains("apple"))  // true false
+        print(try v1.search([1.0, 0.2, 0.0], k: 1).ids)  // ["apple"]
+        let history = try await docs.history(limit: 10)
+        for commit in history {
+            print(commit.id.prefix(12), commit.date, commit.message)
+        }
+        return (v1, history)
+    }
+
+    static func dayAgo(_ docs: VectorCollection) async throws -> CollectionSnapshot? {
+        // The collection as it was a day ago; nil when main has no commit that old.
+        func yesterday(_ docs: VectorCollection) async throws -> CollectionSnapshot? {
+            do {
+                return try await docs.snapshot(asOf: Date().addingTimeInterval(-86_400))
+            } catch where error.code == .unknownRef {
+                return nil  // main's history starts later, or retention pruned it
+            }
+        }
+        return try await yesterday(docs)
+    }
+
+    static func backToV1(_ docs: VectorCollection) async throws {
+        try await docs.reset(to: "v1")
+        print(docs.contains("apple"), docs.count)  // true 3
+    }
+
+    @Test("Versioning: a tag, the snapshot at it, history, a day ago, and a reset")
+    func timeTravel() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await Self.fruit(in: client)
+        try await Self.tagAndCommit(docs)
+        let (v1, history) = try await Self.readThePast(docs)
+        #expect(v1.contains("apple") && !v1.contains("kiwi") && v1.count == 3, "the tag holds the old records")
+        #expect(!docs.contains("apple") && docs.contains("kiwi"))
+        #expect(try v1.search([1.0, 0.2, 0.0], k: 1).ids == ["apple"])
+        #expect(history.map(\.message) == ["apple out, kiwi in", "first import"])
+        #expect(history.allSatisfy { !$0.isAutomatic && $0.branch == "main" })
+        #expect(history[0].parents == [history[1].id] && history[1].parents.isEmpty)
+        #expect(try docs.commit(id: "v1").id == history[1].id)
+        #expect(try docs.commit(id: String(history[1].id.prefix(8))).id == history[1].id, "an 8-digit prefix")
+        #expect(try await Self.dayAgo(docs)?.count == nil, "the collection is younger than a day")
+        #expect(try await docs.snapshot(asOf: history[0].date).contains("kiwi"))
+        try await Self.backToV1(docs)
+        #expect(docs.contains("apple") && !docs.contains("kiwi") && docs.count == 3)
+        #expect(docs.statistics().headCommit == history[1].id)
+        await client.close()
+    }
+
+    static func startReview(_ client: Client, _ docs: VectorCollection) async throws {
+        try await docs.createBranch("review")
+        let review = try await client.collection("docs", branch: "review")
+        try await review.upsert(id: "kiwi", vector: [0.5, 0.5, 0.1])
+        try await review.setMetadata(["checked": true], for: "banana")
+        try await review.upsert(id: "car", vector: [0.1, 0.2, 0.9])
+        try await review.commit(message: "kiwi added, banana checked, car re-embedded")
+        try await docs.upsert(id: "car", vector: [0.0, 0.3, 0.8])
+        try await docs.commit(message: "car re-embedded")
+    }
+
+    static func reviewChanges(_ docs: VectorCollection) async throws -> CollectionDiff {
+        let changes = try await docs.diff(from: "main", to: "review")
+        print(changes.added, changes.vectorChanged, changes.metadataChanged)  // ["kiwi"] ["car"] ["banana"]
+        return changes
+    }
+
+    static func mergeReviewed(_ docs: VectorCollection) async throws -> [String] {
+        // Merges the branch review into main; returns the ids both sides changed.
+        func mergeReview(into docs: VectorCollection) async throws -> [String] {
+            do {
+                try await docs.merge("review", strategy: .failOnConflict)
+                return []
+            } catch where error.code == .mergeConflict {
+                // Nothing was written. Look at error.ids, then choose.
+                try await docs.merge("review", strategy: .theirs)
+                return error.ids  // ["car"]
+            }
+        }
+        return try await mergeReview(into: docs)
+    }
+
+    @Test("Versioning: diff a reviewed branch, a merge conflict with its ids, then theirs")
+    func reviewAndMerge() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await Self.fruit(in: client)
+        try await Self.startReview(client, docs)
+        let changes = try await Self.reviewChanges(docs)
+        #expect(changes.added == ["kiwi"] && changes.removed.isEmpty)
+        #expect(changes.vectorChanged == ["car"] && changes.metadataChanged == ["banana"])
+        let ours = try docs.commit(id: "main").id
+        let theirs = try docs.commit(id: "review").id
+        await #expect(throws: SemblanceError.self) { try await docs.merge("review") }
+        #expect(try docs.commit(id: "main").id == ours, "a conflict writes nothing")
+        let conflicts = try await Self.mergeReviewed(docs)
+        #expect(conflicts == ["car"])
+        let review = try await client.collection("docs", branch: "review")
+        #expect(docs.count == 4 && docs.contains("kiwi"))
+        #expect(docs.metadata(of: "banana") == ["checked": true])
+        #expect(docs.get("car")?.vector == review.get("car")?.vector, "theirs won the conflict")
+        let merge = try docs.commit(id: "main")
+        #expect(merge.parents == [ours, theirs] && !merge.isAutomatic)
+        #expect(try await docs.diff(from: "main", to: "review").isEmpty)
+        await client.close()
+    }
+
+    static func retentionSettings(_ client: Client) async throws -> VectorCollection {
+        var settings = CollectionConfiguration(dimension: 3, metric: .cosine)
+        settings.retention = RetentionPolicy(keepLast: 2)  // each branch's last 2 user commits
+        let docs = try await client.createCollection("docs", configuration: settings)
+        return docs
+    }
+
+    static func fourCommits(_ docs: VectorCollection) async throws {
+        try await docs.upsert(id: "apple", vector: [0.9, 0.1, 0.0])
+        try await docs.commit(message: "one")
+        try await docs.createTag("v1")
+        try await docs.upsert(id: "banana", vector: [0.8, 0.3, 0.1])
+        try await docs.commit(message: "two")
+        try await docs.upsert(id: "car", vector: [0.0, 0.2, 0.9])
+        try await docs.commit(message: "three")
+        try await docs.delete("apple")
+        try await docs.commit(message: "four")
+    }
+
+    static func collect(_ docs: VectorCollection) async throws -> GarbageReport {
+        let report = try await docs.collectGarbage(grace: 0)
+        print(report.keptCommits, report.prunedCommits)  // 3 1
+        print(try await docs.history().map(\.message))  // ["four", "three", "one"]
+        return report
+    }
+
+    static func maintenance(_ client: Client) -> MaintenanceService {
+        let maintenance = MaintenanceService(client: client, garbageInterval: .seconds(3600), garbageGrace: 600)
+        return maintenance
+    }
+
+    @Test("Versioning: retention keeps the last user commits and the tags; garbage collection prunes the rest")
+    func retentionAndGarbage() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await Self.retentionSettings(client)
+        #expect(docs.configuration.retention == RetentionPolicy(keepLast: 2))
+        try await Self.fourCommits(docs)
+        let before = try await docs.history()
+        #expect(before.map(\.message) == ["four", "three", "two", "one"])
+        let report = try await Self.collect(docs)
+        #expect(report.keptCommits == 3 && report.prunedCommits == 1)
+        #expect(report.deletedObjects >= 1 && report.freedBytes > 0 && report.pendingObjects == 0)
+        let after = try await docs.history()
+        #expect(after.map(\.message) == ["four", "three", "one"])
+        #expect(after[1].parents == [after[2].id], "three's parent is now one")
+        #expect(throws: SemblanceError.self, "two is deleted") { try docs.commit(id: before[2].id) }
+        #expect(try await docs.snapshot(at: "v1").contains("apple"))
+        // A second run finds nothing more.
+        let again = try await docs.collectGarbage(grace: 0)
+        #expect(again.deletedObjects == 0 && again.prunedCommits == 0)
+        #expect(Self.maintenance(client).garbageInterval == .seconds(3600))
+        await client.close()
+        let reopened = try await Client(directory: folder.path)
+        #expect(try await reopened.collection("docs").configuration.retention == RetentionPolicy(keepLast: 2))
+        await reopened.close()
+    }
+
+    @Test("Versioning: an in-memory collection has no commits")
+    func inMemoryHasNoCommits() async throws {
+        let client = Client.inMemory()
+        let docs = try await Self.fruit(in: client)
+        #expect(try await docs.checkpoint() == nil)
+        await #expect(throws: SemblanceError.self) { try await docs.commit(message: "x") }
+        await #expect(throws: SemblanceError.self) { try await docs.createBranch("b") }
+        await #expect(throws: SemblanceError.self) { try await docs.snapshot(at: "main") }
+        await #expect(throws: SemblanceError.self) { try await client.collection("docs", branch: "b") }
+        #expect(try await docs.history().isEmpty)
+        #expect(try docs.tags().isEmpty)
+        #expect(try docs.branches().map(\.name) == ["main"])
+        #expect(try await docs.collectGarbage() == GarbageReport())
+    }
+
     // MARK: The catalog and this file
 
     @Test("every swift code block of the DocC catalog appears, line for line, in this file")
@@ -305,7 +574,7 @@ struct DocumentationExampleTests {
         let catalog = root.appendingPathComponent("Sources/Semblance/Semblance.docc")
         let tests = ReadmeExampleTests.normalisedLines(try String(contentsOf: thisFile, encoding: .utf8))
         let articles = try FileManager.default.contentsOfDirectory(atPath: catalog.path).filter { $0.hasSuffix(".md") }
-        #expect(articles.count >= 6, "landing page, Getting Started, Concurrency, Durability, Metadata and Filters, Command Line")
+        #expect(articles.count >= 7, "landing page, Getting Started, Concurrency, Durability, Metadata and Filters, Versioning, Command Line")
         var blocks = 0
         for article in articles {
             let text = try String(contentsOf: catalog.appendingPathComponent(article), encoding: .utf8)
@@ -315,6 +584,6 @@ struct DocumentationExampleTests {
                 #expect(contained, "\(article)'s swift block is not in DocumentationExampleTests.swift:\n\(block)")
             }
         }
-        #expect(blocks >= 12)
+        #expect(blocks >= 26)
     }
 }

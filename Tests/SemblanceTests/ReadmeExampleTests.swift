@@ -69,6 +69,42 @@ struct ReadmeExampleTests {
         #expect(try await storeAndSearch(in: path) == ["apple", "banana"])
     }
 
+    @Test("the README's versioning example runs: a branch, then a fast-forward merge into main")
+    func readmeVersioningExample() async throws {
+        // ---- the README's versioning code ----
+        func tryOnABranch(in path: String) async throws -> (before: Int, after: Int) {
+            let client = try await Client(directory: path)
+            let docs = try await client.collection("docs")
+            try await docs.commit(message: "before the experiment")  // a named point in history
+            try await docs.createBranch("experiment")  // writes a ref; copies nothing
+            let trial = try await client.collection("docs", branch: "experiment")
+            try await trial.delete("banana")  // main still has banana
+            let before = docs.count
+            try await docs.merge("experiment")  // main takes the branch's changes
+            let after = docs.count
+            await client.close()
+            return (before, after)  // (2, 1)
+        }
+        // ---- end of the README's code ----
+        let folder = TemporaryDirectory()
+        let path = folder.file("semblance-data")
+        let client = try await Client(directory: path)
+        let docs = try await client.createCollection("docs", dimension: 3)
+        try await docs.upsert([
+            VectorRecord(id: "banana", vector: [0.8, 0.3, 0.1]),
+            VectorRecord(id: "car", vector: [0.0, 0.2, 0.9]),
+        ])
+        await client.close()
+        let (before, after) = try await tryOnABranch(in: path)
+        #expect(before == 2 && after == 1)
+        let reopened = try await Client(directory: path)
+        let main = try await reopened.collection("docs")
+        #expect(!main.contains("banana") && main.contains("car"))
+        #expect(try main.branches().map(\.name) == ["experiment", "main"])
+        #expect(try await main.history().map(\.message) == ["automatic checkpoint", "before the experiment"])
+        await reopened.close()
+    }
+
     @Test("every swift code block of README.md appears, line for line, in this file")
     func readmeMatchesThisFile() throws {
         let thisFile = URL(fileURLWithPath: #filePath)

@@ -117,7 +117,7 @@ struct VersioningModelTests {
                     snapshot = try await main.snapshot(at: id)
                 } catch {
                     // Collected after a reset left it behind: only an unreachable commit may go.
-                    guard (error as? SemblanceError)?.code == .unknownRef || (error as? SemblanceError)?.code == .corruptFile else { throw error }
+                    guard error.code == .unknownRef || error.code == .corruptFile else { throw error }
                     continue
                 }
                 #expect(Self.contents(snapshot) == state, "seed \(seed) step \(step): commit \(id.prefix(12))")
@@ -219,8 +219,8 @@ struct VersioningModelTests {
                 try await learnHeads()
                 _ = try await collection.checkpoint()
                 try await learnHeads()
-                let ours = try #require(try await collection.commit(id: branch).id)
-                let theirs = try #require(try await collection.commit(id: source).id)
+                let ours = try collection.commit(id: branch).id
+                let theirs = try collection.commit(id: source).id
                 let base = try Self.mergeBase(collection, ours, theirs)
                 let (expected, conflicts) = Self.merge(base: base.map { model.commits[$0]! } ?? [:], ours: model.branches[branch]!,
                                                         theirs: model.branches[source]!, strategy: strategy)
@@ -237,12 +237,12 @@ struct VersioningModelTests {
                     }
                 } catch SemblanceError.Code.historyPruned {
                     tally["ancestor pruned", default: 0] += 1
-                    #expect(try await collection.commit(id: branch).id == ours, "a refused merge writes nothing")
+                    #expect(try collection.commit(id: branch).id == ours, "a refused merge writes nothing")
                 } catch {
-                    guard (error as? SemblanceError)?.code == .mergeConflict else { throw error }
+                    guard error.code == .mergeConflict else { throw error }
                     tally["conflict", default: 0] += 1
                     #expect(strategy == .failOnConflict && !conflicts.isEmpty, "seed \(seed) step \(step)")
-                    #expect(try await collection.commit(id: branch).id == ours, "a failed merge writes nothing")
+                    #expect(try collection.commit(id: branch).id == ours, "a failed merge writes nothing")
                 }
             case 88..<92:
                 _ = try await collection.compact()

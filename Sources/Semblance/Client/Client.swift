@@ -129,7 +129,7 @@ public actor Client {
         self.files[name] = files
         let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(files, branch: branch) }
         let collection = VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger)
-        collections[BranchKey(name: name, branch: branch)] = collection
+        collections[BranchKey(name: name, branch: collection.branch)] = collection
         logger.debug("opened collection", metadata: ["collection": "\(name)", "branch": "\(branch)", "live": "\(collection.count)"])
         return collection
     }
@@ -176,6 +176,20 @@ public actor Client {
         try fs.syncDirectory(directory)
         try? fs.removeTree(dropped)
         logger.info("dropped collection", metadata: ["collection": "\(name)"])
+    }
+
+    /// Closes one open collection handle (one branch of a collection): its queued writes
+    /// finish and its log is synced and closed. Other branches stay open; the collection's
+    /// files are released with its last open branch. A later ``collection(_:branch:)`` opens
+    /// it again. Handles to it given out before fail with `.closed`.
+    public func close(_ collection: VectorCollection) async {
+        let key = BranchKey(name: collection.name, branch: collection.branch)
+        guard collections[key] === collection else { return }
+        collections[key] = nil
+        await collection.close()
+        if !collections.keys.contains(where: { $0.name == collection.name }) {
+            files.removeValue(forKey: collection.name)?.lock?.release()
+        }
     }
 
     /// Finishes queued writes of every open collection, syncs, and releases the directory.

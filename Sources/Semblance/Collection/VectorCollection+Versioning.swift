@@ -70,12 +70,21 @@ extension VectorCollection {
 
     // MARK: Branches and tags
 
+    /// Checked before a branch's log is committed for it, so a bad or taken name changes nothing.
+    private func checkNewName(_ name: String, _ kind: Refs.Kind) throws(SemblanceError) {
+        try RefName.validate(name, kind: kind)
+        if let taken = try files.refs.existing(name) {
+            throw SemblanceError(.refExists, "a \(taken.kind) named \(taken.name.debugDescription) exists already")
+        }
+    }
+
     /// Creates the branch `name` at `ref` (default: this branch): a ref is written, no page.
     /// Branching from a branch includes everything acknowledged on it.
     /// - Throws: `.invalidName`, `.refExists`, `.unknownRef`.
     @discardableResult
     public func createBranch(_ name: String, from ref: String? = nil) async throws(SemblanceError) -> Ref {
         try requirePersistent("createBranch")
+        try checkNewName(name, .branch)
         let hash = try await resolveIncludingLog(ref)
         let files = files
         try await onBackground { () throws(SemblanceError) in try files.createRef(.branch, name, at: hash) }
@@ -125,6 +134,7 @@ extension VectorCollection {
     @discardableResult
     public func createTag(_ name: String, at ref: String? = nil) async throws(SemblanceError) -> Ref {
         try requirePersistent("createTag")
+        try checkNewName(name, .tag)
         let hash = try await resolveIncludingLog(ref)
         let files = files
         try await onBackground { () throws(SemblanceError) in try files.createRef(.tag, name, at: hash) }
@@ -209,6 +219,9 @@ extension VectorCollection {
     /// collection's), objects unreachable for at least `grace` seconds. Searches and
     /// writes go on meanwhile.
     public func collectGarbage(retention: RetentionPolicy? = nil, grace: Double = 600) async throws(SemblanceError) -> GarbageReport {
+        guard grace >= 0 && grace.isFinite else {
+            throw SemblanceError(.invalidArgument, "the grace period must be a finite number of seconds, 0 or more, got \(grace)")
+        }
         guard engine.isPersistent else { return GarbageReport() }
         let policy = retention ?? configuration.retention
         try policy.validate()

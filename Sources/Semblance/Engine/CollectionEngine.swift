@@ -118,7 +118,10 @@ final class CollectionEngine: Sendable {
 
     /// Opens `branch` of a collection: its head commit's pages plus the logs after it.
     /// - Throws: `.invalidArgument` when the branch is open in this process already.
-    static func open(_ files: CollectionFiles, branch: String) throws(SemblanceError) -> CollectionEngine {
+    static func open(_ files: CollectionFiles, branch requested: String) throws(SemblanceError) -> CollectionEngine {
+        // Names are one without regard to case: the branch as its ref spells it.
+        var branch = requested
+        if let match = try files.refs.existing(requested), match.kind == .branch { branch = match.name }
         guard files.register(branch) else {
             throw SemblanceError(.invalidArgument, "branch \(branch.debugDescription) is open already", path: files.directory)
         }

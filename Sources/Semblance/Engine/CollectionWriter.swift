@@ -311,8 +311,11 @@ actor CollectionWriter {
         let files = store.store.files
         files.pins.beginCommit()
         defer { files.pins.endCommit() }
+        // In use before it is read: a collection running meanwhile keeps it, or has deleted
+        // it already and the read fails (nothing is written then).
+        files.pins.use(target)
         let commit = try files.commit(target)
-        files.pins.use([target] + commit.shards.flatMap(\.allObjects))
+        files.pins.use(commit.shards.flatMap(\.allObjects))
         let replacements = try files.indexes(of: commit)
         if target == store.store.head {
             do throws(SemblanceError) {
@@ -364,6 +367,10 @@ actor CollectionWriter {
         }
         let ours = store.store.head!
         let files = store.store.files
+        // The merged commit becomes a parent: kept from a collection running meanwhile.
+        files.pins.beginCommit()
+        defer { files.pins.endCommit() }
+        files.pins.use(source)
         let history = try CommitHistory(files)
         let base = try history.mergeBase(ours, source)
         if base == source { return ours }

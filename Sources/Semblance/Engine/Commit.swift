@@ -66,11 +66,12 @@ extension CollectionFiles {
     /// collection finds nothing else names them.
     /// - Throws: `.unknownRef`; `.invalidArgument` for `main` and for a branch open in this
     ///   process.
-    func deleteRef(_ kind: Refs.Kind, _ name: String) throws(SemblanceError) {
+    func deleteRef(_ kind: Refs.Kind, _ requested: String) throws(SemblanceError) {
         try changingRefs { () throws(SemblanceError) in
-            guard (try? RefName.validate(name, kind: kind)) != nil, try refs.read(kind, name) != nil else {
-                throw SemblanceError(.unknownRef, "no \(kind) named \(name.debugDescription)", path: directory)
+            guard (try? RefName.validate(requested, kind: kind)) != nil, let match = try refs.existing(requested), match.kind == kind else {
+                throw SemblanceError(.unknownRef, "no \(kind) named \(requested.debugDescription)", path: directory)
             }
+            let name = match.name
             if kind == .branch {
                 guard name != Self.mainBranch else { throw SemblanceError(.invalidArgument, "the branch main cannot be deleted") }
                 guard !isOpen(name) else {

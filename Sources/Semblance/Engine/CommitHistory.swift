@@ -25,6 +25,8 @@ struct CommitHistory {
         if (try? RefName.validate(ref, kind: .branch)) != nil {
             if let hash = try refs.read(.branch, ref) { return hash }
             if let hash = try refs.read(.tag, ref) { return hash }
+            // Names are one without regard to case.
+            if let match = try refs.existing(ref), let hash = try refs.read(match.kind, match.name) { return hash }
         }
         let digits = ref.lowercased()
         guard digits.utf8.count >= 8, digits.utf8.count <= 64, digits.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {

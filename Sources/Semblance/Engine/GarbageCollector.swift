@@ -116,9 +116,16 @@ struct GarbageCollector {
             if now.timeIntervalSince1970 - since >= grace { due.append(candidate) } else { marked[candidate.hash] = since }
         }
 
-        // 4. Sweep: commits first, so no commit is ever left without its pages.
+        // 4. Sweep: commits first, made durable, then pages, so that not even a power loss
+        // leaves a commit without its pages.
         var touchedFolders = Set<String>()
+        var commitsSynced = false
         for candidate in due.sorted(by: { $0.isCommit && !$1.isCommit }) {
+            if !candidate.isCommit && !commitsSynced {
+                for folder in touchedFolders.sorted() { try fs.syncDirectory(folder) }
+                touchedFolders = []
+                commitsSynced = true
+            }
             let path = objects.path(of: candidate.hash)
             var size: Int64 = 0
             let deleted = try pins.deleteUnlessUsed(candidate.hash) { () throws(SemblanceError) in

@@ -324,7 +324,7 @@ private struct Verifier {
         guard plans.count == configuration.shardCount else { return }
         do {
             let kept = try CollectionStore.keptFrames(plans, shardCount: configuration.shardCount, durability: configuration.durability)
-            report.unfinishedGroupFrames = zip(plans, kept).reduce(0) { $0 + $1.0.contents.frames.count - $1.1 }
+            report.unfinishedGroupFrames += zip(plans, kept).reduce(0) { $0 + $1.0.contents.frames.count - $1.1 }
             // Every kept record must apply to the head's state, as an open applies it.
             if var indexes { try CollectionStore.replay(plans, kept: kept, into: &indexes) }
         } catch {

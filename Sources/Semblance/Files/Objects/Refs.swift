@@ -55,7 +55,8 @@ struct Refs {
     func write(_ kind: Kind, _ name: String, _ hash: ObjectHash) throws(SemblanceError) {
         let folder = directory + "/" + kind.folder
         if !fs.fileExists(folder) {
-            // Tags came with format 3's first tag: the folder may not exist yet.
+            // A collection created by format 3 has it; a copy without empty folders (git
+            // keeps none) may not.
             try fs.createDirectory(folder)
             try fs.syncDirectory(directory)
         }

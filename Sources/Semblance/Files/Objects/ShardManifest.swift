@@ -130,7 +130,8 @@ extension VectorIndex {
         index.levels = LevelGenerator(state: manifest.levelGeneratorState, m: configuration.m)
         try index.rebuildIDMapAndCheckBounds(manifest: manifest, source: store.directory)
         let metadataPages = manifest.metadata ?? []
-        guard manifest.metadataGroups.map({ $0.count == metadataPages.count }) ?? metadataPages.isEmpty else {
+        guard manifest.metadataGroups.map({ $0.count == metadataPages.count && zip($0, $0.dropFirst()).allSatisfy { $0 < $1 } })
+                ?? metadataPages.isEmpty else {
             throw SemblanceError(.corruptFile, "the shard manifest's metadataGroups do not match its \(metadataPages.count) metadata pages", path: store.directory)
         }
         for (page, hash) in metadataPages.enumerated() {
