@@ -332,11 +332,9 @@ struct DocumentationExampleTests {
         try await docs.merge("new-model")  // main had no writes since the branch: a fast-forward
     }
 
-    static func discardNewModel(_ client: Client, directory: String) async throws {
-        await client.close()
-        let later = try await Client(directory: directory)
-        try await later.collection("docs").deleteBranch("new-model")
-        await later.close()
+    static func discardNewModel(_ client: Client, _ docs: VectorCollection, trial: VectorCollection) async throws {
+        await client.close(trial)  // the branch is open here: close it first
+        try docs.deleteBranch("new-model")
     }
 
     @Test("Versioning: an A/B test of embeddings on a branch, merged")
@@ -367,7 +365,8 @@ struct DocumentationExampleTests {
         #expect(throws: SemblanceError.self, "a branch open in this process cannot be deleted") {
             try docs.deleteBranch("new-model")
         }
-        try await Self.discardNewModel(client, directory: folder.path)
+        try await Self.discardNewModel(client, docs, trial: try await client.collection("docs", branch: "new-model"))
+        await client.close()
         let reopened = try await Client(directory: folder.path)
         let again = try await reopened.collection("docs")
         #expect(try again.branches().map(\.name) == ["main"])

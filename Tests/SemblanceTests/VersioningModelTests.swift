@@ -284,4 +284,28 @@ struct VersioningModelTests {
         let mine = Set(try ancestors(ours))
         return try ancestors(theirs).first { mine.contains($0) }
     }
+
+    @Test("a branch from a changed snapshot writes only the pages the change touched, and holds the snapshot")
+    func branchFromSnapshot() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let main = try await client.createCollection("c", configuration: Self.configuration)
+        try await main.upsert((0..<3000).map { VectorRecord(id: "r\($0)", vector: [Float($0 % 7), Float($0 % 11), Float($0 % 13), 1]) })
+        let base = try await main.commit(message: "base")
+        func objectCount() throws -> Int {
+            try FileManager.default.subpathsOfDirectory(atPath: folder.path + "/c/objects").filter { $0.count == 65 }.count
+        }
+        let before = try objectCount()
+        var snapshot = main.snapshot()
+        try snapshot.upsert(id: "new", vector: [9, 9, 9, 9], metadata: ["source": "snapshot"])
+        try snapshot.delete("r5")
+        try await main.createBranch("from-snapshot", from: snapshot)
+        let written = try objectCount() - before
+        #expect(written >= 2 && written <= 12, "\(written) objects for one upsert and one delete (of \(before))")
+        let branch = try await client.collection("c", branch: "from-snapshot")
+        #expect(Self.contents(branch.snapshot()) == Self.contents(snapshot))
+        #expect(try main.commit(id: "from-snapshot").parents == [base.id])
+        #expect(!main.contains("new"), "main is unchanged")
+        await client.close()
+    }
 }

@@ -20,6 +20,11 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
+/// Prints a line at once (stdout to a pipe is otherwise block-buffered).
+func report(_ line: String = "") {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func temporaryDirectory(_ label: String) -> String {
@@ -63,14 +68,16 @@ func argument(_ name: String, default value: Int) -> Int {
 func fullComparison(_ a: CollectionSnapshot, _ b: CollectionSnapshot) -> Int {
     var changed = 0
     var seen = 0
+    var missing = 0
     for shard in a.shards {
         for record in shard.records {
             seen += 1
-            guard let other = b.record(record.id) else { changed += 1; continue }
+            guard let other = b.record(record.id) else { missing += 1; continue }
             if other.vector != record.vector || other.metadata != shard.metadata(of: record.id) { changed += 1 }
         }
     }
-    return changed + (b.count - (seen - changed))
+    // Removed, changed, and added (in b, not in a).
+    return missing + changed + (b.count - (seen - missing))
 }
 
 let count = argument("--count", default: 100_000)
@@ -78,7 +85,7 @@ let cycles = argument("--cycles", default: 3)
 let reimport = argument("--reimport", default: 20_000)
 let changed = count / 100
 let configuration = CollectionConfiguration(dimension: 384, metric: .cosine, efConstruction: 64, checkpointPolicy: .manual)
-print("semblance-versioning-bench: \(count) × 384, 1 shard, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date())\n")
+report("semblance-versioning-bench: \(count) × 384, 1 shard, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date())\n")
 
 let directory = temporaryDirectory("versioning")
 defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -93,7 +100,7 @@ for i in 0..<count {
 }
 if !batch.isEmpty { try await main.upsert(batch) }
 let base = try await main.commit(message: "base")
-print("built and committed in \(String(format: "%.1f", seconds(since: buildStart))) s; commit \(base.id.prefix(12))\n")
+report("built and committed in \(String(format: "%.1f", seconds(since: buildStart))) s; commit \(base.id.prefix(12))\n")
 
 // Branch creation: a ref only.
 let before = diskUse(directory)
@@ -104,9 +111,9 @@ for i in 0..<5 {
     branchTimes.append(seconds(since: start))
 }
 let branchBytes = (diskUse(directory) - before) / 5
-print("| operation | figure |")
-print("|---|---|")
-print("| create a branch of \(count) × 384 (median of 5) | \(String(format: "%.3f", median(branchTimes) * 1000)) ms, \(branchBytes) bytes written |")
+report("| operation | figure |")
+report("|---|---|")
+report("| create a branch of \(count) × 384 (median of 5) | \(String(format: "%.3f", median(branchTimes) * 1000)) ms, \(branchBytes) bytes written |")
 
 // Changes: 1 % contiguous on branch "contiguous", 1 % scattered on "scattered".
 let contiguousBranch = try await client.collection("c", branch: "b0")
@@ -130,8 +137,8 @@ for _ in 0..<5 {
     _ = try await main.snapshot(at: scattered.id)
     pastTimes.append(seconds(since: start))
 }
-print("| open the head commit (snapshot(at: \"main\"), median of 5) | \(String(format: "%.0f", median(headTimes) * 1000)) ms |")
-print("| open a past commit (median of 5) | \(String(format: "%.0f", median(pastTimes) * 1000)) ms (\(String(format: "%.2f", median(pastTimes) / median(headTimes)))× the head) |")
+report("| open the head commit (snapshot(at: \"main\"), median of 5) | \(String(format: "%.0f", median(headTimes) * 1000)) ms |")
+report("| open a past commit (median of 5) | \(String(format: "%.0f", median(pastTimes) * 1000)) ms (\(String(format: "%.2f", median(pastTimes) / median(headTimes)))× the head) |")
 
 // Diff against a full comparison.
 for (label, commit) in [("contiguous", contiguous), ("scattered", scattered)] {
@@ -143,13 +150,13 @@ for (label, commit) in [("contiguous", contiguous), ("scattered", scattered)] {
         var start = ContinuousClock.now
         let diff = try await main.diff(from: base.id, to: commit.id)
         diffTimes.append(seconds(since: start))
-        found = diff.vectorChanged.count + diff.added.count + diff.removed.count
+        found = Set(diff.vectorChanged + diff.metadataChanged + diff.added + diff.removed).count
         start = ContinuousClock.now
         fullFound = fullComparison(try await main.snapshot(at: base.id), try await main.snapshot(at: commit.id))
         fullTimes.append(seconds(since: start))
     }
     precondition(found == changed && fullFound == changed, "diff found \(found), full comparison \(fullFound), expected \(changed)")
-    print("| diff, 1 % changed \(label) (median of 3) | \(String(format: "%.1f", median(diffTimes) * 1000)) ms against \(String(format: "%.0f", median(fullTimes) * 1000)) ms reading both whole: \(String(format: "%.1f", median(fullTimes) / median(diffTimes)))× faster |")
+    report("| diff, 1 % changed \(label) (median of 3) | \(String(format: "%.1f", median(diffTimes) * 1000)) ms against \(String(format: "%.0f", median(fullTimes) * 1000)) ms reading both whole: \(String(format: "%.1f", median(fullTimes) / median(diffTimes)))× faster |")
 }
 
 // Merge of a branch that changed 1 % into main (main changed too, so not a fast-forward).
@@ -158,7 +165,7 @@ var start = ContinuousClock.now
 let merged = try await main.merge("b1")
 let mergeTime = seconds(since: start)
 precondition(merged.parents.count == 2)
-print("| merge a branch that changed 1 % (\(changed) records) into main | \(String(format: "%.2f", mergeTime)) s |")
+report("| merge a branch that changed 1 % (\(changed) records) into main | \(String(format: "%.2f", mergeTime)) s |")
 await client.close()
 
 // Disk use of re-import + compact cycles with a GC keeping the last commit.
@@ -178,10 +185,10 @@ do {
     await client.close()
 }
 let freshBytes = diskUse(fresh)
-print("\nRe-import of the same \(reimport) records, each time compacted, then gc keeping the last commit (grace 0):\n")
-print("| cycle | disk use | ÷ one fresh import |")
-print("|---|---|---|")
-print("| fresh import | \(freshBytes / 1024) KiB | 1.00 |")
+report("\nRe-import of the same \(reimport) records, each time compacted, then gc keeping the last commit (grace 0):\n")
+report("| cycle | disk use | ÷ one fresh import |")
+report("|---|---|---|")
+report("| fresh import | \(freshBytes / 1024) KiB | 1.00 |")
 do {
     let client = try await Client(directory: cycling)
     let collection = try await client.createCollection("c", configuration: configuration)
@@ -189,9 +196,9 @@ do {
         try await collection.upsert(records)
         _ = try await collection.compact()
         _ = try await collection.commit(message: "import \(cycle)")
-        let report = try await collection.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0)
+        let garbage = try await collection.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0)
         let bytes = diskUse(cycling)
-        print("| \(cycle) | \(bytes / 1024) KiB (gc freed \(report.freedBytes / 1024) KiB) | \(String(format: "%.2f", Double(bytes) / Double(freshBytes))) |")
+        report("| \(cycle) | \(bytes / 1024) KiB (gc freed \(garbage.freedBytes / 1024) KiB) | \(String(format: "%.2f", Double(bytes) / Double(freshBytes))) |")
     }
     await client.close()
 }

@@ -30,19 +30,19 @@ enum CommitTarget {
                 nodeCount: nodes, upperRowCount: nodes / 3, liveCount: nodes - 1, entryPoint: nodes > 0 ? 0 : nil,
                 maxLevel: nodes > 0 ? 2 : 0, levelGeneratorState: 0x5EB1_A4CE, appliedSequence: UInt64(nodes * 2),
                 vectors: [page], level0Links: [page], upperLinks: nodes > 2 ? [page] : [], nodeRecords: [page], ids: [page],
-                metadata: metadata ? [page] : nil)
+                metadata: metadata ? [page] : nil, metadataGroups: metadata ? [0] : nil)
         }
         let parent = ObjectHash(of: Array("parent".utf8))
         let first = CommitObject(
-            format: 1, parents: [], time: 1_700_000_000, message: "create",
+            format: 2, parents: [], time: 1_700_000_000, message: "create", branch: "main", automatic: true,
             configuration: IndexConfiguration(dimension: 384), shards: [manifest(0, metadata: false)], liveCount: 0, nodeCount: 0)
         let second = CommitObject(
-            format: 1, parents: [parent, ObjectHash(of: Array("other".utf8))], time: 1_700_000_123.456,
-            message: "checkpoint: 2 shards, \"quoted\" and ü",
+            format: 2, parents: [parent, ObjectHash(of: Array("other".utf8))], time: 1_700_000_123.456,
+            message: "merge: 2 shards, \"quoted\" and ü", branch: "feature.v2_x-1", automatic: false,
             configuration: IndexConfiguration(dimension: 3, metric: .innerProduct, m: 8, efConstruction: 40, defaultEf: 10, seed: 42),
             shards: [manifest(10, metadata: true), manifest(3, metadata: false)], liveCount: 11, nodeCount: 13)
         var newer = first
-        newer.format = 2
+        newer.format = 3
         return [
             ("seed-first", try first.encoded()),
             ("seed-two-shards", try second.encoded()),
