@@ -39,6 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The collection the demo writes.
     static let collectionName = "demo"
+    static let branchName = "trial"
     /// Records per upsert, as `semblance import` batches them.
     static let batchSize = 1000
     /// Hits shown per example query.
@@ -140,6 +141,24 @@ struct DemoCommand: AsyncParsableCommand {
                     isDefault: searchEf == max(configuration.defaultEf, k), isRequested: ef.map { max($0, k) } == searchEf))
             }
 
+            // 3. Versioning: commit, branch, drop 1 % there, diff the two, read the commit back.
+            let imported = try await collection.commit(message: "demo import")
+            try await collection.createBranch(Self.branchName)
+            let trial = try await client.collection(Self.collectionName, branch: Self.branchName)
+            let dropped = Array(ids.prefix(max(1, ids.count / 100)))
+            try await trial.delete(dropped)
+            try await trial.commit(message: "drop \(dropped.count) packages")
+            let diffStart = clock.now
+            let diff = try await collection.diff(from: "main", to: Self.branchName)
+            let diffTime = clock.now - diffStart
+            guard diff.removed == dropped.sorted(), diff.added.isEmpty else {
+                throw CommandFailure("the diff of main and \(Self.branchName) is not the \(dropped.count) deleted packages")
+            }
+            let versioning = DemoReport.Versioning(
+                commit: imported.id, branch: Self.branchName, deletedOnBranch: dropped.count, diffRemoved: diff.removed.count,
+                diffMilliseconds: DemoReport.rounded(diffTime.seconds * 1000, 2), mainCount: collection.count,
+                branchCount: trial.count, commitCount: try await collection.snapshot(at: imported.id).count)
+
             return DemoReport(
                 kernels: kernels.variant.description,
                 dataset: .init(
@@ -154,7 +173,7 @@ struct DemoCommand: AsyncParsableCommand {
                     checkpointSeconds: DemoReport.rounded(checkpointTime.seconds, 3),
                     reopenSeconds: DemoReport.rounded(reopenTime.seconds, 3)),
                 k: k, exampleEf: exampleEf, examples: examples, recall: rows,
-                exactScan: .init(latency: exactLatency))
+                exactScan: .init(latency: exactLatency), versioning: versioning)
         }
         Output.line(options.json ? try report.json() : report.text())
     }

@@ -71,6 +71,19 @@ struct DemoReport: Codable {
         }
     }
 
+    /// The versioning step: a commit, a branch that drops 1 % of the packages, the diff of
+    /// the two, and the commit read back as it was.
+    struct Versioning: Codable {
+        var commit: String
+        var branch: String
+        var deletedOnBranch: Int
+        var diffRemoved: Int
+        var diffMilliseconds: Double
+        var mainCount: Int
+        var branchCount: Int
+        var commitCount: Int
+    }
+
     var kernels: String
     var dataset: Dataset
     /// `buildSeconds` is the import: batched upserts, logged and linked into the graph.
@@ -81,6 +94,7 @@ struct DemoReport: Codable {
     var examples: [Example]
     var recall: [RecallRow]
     var exactScan: ExactScan
+    var versioning: Versioning
 
     static func rounded(_ value: Double, _ places: Int) -> Double {
         guard value.isFinite else { return 0 }
@@ -137,6 +151,13 @@ struct DemoReport: Codable {
         }
         lines.append(row("exact", "1.000", exactScan.meanLatencyMicroseconds, exactScan.queriesPerSecond,
                          "full scan, same kernels"))
+
+        let v = versioning
+        lines.append("")
+        lines.append("Versioning: commit \(v.commit.prefix(12)) of main; branch \"\(v.branch)\" deletes \(T.grouped(v.deletedOnBranch)) packages")
+        lines.append("  diff main..\(v.branch): \(T.grouped(v.diffRemoved)) removed, found in \(T.fixed(v.diffMilliseconds, 1)) ms "
+            + "from the pages that differ; main still holds \(T.grouped(v.mainCount)), the branch \(T.grouped(v.branchCount)), "
+            + "the commit \(T.grouped(v.commitCount))")
         return lines.joined(separator: "\n")
     }
 }
