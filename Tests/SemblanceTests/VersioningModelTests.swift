@@ -132,7 +132,11 @@ struct VersioningModelTests {
                 let full = try CommitDiffer(files: main.engine.files).deltasReadingEverything(from: ObjectHash(hex: a)!, to: ObjectHash(hex: b)!)
                 #expect(CommitDiffer.summary(full) == diff)
             }
-            for (tag, commit) in model.tags { #expect(try main.commit(id: tag).id == commit) }
+            // Tags never move and are never collected: their commits read back whole.
+            for (tag, commit) in model.tags {
+                #expect(try main.commit(id: tag).id == commit)
+                #expect(Self.contents(try await main.snapshot(at: tag)) == model.commits[commit], "seed \(seed) step \(step): tag \(tag)")
+            }
             // Each branch's history reads to its start (pruned or not), every commit in it kept.
             for branch in model.branches.keys {
                 let history = try await handle(branch).history()
@@ -241,6 +245,7 @@ struct VersioningModelTests {
                 } catch {
                     guard error.code == .mergeConflict else { throw error }
                     tally["conflict", default: 0] += 1
+                    #expect(error.ids == conflicts, "seed \(seed) step \(step): the conflicting ids")
                     #expect(strategy == .failOnConflict && !conflicts.isEmpty, "seed \(seed) step \(step)")
                     #expect(try collection.commit(id: branch).id == ours, "a failed merge writes nothing")
                 }
@@ -307,5 +312,95 @@ struct VersioningModelTests {
         #expect(try main.commit(id: "from-snapshot").parents == [base.id])
         #expect(!main.contains("new"), "main is unchanged")
         await client.close()
+    }
+    @Test("garbage collection racing a re-import of the very pages it is deleting: the new commit keeps every page")
+    func collectionRacesReimport() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let main = try await client.createCollection("c", configuration: Self.configuration)
+        let empty = try await main.commit(message: "empty")
+        let records: [VectorRecord] = (0..<600).map { (i: Int) -> VectorRecord in
+            let vector: [Float] = [Float(i % 7), Float(i % 11), Float(i % 13), 1]
+            return VectorRecord(id: "r\(i)", vector: vector)
+        }
+        var rounds = 0
+        var reused = 0
+        for round in 0..<12 {
+            // The records' pages, then back to the empty commit: they are garbage now.
+            try await main.upsert(records)
+            let full = try await main.commit(message: "full \(round)")
+            try await main.reset(to: empty.id)
+            // The same records again (the same pages, byte for byte) while the collection sweeps.
+            async let collected = main.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0)
+            try await main.upsert(records)
+            let again = try await main.commit(message: "again \(round)")
+            let report = try await collected
+            rounds += 1
+            reused += report.deletedObjects
+            let snapshot = try await main.snapshot(at: again.id)
+            #expect(Self.contents(snapshot).count == records.count, "round \(round)")
+            _ = full
+            try await main.reset(to: empty.id)
+        }
+        let verified = try await client.verify("c")
+        #expect(verified.isSound, "\(verified.problems.prefix(3))")
+        #expect(rounds == 12 && reused > 0, "the collections deleted \(reused) objects in all")
+        await client.close()
+    }
+
+    @Test("an object a commit in progress re-uses (identical data came back) is kept by a sweep that finds it garbage")
+    func pinsKeepReusedObjects() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let main = try await client.createCollection("c", configuration: Self.configuration)
+        let empty = try await main.commit(message: "empty")
+        let vectors: [[Float]] = (0..<50).map { i in [Float(i), 1, 2, 3] }
+        try await main.upsert(vectors.enumerated().map { VectorRecord(id: "r\($0.offset)", vector: $0.element) })
+        let full = try await main.commit(message: "full")
+        try await main.reset(to: empty.id)
+        let files = main.engine.files
+        let page = try #require(try files.commit(ObjectHash(hex: full.id)!).shards.first?.vectors.first)
+        let bytes = try files.objects.get(page)
+
+        // A commit in progress puts the same bytes: the object exists (garbage), and is re-used.
+        files.pins.beginCommit()
+        var durable = Set<ObjectHash>()
+        let (hash, written) = try files.objects.put(bytes, durable: &durable)
+        #expect(hash == page && !written)
+        let report = try GarbageCollector(files: files).collect(retention: RetentionPolicy(keepLast: 1), grace: 0)
+        #expect(report.deletedObjects > 0, "the full commit and its other pages are garbage")
+        #expect(files.fs.fileExists(files.objects.path(of: page)), "the re-used page was deleted from under its commit")
+        files.pins.endCommit()
+
+        // Once no commit uses it, the next collection deletes it.
+        _ = try GarbageCollector(files: files).collect(retention: RetentionPolicy(keepLast: 1), grace: 0)
+        #expect(!files.fs.fileExists(files.objects.path(of: page)))
+        await client.close()
+    }
+}
+
+extension CommitDiffer {
+    /// The same answer by reading both commits whole: what the content addresses save.
+    func deltasReadingEverything(from: ObjectHash, to: ObjectHash) throws(SemblanceError) -> [String: RecordDelta] {
+        let a = try files.indexes(of: try files.commit(from))
+        let b = try files.indexes(of: try files.commit(to))
+        var deltas: [String: RecordDelta] = [:]
+        for shard in a.indices {
+            for (id, vector) in a[shard].records {
+                let old = StoredRecord(vector: vector, metadata: a[shard].metadata(of: id))
+                if let newVector = b[shard].get(id) {
+                    let new = StoredRecord(vector: newVector, metadata: b[shard].metadata(of: id))
+                    if !StoredRecord.sameVector(old.vector, new.vector) || old.metadata != new.metadata {
+                        deltas[id] = RecordDelta(before: old, after: new)
+                    }
+                } else {
+                    deltas[id] = RecordDelta(before: old, after: nil)
+                }
+            }
+            for (id, vector) in b[shard].records where !a[shard].contains(id) {
+                deltas[id] = RecordDelta(before: nil, after: StoredRecord(vector: vector, metadata: b[shard].metadata(of: id)))
+            }
+        }
+        return deltas
     }
 }

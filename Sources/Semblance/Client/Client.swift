@@ -120,13 +120,16 @@ public actor Client {
         }
         try RefName.validate(branch, kind: .branch)
         let path = try pathInsideRoot(directory, name)
-        let fs = fs
-        let known = self.files[name]
-        let files = try await runOnQueue(.global()) { () throws(SemblanceError) in
-            if let known { return known }
-            return try CollectionFiles.open(fs, directory: path)
-        }
+        // Opened here, with no suspension between the look-up and the store: two branches
+        // opened at once must share one (a second lock of the same file would fail).
+        let files: CollectionFiles
+        if let known = self.files[name] { files = known } else { files = try CollectionFiles.open(fs, directory: path) }
         self.files[name] = files
+        // The branch as its ref spells it: another spelling finds the same open handle.
+        if let match = try files.refs.existing(branch), match.kind == .branch,
+           let open = collections[BranchKey(name: name, branch: match.name)] {
+            return open
+        }
         let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(files, branch: branch) }
         let collection = VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger)
         collections[BranchKey(name: name, branch: collection.branch)] = collection

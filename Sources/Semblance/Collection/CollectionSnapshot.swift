@@ -8,10 +8,14 @@ public struct CollectionSnapshot: Sendable {
     public private(set) var shards: [VectorIndex]
     /// The collection's settings.
     public let configuration: CollectionConfiguration
+    /// The commit this value was read from, or whose state plus the branch's log it holds:
+    /// the parent of a branch made from it.
+    let baseCommit: ObjectHash?
 
-    init(shards: [VectorIndex], configuration: CollectionConfiguration) {
+    init(shards: [VectorIndex], configuration: CollectionConfiguration, baseCommit: ObjectHash? = nil) {
         self.shards = shards
         self.configuration = configuration
+        self.baseCommit = baseCommit
     }
 
     /// Live records.

@@ -58,7 +58,11 @@ extension VectorCollection {
     /// The commit `ref` names; a branch's log is committed first, so that the commit holds
     /// everything acknowledged on it.
     private func resolveIncludingLog(_ ref: String?) async throws(SemblanceError) -> ObjectHash {
-        let name = ref ?? branch
+        var name = ref ?? branch
+        // A branch spelled in another case is the same branch.
+        if (try? RefName.validate(name, kind: .branch)) != nil, let match = try files.refs.existing(name), match.kind == .branch {
+            name = match.name
+        }
         if (try? RefName.validate(name, kind: .branch)) != nil, try files.refs.read(.branch, name) != nil || name == branch {
             guard let head = try await files.committedHead(of: name) else {
                 throw SemblanceError(.unknownRef, "branch \(name.debugDescription) has no commit yet")
@@ -93,7 +97,8 @@ extension VectorCollection {
 
     /// Creates the branch `name` holding `snapshot` (a value taken from this collection and
     /// perhaps changed since): its pages that are not stored yet are written, then a commit
-    /// whose parent is this branch's head.
+    /// whose parent is the commit the snapshot was taken from (the branch's head when it was
+    /// taken, or the commit of ``snapshot(at:)``).
     @discardableResult
     public func createBranch(_ name: String, from snapshot: CollectionSnapshot) async throws(SemblanceError) -> Ref {
         try requirePersistent("createBranch")
@@ -102,15 +107,18 @@ extension VectorCollection {
         guard snapshot.shards.count == stored.shardCount, snapshot.shards.allSatisfy({ $0.configuration == stored.index }) else {
             throw SemblanceError(.invalidArgument, "the snapshot is not of this collection (other shards or settings)")
         }
-        let parent = engine.head
+        let parent = snapshot.baseCommit
         try await onBackground { () throws(SemblanceError) in try files.createBranch(name, from: snapshot.shards, parent: parent) }
         return Ref(name: name, commit: try files.refs.read(.branch, name)!.hex)
     }
 
     /// The branches and their head commits, sorted by name.
+    /// `main` is listed before its first commit too, with an empty commit id.
     public func branches() throws(SemblanceError) -> [Ref] {
         guard engine.isPersistent else { return [Ref(name: branch, commit: "")] }
-        return try refs(.branch)
+        let found = try refs(.branch)
+        if found.contains(where: { $0.name == CollectionFiles.mainBranch }) { return found }
+        return (found + [Ref(name: CollectionFiles.mainBranch, commit: "")]).sorted { $0.name < $1.name }
     }
 
     private func refs(_ kind: Refs.Kind) throws(SemblanceError) -> [Ref] {
@@ -162,7 +170,7 @@ extension VectorCollection {
         let configuration = configuration
         return try await onBackground { () throws(SemblanceError) in
             let hash = try CommitHistory(files).resolve(ref)
-            return CollectionSnapshot(shards: try files.indexes(of: try files.commit(hash)), configuration: configuration)
+            return CollectionSnapshot(shards: try files.indexes(of: try files.commit(hash)), configuration: configuration, baseCommit: hash)
         }
     }
 

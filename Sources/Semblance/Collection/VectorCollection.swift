@@ -123,7 +123,8 @@ public final class VectorCollection: Sendable {
 
     /// An immutable view of the whole collection as of now: searching it never waits.
     public func snapshot() -> CollectionSnapshot {
-        CollectionSnapshot(shards: engine.snapshot, configuration: configuration)
+        let (shards, head) = engine.snapshotAndHead
+        return CollectionSnapshot(shards: shards, configuration: configuration, baseCommit: head)
     }
 
     // MARK: Maintenance

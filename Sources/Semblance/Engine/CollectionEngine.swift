@@ -119,10 +119,15 @@ final class CollectionEngine: Sendable {
     /// Opens `branch` of a collection: its head commit's pages plus the logs after it.
     /// - Throws: `.invalidArgument` when the branch is open in this process already.
     static func open(_ files: CollectionFiles, branch requested: String) throws(SemblanceError) -> CollectionEngine {
-        // Names are one without regard to case: the branch as its ref spells it.
-        var branch = requested
-        if let match = try files.refs.existing(requested), match.kind == .branch { branch = match.name }
-        guard files.register(branch) else {
+        // Names are one without regard to case: the branch as its ref spells it. Registered
+        // under the ref lock, so that a deletion of the branch either comes first (and the
+        // open finds no ref) or sees it open (and refuses).
+        let (branch, registered) = try files.changingRefs { () throws(SemblanceError) -> (String, Bool) in
+            var branch = requested
+            if let match = try files.refs.existing(requested), match.kind == .branch { branch = match.name }
+            return (branch, files.register(branch))
+        }
+        guard registered else {
             throw SemblanceError(.invalidArgument, "branch \(branch.debugDescription) is open already", path: files.directory)
         }
         do {
@@ -151,6 +156,9 @@ final class CollectionEngine: Sendable {
 
     /// The branch's head commit, nil before the first checkpoint.
     var head: ObjectHash? { published.withLock { $0.head } }
+
+    /// The latest published state and the head commit it continues from, taken together.
+    var snapshotAndHead: ([VectorIndex], ObjectHash?) { published.withLock { ($0.shards, $0.head) } }
 
     /// The head commit's hash (hex), nil before the first checkpoint.
     var headCommit: String? { head?.hex }

@@ -252,6 +252,12 @@ final class CollectionFiles: Sendable {
     }
     private let refChanges = Mutex(())
 
+    /// Runs `body` while no other garbage collection of this collection runs in this process.
+    func collectingGarbage<T>(_ body: () throws(SemblanceError) -> T) throws(SemblanceError) -> T {
+        try garbageCollection.withLock { (_) throws(SemblanceError) -> T in try body() }
+    }
+    private let garbageCollection = Mutex(())
+
     /// The head of `branch` with everything acknowledged on it: its log is committed first
     /// when it holds anything (the branch is opened for that when it is not open here).
     func committedHead(of branch: String) async throws(SemblanceError) -> ObjectHash? {

@@ -288,11 +288,8 @@ final class CollectionStore {
     /// The commit object naming `manifests`, durable; the head does not move yet. Its first
     /// parent is the head; a merge names the merged commit second.
     func writeCommit(_ manifests: [ShardManifest], message: String, automatic: Bool, mergedFrom: ObjectHash? = nil) throws(SemblanceError) -> ObjectHash {
-        let commit = CommitObject(
-            format: CommitObject.formatVersion, parents: (head.map { [$0] } ?? []) + (mergedFrom.map { [$0] } ?? []),
-            time: Date().timeIntervalSince1970, message: message, branch: branch, automatic: automatic,
-            configuration: configuration.index, shards: manifests, liveCount: manifests.reduce(0) { $0 + $1.liveCount },
-            nodeCount: manifests.reduce(0) { $0 + $1.nodeCount })
+        let commit = CommitObject(parents: (head.map { [$0] } ?? []) + (mergedFrom.map { [$0] } ?? []), message: message,
+                                  branch: branch, automatic: automatic, configuration: configuration.index, shards: manifests)
         return try objects.put(try commit.encoded(), durable: &durableCommits).hash
     }
 

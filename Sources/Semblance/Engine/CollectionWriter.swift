@@ -371,6 +371,7 @@ actor CollectionWriter {
         files.pins.beginCommit()
         defer { files.pins.endCommit() }
         files.pins.use(source)
+        files.pins.use(try files.commit(source).shards.flatMap(\.allObjects))
         let history = try CommitHistory(files)
         let base = try history.mergeBase(ours, source)
         if base == source { return ours }

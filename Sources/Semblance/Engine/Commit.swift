@@ -50,8 +50,10 @@ extension CollectionFiles {
             if let taken = try refs.existing(name) {
                 throw SemblanceError(.refExists, "a \(taken.kind) named \(taken.name.debugDescription) exists already", path: refs.path(taken.kind, taken.name))
             }
-            guard objects.fs.fileExists(objects.path(of: hash)) else {
-                throw SemblanceError(.unknownRef, "commit \(hash.hex) is gone (collected)")
+            let objects = objects
+            guard objects.fs.fileExists(objects.path(of: hash)),
+                  commit.shards.allSatisfy({ $0.allObjects.allSatisfy { objects.fs.fileExists(objects.path(of: $0)) } }) else {
+                throw SemblanceError(.unknownRef, "commit \(hash.hex) or some of its pages are gone (collected)")
             }
             if kind == .branch {
                 // Logs of an earlier branch of that name, deleted before they were: gone.
@@ -100,10 +102,8 @@ extension CollectionFiles {
         let manifests = try shards.map { (index) throws(SemblanceError) in
             try index.writePages(to: objects, durable: &durable, appliedSequence: 0).0
         }
-        let commit = CommitObject(
-            format: CommitObject.formatVersion, parents: parent.map { [$0] } ?? [], time: Date().timeIntervalSince1970,
-            message: "branch \(name) from a snapshot", branch: name, automatic: false, configuration: configuration.index,
-            shards: manifests, liveCount: manifests.reduce(0) { $0 + $1.liveCount }, nodeCount: manifests.reduce(0) { $0 + $1.nodeCount })
+        let commit = CommitObject(parents: parent.map { [$0] } ?? [], message: "branch \(name) from a snapshot", branch: name,
+                                  automatic: false, configuration: configuration.index, shards: manifests)
         let hash = try objects.put(try commit.encoded(), durable: &durable).hash
         try objects.syncFolder()
         try createRef(.branch, name, at: hash)

@@ -86,30 +86,6 @@ struct CommitDiffer {
         return deltas
     }
 
-    /// The same answer by reading both commits whole: what the content addresses save.
-    func deltasReadingEverything(from: ObjectHash, to: ObjectHash) throws(SemblanceError) -> [String: RecordDelta] {
-        let a = try files.indexes(of: try files.commit(from))
-        let b = try files.indexes(of: try files.commit(to))
-        var deltas: [String: RecordDelta] = [:]
-        for shard in a.indices {
-            for (id, vector) in a[shard].records {
-                let old = StoredRecord(vector: vector, metadata: a[shard].metadata(of: id))
-                if let newVector = b[shard].get(id) {
-                    let new = StoredRecord(vector: newVector, metadata: b[shard].metadata(of: id))
-                    if !StoredRecord.sameVector(old.vector, new.vector) || old.metadata != new.metadata {
-                        deltas[id] = RecordDelta(before: old, after: new)
-                    }
-                } else {
-                    deltas[id] = RecordDelta(before: old, after: nil)
-                }
-            }
-            for (id, vector) in b[shard].records where !a[shard].contains(id) {
-                deltas[id] = RecordDelta(before: nil, after: StoredRecord(vector: vector, metadata: b[shard].metadata(of: id)))
-            }
-        }
-        return deltas
-    }
-
     static func summary(_ deltas: [String: RecordDelta]) -> CollectionDiff {
         var diff = CollectionDiff()
         for (id, delta) in deltas {

@@ -72,29 +72,43 @@ struct CommitHistory {
 
     /// The nearest common ancestor of `a` and `b` (either itself when one contains the other),
     /// nil when their histories never meet.
-    /// - Throws: `.historyPruned` when they do not meet but retention cut one of them, so
-    ///   that the ancestor may have been pruned.
+    /// - Throws: `.historyPruned` when the way from `a` or from `b` to it crosses a place
+    ///   where retention cut history (the true ancestor may be among the pruned commits, and
+    ///   a merge against an older one would undo changes), or when the histories do not meet
+    ///   but one of them was cut.
     func mergeBase(_ a: ObjectHash, _ b: ObjectHash) throws(SemblanceError) -> ObjectHash? {
-        var cut = false
-        func ancestors(of start: ObjectHash) throws(SemblanceError) -> [ObjectHash] {
-            // Breadth first: nearer ancestors come first.
+        /// Ancestors breadth first (nearer ones first), and those reached without crossing a cut.
+        func ancestors(of start: ObjectHash) throws(SemblanceError) -> (order: [ObjectHash], clean: Set<ObjectHash>) {
             var order = [start]
             var seen: Set<ObjectHash> = [start]
+            var cutCommits = Set<ObjectHash>()
             var i = 0
             while i < order.count {
                 let hash = order[i]
                 i += 1
                 let commit = try files.commit(hash)
-                if isCut(hash, commit) { cut = true }
+                if isCut(hash, commit) { cutCommits.insert(hash) }
                 for parent in parents(hash, commit) where seen.insert(parent).inserted { order.append(parent) }
             }
-            return order
+            // The ancestors reached by links retention did not replace.
+            var clean: Set<ObjectHash> = [start]
+            var pending = [start]
+            while let hash = pending.popLast() {
+                if cutCommits.contains(hash) { continue }
+                for parent in parents(hash, try files.commit(hash)) where clean.insert(parent).inserted { pending.append(parent) }
+            }
+            return (order, clean)
         }
-        let ofA = Set(try ancestors(of: a))
-        if let base = try ancestors(of: b).first(where: { ofA.contains($0) }) { return base }
-        if cut {
-            throw SemblanceError(.historyPruned, "the common ancestor of \(a.hex.prefix(12)) and \(b.hex.prefix(12)) was pruned by retention: a three-way merge needs it")
+        let fromA = try ancestors(of: a)
+        let fromB = try ancestors(of: b)
+        let ofA = Set(fromA.order)
+        let pruned = SemblanceError(.historyPruned,
+            "the common ancestor of \(a.hex.prefix(12)) and \(b.hex.prefix(12)) may have been pruned by retention: a three-way merge needs it")
+        guard let base = fromB.order.first(where: { ofA.contains($0) }) else {
+            if fromA.clean.count < fromA.order.count || fromB.clean.count < fromB.order.count { throw pruned }
+            return nil
         }
-        return nil
+        guard fromA.clean.contains(base) && fromB.clean.contains(base) else { throw pruned }
+        return base
     }
 }

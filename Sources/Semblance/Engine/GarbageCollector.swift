@@ -38,6 +38,11 @@ struct GarbageCollector {
 
     func collect(retention: RetentionPolicy, grace: Double, now: Date = Date()) throws(SemblanceError) -> GarbageReport {
         guard files.persistent else { return GarbageReport() }
+        // One at a time: two would write grafts and gc-pending over each other.
+        return try files.collectingGarbage { () throws(SemblanceError) in try collectAlone(retention: retention, grace: grace, now: now) }
+    }
+
+    private func collectAlone(retention: RetentionPolicy, grace: Double, now: Date) throws(SemblanceError) -> GarbageReport {
         let fs = files.fs
         let pins = files.pins
         pins.beginCollection()
@@ -111,9 +116,27 @@ struct GarbageCollector {
         let markedBefore = try readPending(pendingPath)
         var marked: [ObjectHash: Double] = [:]
         var due: [(hash: ObjectHash, isCommit: Bool)] = []
+        var waiting: [ObjectHash] = []
         for candidate in candidates {
             let since = markedBefore[candidate.hash] ?? now.timeIntervalSince1970
-            if now.timeIntervalSince1970 - since >= grace { due.append(candidate) } else { marked[candidate.hash] = since }
+            if now.timeIntervalSince1970 - since >= grace { due.append(candidate) } else {
+                marked[candidate.hash] = since
+                if candidate.isCommit { waiting.append(candidate.hash) }
+            }
+        }
+        // A page stays as long as a commit still waiting out its grace names it (a page can
+        // have been garbage longer than a commit that re-used it since), so that no commit,
+        // reachable or not, ever loses its pages before it is deleted itself.
+        var namedByWaiting = Set<ObjectHash>()
+        for hash in waiting {
+            if let commit = try? CommitObject.decode(try objects.get(hash), file: objects.path(of: hash)) {
+                namedByWaiting.formUnion(commit.shards.flatMap(\.allObjects))
+            }
+        }
+        due.removeAll { candidate in
+            guard namedByWaiting.contains(candidate.hash) else { return false }
+            marked[candidate.hash] = markedBefore[candidate.hash] ?? now.timeIntervalSince1970
+            return true
         }
 
         // 4. Sweep: commits first, made durable, then pages, so that not even a power loss

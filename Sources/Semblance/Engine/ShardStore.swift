@@ -24,6 +24,10 @@ final class ShardStore {
     /// (checked when it was read), and those this shard wrote since. Only the head's are
     /// kept across a checkpoint: a garbage collection may delete the others.
     private var durableObjects: Set<ObjectHash>
+    /// The head commit's objects of this shard: what `durableObjects` goes back to when a
+    /// commit fails before its ref moves (the pages it wrote are unreferenced, and a garbage
+    /// collection may delete them).
+    private var headObjects: Set<ObjectHash> = []
     /// The objects of the manifest written last, until its commit is the head.
     private var pendingObjects: [ObjectHash] = []
     /// Held so that the directory stays locked until this shard's log is closed.
@@ -46,7 +50,10 @@ final class ShardStore {
     deinit { close() }
 
     /// Adds page objects known to be durable (the head commit's, checked when it was read).
-    func trustDurable(_ objects: [ObjectHash]) { durableObjects.formUnion(objects) }
+    func trustDurable(_ objects: [ObjectHash]) {
+        headObjects = Set(objects)
+        durableObjects = headObjects
+    }
 
     // MARK: Writes
 
@@ -220,7 +227,8 @@ final class ShardStore {
     /// `objects`.
     func adoptNextLog(replacement: VectorIndex? = nil, objects: [ObjectHash]? = nil) throws(SemblanceError) {
         if let replacement { index = replacement }
-        durableObjects = Set(objects ?? pendingObjects)
+        headObjects = Set(objects ?? pendingObjects)
+        durableObjects = headObjects
         pendingObjects = []
         guard let next = nextLog else { return }
         try fs.rename(nextLogPath, to: logPath)
@@ -249,6 +257,8 @@ final class ShardStore {
     func discardNextLog() {
         nextLog?.close()
         nextLog = nil
+        durableObjects = headObjects
+        pendingObjects = []
     }
 
     /// Bytes in the log beyond its header.

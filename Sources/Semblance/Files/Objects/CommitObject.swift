@@ -50,3 +50,13 @@ struct CommitObject: Codable, Equatable, Sendable {
         }
     }
 }
+
+extension CommitObject {
+    /// A commit of `manifests` made now, its counts summed from them.
+    init(parents: [ObjectHash], message: String, branch: String, automatic: Bool, configuration: IndexConfiguration,
+         shards manifests: [ShardManifest]) {
+        self.init(format: Self.formatVersion, parents: parents, time: Date().timeIntervalSince1970, message: message, branch: branch,
+                  automatic: automatic, configuration: configuration, shards: manifests,
+                  liveCount: manifests.reduce(0) { $0 + $1.liveCount }, nodeCount: manifests.reduce(0) { $0 + $1.nodeCount })
+    }
+}

@@ -79,9 +79,11 @@ struct Refs {
             .sorted()
     }
 
-    /// The branch or tag whose name equals `name` without regard to case.
+    /// The branch or tag whose name equals `name` without regard to case. `main` always
+    /// exists, even before its first commit gives it a ref.
     func existing(_ name: String) throws(SemblanceError) -> (kind: Kind, name: String)? {
         let lowered = name.lowercased()
+        if lowered == "main" { return (.branch, "main") }
         for kind in [Kind.branch, .tag] {
             if let match = try names(kind).first(where: { $0.lowercased() == lowered }) { return (kind, match) }
         }
