@@ -377,6 +377,64 @@ struct VersioningModelTests {
         #expect(!files.fs.fileExists(files.objects.path(of: page)))
         await client.close()
     }
+
+    @Test("retention by count and by age, automatic commits after kept user commits, tags, snapshot(asOf:), bytes per branch")
+    func retentionRules() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let main = try await client.createCollection("c", configuration: Self.configuration)
+        var commits: [Commit] = []
+        for i in 0..<6 {
+            try await main.upsert(id: "r\(i)", vector: [Float(i), 1, 2, 3])
+            // User commits at even steps, checkpoints (automatic) at odd ones.
+            let commit = i % 2 == 0 ? try await main.commit(message: "u\(i)") : try #require(try await main.checkpoint())
+            commits.append(commit)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // asOf: the newest commit at or before a date, on the first-parent chain.
+        let middle = commits[2].date.addingTimeInterval(0.005)
+        #expect(Self.contents(try await main.snapshot(asOf: middle)).count == 3)
+        await #expect(throws: SemblanceError.self) { try await main.snapshot(asOf: commits[0].date.addingTimeInterval(-60)) }
+
+        try await main.createTag("first", at: commits[0].id)
+        let files = main.engine.files
+        // keepFor: user commits newer than the age; none is, 1 hour from now.
+        let later = Date().addingTimeInterval(3600)
+        var report = try GarbageCollector(files: files).collect(retention: RetentionPolicy(keepFor: 60), grace: 0, now: later)
+        // Kept: the head (commits[5], automatic) and the tag; every other commit is pruned.
+        #expect(report.keptCommits == 2, "\(report)")
+        // History passes from the head to the tagged commit, the oldest kept: where it starts.
+        #expect(try await main.history().map(\.id) == [commits[5].id, commits[0].id])
+        #expect(Self.contents(try await main.snapshot(at: "first")).count == 1, "a tag keeps its commit")
+        await #expect(throws: SemblanceError.self) { try await main.snapshot(at: commits[2].id) }
+
+        // keepLast 1: the newest user commit and the newest automatic commit after it.
+        for i in 6..<9 {
+            try await main.upsert(id: "r\(i)", vector: [Float(i), 1, 2, 3])
+            _ = i == 7 ? try await main.commit(message: "u\(i)") : try #require(try await main.checkpoint())
+        }
+        let before = try await main.history()
+        report = try GarbageCollector(files: files).collect(retention: RetentionPolicy(keepLast: 1), grace: 0)
+        let after = try await main.history().map(\.id)
+        // The head (automatic, 8), user commit 7 (the newest automatic after it is the head),
+        // and the tagged first commit; the checkpoints 5 and 6 are gone.
+        #expect(after == [before[0].id, before[1].id, commits[0].id], "\(before.map(\.message)) → \(after)")
+        try main.deleteTag("first")
+        report = try GarbageCollector(files: files).collect(retention: RetentionPolicy(keepLast: 1), grace: 0)
+        #expect(report.prunedCommits >= 1 && report.deletedObjects >= 1, "the untagged commit goes: \(report)")
+        #expect(try await main.history().map(\.id) == [before[0].id, before[1].id])
+
+        // Bytes each branch holds alone: a branch with its own pages holds some, main its own.
+        try await main.createBranch("side")
+        let side = try await client.collection("c", branch: "side")
+        try await side.upsert((0..<50).map { VectorRecord(id: "s\($0)", vector: [Float($0), 5, 5, 5]) })
+        try await side.commit(message: "side")
+        let statistics = try await main.statistics(includingBranchBytes: true)
+        let bytes = try #require(statistics.branchBytes)
+        #expect((bytes["side"] ?? 0) > 0 && bytes["main"] != nil, "\(bytes)")
+        #expect(statistics.branch == "main" && statistics.headCommit == before[0].id)
+        await client.close()
+    }
 }
 
 extension CommitDiffer {
