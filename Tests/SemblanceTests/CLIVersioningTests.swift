@@ -92,4 +92,49 @@ struct CLIVersioningTests {
         let duration = try CLI.run(["gc", "docs", "--grace", "10x"] + path)
         #expect(duration.status != 0)
     }
+
+    @Test("a three-way merge with a conflict: fail lists the id and writes nothing, theirs takes the branch's record; checkpoint, tag --delete and export --at")
+    func conflicts() throws {
+        let scratch = TemporaryDirectory("semblance-cli-conflicts")
+        let data = scratch.file("data")
+        let path = ["--path", data]
+        let records = CLI.records(count: 12, seed: 9)
+        try CLI.writeJSONLines(Array(records[0..<10]), to: scratch.file("base.jsonl"), metadataEvery: 0)
+        try CLI.run(["create", "docs", "--dimension", "\(CLI.dimension)", "--metric", "l2"] + path).expectSuccess()
+        try CLI.run(["import", "docs", scratch.file("base.jsonl")] + path).expectSuccess()
+        let base = CLI.string(try json(["checkpoint", "docs"] + path), "commit")
+        #expect(base.count == 64)
+        #expect(CLI.string(try json(["checkpoint", "docs"] + path), "commit") == base, "nothing to write: the head")
+        try CLI.run(["branch", "docs", "b"] + path).expectSuccess()
+
+        // doc-3 changes on both sides, differently; doc-10 is new on b only, doc-11 on main only.
+        let changed = records[3].vector.map { $0 + 1 }
+        try CLI.writeJSONLines([(id: records[3].id, vector: changed), records[10]], to: scratch.file("b.jsonl"), metadataEvery: 0)
+        try CLI.writeJSONLines([(id: records[3].id, vector: changed.map { $0 * 2 }), records[11]], to: scratch.file("main.jsonl"), metadataEvery: 0)
+        try CLI.run(["import", "docs", scratch.file("b.jsonl"), "--branch", "b"] + path).expectSuccess()
+        try CLI.run(["import", "docs", scratch.file("main.jsonl")] + path).expectSuccess()
+        let head = CLI.string(try json(["commit", "docs", "-m", "main's change"] + path), "commit")
+
+        let refused = try CLI.run(["merge", "docs", "b", "--strategy", "fail"] + path)
+        #expect(refused.status != 0 && refused.stderr.contains(records[3].id), "\(refused)")
+        #expect(CLI.string(try json(["show", "docs", "main"] + path), "id") == head, "a refused merge writes no commit")
+        let merged = try json(["merge", "docs", "b", "--strategy", "theirs", "-m", "take b"] + path)
+        #expect((merged["parents"] as? [String])?.count == 2 && CLI.string(merged, "message") == "take b")
+        #expect(CLI.int(try json(["count", "docs"] + path), "count") == 12)
+        let got = try CLI.run(["get", "docs", records[3].id, "--json"] + path)
+        try got.expectSuccess()
+        let vector = try #require(try got.jsonLines().first?["vector"] as? [NSNumber]).map(\.floatValue)
+        #expect(vector == changed, "theirs: b's vector")
+
+        // export --at the first commit: the ten records it held.
+        let exported = scratch.file("at-base.jsonl")
+        try CLI.run(["export", "docs", exported, "--at", String(base.prefix(12))] + path).expectSuccess()
+        let lines = try String(contentsOfFile: exported, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 10)
+
+        try CLI.run(["tag", "docs", "keep", "--at", base] + path).expectSuccess()
+        #expect(try jsonArray(["tag", "docs"] + path).map { CLI.string($0, "name") } == ["keep"])
+        #expect(CLI.string(try json(["tag", "docs", "--delete", "keep"] + path), "deleted") == "keep")
+        #expect(try jsonArray(["tag", "docs"] + path).isEmpty)
+    }
 }

@@ -121,16 +121,30 @@ private struct Verifier {
         }
         report.headCommit = heads[CollectionFiles.mainBranch]?.hex
         report.branches = branches.count
-        let (commits, indexes) = walkCommits(from: Array(heads.values) + tips, configuration: configuration, grafts: grafts)
+        var (commits, indexes) = walkCommits(from: Array(heads.values) + tips, configuration: configuration, grafts: grafts)
         checkUnreachableObjects()
         for branch in branches {
-            let head = heads[branch]
-            if head != nil && commits[head!] == nil { continue }  // its head commit's problem is reported already
-            var shards = head.flatMap { indexes[$0] }
-            if head == nil, let configuration {
-                shards = try? (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
+            var head = heads[branch]
+            // A writer may move the head (and replace the logs) while this reads: when the ref
+            // moved after the logs were checked, they are checked again against the new head.
+            for attempt in 1...3 {
+                if let current = head, commits[current] == nil {
+                    let (more, moreIndexes) = walkCommits(from: [current], configuration: configuration, grafts: grafts)
+                    commits.merge(more) { $1 }
+                    indexes.merge(moreIndexes) { $1 }
+                }
+                if head != nil && commits[head!] == nil { break }  // its head commit's problem is reported already
+                var shards = head.flatMap { indexes[$0] }
+                if head == nil, let configuration {
+                    shards = try? (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
+                }
+                let before = report
+                checkLogs(configuration: configuration, branch: branch, head: head, headCommit: head.flatMap { commits[$0] }, indexes: shards)
+                let now = try? Refs(fs: fs, directory: directory + "/refs").read(.branch, branch)
+                guard attempt < 3, report.problems.count > before.problems.count, let now, now != head else { break }
+                report = before
+                head = now
             }
-            checkLogs(configuration: configuration, branch: branch, head: head, headCommit: head.flatMap { commits[$0] }, indexes: shards)
         }
     }
 
