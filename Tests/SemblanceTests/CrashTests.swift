@@ -351,6 +351,10 @@ struct CrashTests {
             }
         }
 
+        // The branch side: every acknowledged upsert on it since its reset is there, nothing it
+        // dropped came back (the call in flight may or may not have landed).
+        checkSide(ledger, store, problem)
+
         // Every branch, tag and commit still holds: no ref dangles, nothing reachable is gone.
         do {
             let report = try CollectionEngine.verify(fs, directory: collection)
@@ -383,6 +387,36 @@ struct CrashTests {
             problem("writing after recovery and reopening failed: \(error)")
         }
         return result
+    }
+
+    /// Checks the `s` ids of the branch `side` against the ledger.
+    static func checkSide(_ ledger: Ledger, _ store: OnDisk, _ problem: (String) -> Void) {
+        let words = ledger.inFlight?.split(separator: " ").map(String.init) ?? []
+        let inFlight = words.count > 1 ? words[1] : ""
+        let side: CollectionStore.Opened
+        do {
+            side = try CollectionStore.open(store.opened.store.files, branch: "side")
+        } catch {
+            if ledger.sideCreated || (error.code != .unknownRef && inFlight != "branch") { problem("branch side does not open: \(error)") }
+            return
+        }
+        defer { for shard in side.shards { shard.close() } }
+        var found: [String: [UInt32]] = [:]
+        for index in side.shards.map(\.index) {
+            for record in index.records where record.id.hasPrefix("s") { found[record.id] = record.vector.map(\.bitPattern) }
+        }
+        var allowed = [ledger.sideLive]
+        if inFlight == "reset" { allowed.append(ledger.sideTagged) }
+        if inFlight == "side" {
+            var landed = ledger.sideLive
+            for (id, vector) in Ledger.records(words.dropFirst(3)) { landed[id] = vector }
+            allowed.append(landed)
+        }
+        if !allowed.contains(found) {
+            let expected = ledger.sideLive
+            let differing = Set(found.keys).union(expected.keys).filter { found[$0] != expected[$0] }.sorted()
+            problem("branch side holds other s ids than acknowledged (differing: \(differing.prefix(8)))")
+        }
     }
 
     /// Opens the collection, retrying for up to 2 s while it is `.locked`. A process spawned
@@ -520,6 +554,11 @@ extension CrashTests {
         var live: [String: [UInt32]] = [:]
         /// Ids whose last acknowledged call deleted them.
         var deleted: Set<String> = []
+        /// The branch `side`: whether its creation was acknowledged, the `s` ids upserted on
+        /// it (acknowledged, as they stand after its reset), and those it held when tagged.
+        var sideCreated = false
+        var sideLive: [String: [UInt32]] = [:]
+        var sideTagged: [String: [UInt32]] = [:]
         var created = false
         /// The `inflight` line of the call that never returned, if any.
         var inFlight: String?
@@ -574,6 +613,10 @@ extension CrashTests {
                     live[id] = nil
                     deleted.insert(id)
                 }
+            case "branch": sideCreated = true
+            case "side": for (id, vector) in Self.records(words.dropFirst(2)) { sideLive[id] = vector }
+            case "tag": sideTagged = sideLive
+            case "reset": sideLive = sideTagged
             default: break
             }
         }
