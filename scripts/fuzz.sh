@@ -113,7 +113,7 @@ run_target() {
     local target="$1"
     local out="$results/$target"
     local artifacts="$root/$scratch/artifacts/$target/"
-    local work="$scratch/work/$target"
+    local work="$scratch/new-inputs/$target"
     local fuzzer="$scratch/fuzzers/fuzz-$target"
     local dict=()
     ln -sf "$program" "$fuzzer"
