@@ -8,28 +8,27 @@ extension Client {
     /// - Throws: `.invalidName`, `.unknownCollection`; `.invalidArgument` for an in-memory
     ///   client.
     public func verify(_ name: String) async throws(SemblanceError) -> VerificationReport {
-        try CollectionName.validate(name)
         guard let directory else {
+            try CollectionName.validate(name)
             throw SemblanceError(.invalidArgument, "an in-memory collection has no files to verify")
         }
-        let path = directory + "/" + name
-        guard fs.fileExists(path + "/config.json") else {
-            throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)")
-        }
-        guard fs.realPath(path) == path else {
-            throw SemblanceError(.invalidName, "is not a plain folder inside \(directory) (a symbolic link)", path: path)
-        }
-        return try await runOnQueue(.global()) { [fs] () throws(SemblanceError) in try CollectionEngine.verify(fs, directory: path) }
+        return try await Self.verify(name, root: directory, fs: fs)
     }
 
     /// Checks the collection `name` in `directory` without opening a client: no lock is
     /// taken and nothing is changed, so it runs while another process writes to it.
     public static func verify(_ name: String, in directory: String) async throws(SemblanceError) -> VerificationReport {
-        try CollectionName.validate(name)
         let fs = PosixFileSystem()
         guard let root = fs.realPath(directory) else {
+            try CollectionName.validate(name)
             throw SemblanceError(.unknownCollection, "no Semblance data directory", path: directory)
         }
+        return try await verify(name, root: root, fs: fs)
+    }
+
+    /// `name` in the resolved directory `root`, after checking it names a plain folder there.
+    private static func verify(_ name: String, root: String, fs: any FileSystem) async throws(SemblanceError) -> VerificationReport {
+        try CollectionName.validate(name)
         let path = root + "/" + name
         guard fs.fileExists(path + "/config.json") else {
             throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription) in \(root)")

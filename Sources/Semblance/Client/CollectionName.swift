@@ -9,18 +9,9 @@ enum CollectionName {
     /// Throws `.invalidName` unless `name` is 1–64 ASCII letters, digits, `_` or `-`, not
     /// starting with a dot and not reserved.
     static func validate(_ name: String) throws(SemblanceError) {
-        func fail(_ why: String) -> SemblanceError {
-            SemblanceError(.invalidName, "collection name \(name.debugDescription) \(why)")
+        try FileNameRules.check(name, what: "collection name", punctuation: ["_", "-"], maximumLength: maximumLength, unit: "bytes")
+        guard !reserved.contains(name.lowercased()) else {
+            throw SemblanceError(.invalidName, "collection name \(name.debugDescription) is reserved")
         }
-        guard !name.isEmpty else { throw fail("is empty") }
-        guard name.utf8.count <= maximumLength else { throw fail("is longer than \(maximumLength) bytes") }
-        guard name.first != "." else { throw fail("starts with a dot") }
-        for scalar in name.unicodeScalars {
-            let allowed = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-")
-            guard allowed else {
-                throw fail("contains \(scalar == "\0" ? "a NUL character" : "the character \(String(scalar).debugDescription)"); use letters, digits, _ and -")
-            }
-        }
-        guard !reserved.contains(name.lowercased()) else { throw fail("is reserved") }
     }
 }

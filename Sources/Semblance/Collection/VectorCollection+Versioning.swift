@@ -77,9 +77,7 @@ extension VectorCollection {
     /// Checked before a branch's log is committed for it, so a bad or taken name changes nothing.
     private func checkNewName(_ name: String, _ kind: Refs.Kind) throws(SemblanceError) {
         try RefName.validate(name, kind: kind)
-        if let taken = try files.refs.existing(name) {
-            throw SemblanceError(.refExists, "a \(taken.kind) named \(taken.name.debugDescription) exists already")
-        }
+        try files.refs.requireFree(name)
     }
 
     /// Creates the branch `name` at `ref` (default: this branch): a ref is written, no page.

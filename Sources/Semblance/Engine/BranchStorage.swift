@@ -10,18 +10,16 @@ struct BranchStorage {
         let refs = files.refs
         var reach: [String: Set<ObjectHash>] = [:]
         var commits: [ObjectHash: CommitObject] = [:]
+        func load(_ hash: ObjectHash) throws(SemblanceError) -> CommitObject {
+            if let known = commits[hash] { return known }
+            let commit = try files.commit(hash)
+            commits[hash] = commit
+            return commit
+        }
+        /// The commits reachable from `tip` and every object they name.
         func reachable(from tip: ObjectHash) throws(SemblanceError) -> Set<ObjectHash> {
-            var objects: Set<ObjectHash> = [tip]
-            var pending = [tip]
-            while let hash = pending.popLast() {
-                let commit: CommitObject
-                if let known = commits[hash] { commit = known } else {
-                    commit = try files.commit(hash)
-                    commits[hash] = commit
-                }
-                objects.formUnion(commit.shards.flatMap(\.allObjects))
-                for parent in history.parents(hash, commit) where objects.insert(parent).inserted { pending.append(parent) }
-            }
+            var objects = try history.reachable(from: [tip], load: load)
+            for hash in objects { objects.formUnion(try load(hash).shards.flatMap(\.allObjects)) }
             return objects
         }
         for branch in try refs.names(.branch) {

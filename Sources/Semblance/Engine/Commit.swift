@@ -47,9 +47,7 @@ extension CollectionFiles {
         let commit = try self.commit(hash)
         pins.use([hash] + commit.shards.flatMap(\.allObjects))
         try changingRefs { () throws(SemblanceError) in
-            if let taken = try refs.existing(name) {
-                throw SemblanceError(.refExists, "a \(taken.kind) named \(taken.name.debugDescription) exists already", path: refs.path(taken.kind, taken.name))
-            }
+            try refs.requireFree(name)
             let objects = objects
             guard objects.fs.fileExists(objects.path(of: hash)),
                   commit.shards.allSatisfy({ $0.allObjects.allSatisfy { objects.fs.fileExists(objects.path(of: $0)) } }) else {
@@ -57,8 +55,7 @@ extension CollectionFiles {
             }
             if kind == .branch {
                 // Logs of an earlier branch of that name, deleted before they were: gone.
-                let folder = Self.logFolder(directory, branch: name)
-                if fs.kind(folder) != nil { try fs.removeTree(folder); try fs.syncDirectory(directory + "/wal") }
+                try removeLogs(of: name)
             }
             try refs.write(kind, name, hash)
         }
@@ -81,20 +78,23 @@ extension CollectionFiles {
                 }
             }
             try refs.remove(kind, name)
-            if kind == .branch {
-                let folder = Self.logFolder(directory, branch: name)
-                if fs.kind(folder) != nil { try fs.removeTree(folder); try fs.syncDirectory(directory + "/wal") }
-            }
+            if kind == .branch { try removeLogs(of: name) }
         }
+    }
+
+    /// Removes `wal/<branch>/` (a branch's logs), when there is one.
+    private func removeLogs(of branch: String) throws(SemblanceError) {
+        let folder = Self.logFolder(directory, branch: branch)
+        guard fs.kind(folder) != nil else { return }
+        try fs.removeTree(folder)
+        try fs.syncDirectory(directory + "/wal")
     }
 
     /// A commit of `shards` (a snapshot's state) on a new branch `name`, whose parent is
     /// `parent`: only pages not stored yet are written. Then the branch's ref.
     func createBranch(_ name: String, from shards: [VectorIndex], parent: ObjectHash?) throws(SemblanceError) {
         try RefName.validate(name, kind: .branch)
-        if let taken = try refs.existing(name) {
-            throw SemblanceError(.refExists, "a \(taken.kind) named \(taken.name.debugDescription) exists already", path: refs.path(taken.kind, taken.name))
-        }
+        try refs.requireFree(name)  // before any page is written (createRef checks again, under the lock)
         pins.beginCommit()
         defer { pins.endCommit() }
         var durable = Set<ObjectHash>()

@@ -47,6 +47,17 @@ struct CommitHistory {
         return match
     }
 
+    /// The commits reachable from `tips` (themselves included) through every parent history
+    /// follows; `load` reads a commit (a caller may cache).
+    func reachable(from tips: [ObjectHash], load: (ObjectHash) throws(SemblanceError) -> CommitObject) throws(SemblanceError) -> Set<ObjectHash> {
+        var found = Set(tips)
+        var pending = tips
+        while let hash = pending.popLast() {
+            for parent in parents(hash, try load(hash)) where found.insert(parent).inserted { pending.append(parent) }
+        }
+        return found
+    }
+
     /// Commits from `head` back along first parents, newest first, at most `limit`.
     func log(from head: ObjectHash, limit: Int = .max) throws(SemblanceError) -> [(hash: ObjectHash, commit: CommitObject)] {
         var entries: [(hash: ObjectHash, commit: CommitObject)] = []

@@ -67,11 +67,7 @@ struct GarbageCollector {
         }
         if retention.keepsEverything {
             // Every commit reachable from a head or tag.
-            var pending = tips
-            while let hash = pending.popLast() {
-                let commit = try load(hash)
-                for parent in history.parents(hash, commit) where kept.insert(parent).inserted { pending.append(parent) }
-            }
+            kept = try history.reachable(from: tips, load: load)
         } else {
             for head in branchHeads {
                 kept.formUnion(try keptOnBranch(from: head, history: history, retention: retention, now: now, load: load))

@@ -8,19 +8,7 @@ enum RefName {
 
     /// Throws `.invalidName` naming what is wrong with `name`.
     static func validate(_ name: String, kind: Refs.Kind) throws(SemblanceError) {
-        func fail(_ why: String) -> SemblanceError {
-            SemblanceError(.invalidName, "\(kind) name \(name.debugDescription) \(why)")
-        }
-        guard !name.isEmpty else { throw fail("is empty") }
-        guard name.utf8.count <= maximumLength else { throw fail("is longer than \(maximumLength) characters") }
-        guard name.first != "." else { throw fail("starts with a dot") }
-        for scalar in name.unicodeScalars {
-            let allowed = scalar.isASCII
-                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_" || scalar == "-")
-            guard allowed else {
-                throw fail("contains \(scalar == "\0" ? "a NUL character" : "the character \(String(scalar).debugDescription)"); use letters, digits, ., _ and -")
-            }
-        }
+        try FileNameRules.check(name, what: "\(kind) name", punctuation: [".", "_", "-"], maximumLength: maximumLength, unit: "characters")
     }
 }
 
@@ -77,6 +65,13 @@ struct Refs {
         return try fs.contentsOfDirectory(folder)
             .filter { (try? RefName.validate($0, kind: kind)) != nil && fs.kind(folder + "/" + $0) == .file }
             .sorted()
+    }
+
+    /// Throws `.refExists` when a branch or tag answers to `name` (without regard to case).
+    func requireFree(_ name: String) throws(SemblanceError) {
+        if let taken = try existing(name) {
+            throw SemblanceError(.refExists, "a \(taken.kind) named \(taken.name.debugDescription) exists already", path: path(taken.kind, taken.name))
+        }
     }
 
     /// The branch or tag whose name equals `name` without regard to case. `main` always
