@@ -201,7 +201,7 @@ extension VectorCollection {
         let files = files
         return try await onBackground { () throws(SemblanceError) in
             let history = try CommitHistory(files)
-            let deltas = try CommitDiffer(files: files).deltas(from: try history.resolve(from), to: try history.resolve(to))
+            let deltas = try CommitDiffer(files: files).deltas(from: try history.resolve(from), to: try history.resolve(to), values: false)
             return CommitDiffer.summary(deltas)
         }
     }

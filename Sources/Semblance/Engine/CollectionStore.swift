@@ -119,7 +119,7 @@ final class CollectionStore {
             let log = try LogWriter.open(fs, path: path, after: plan.contents, keptFrames: kept[shard])
             let shardStore = ShardStore(shard: shard, index: indexes[shard], log: log, fs: fs, identity: store.identity,
                                         directory: directory, branch: branch, lock: files.lock)
-            if let manifest = headCommit?.shards[shard] { shardStore.trustDurable(manifest.allObjects) }
+            if let manifest = headCommit?.shards[shard] { shardStore.trustDurable(manifest.allObjects, digests: manifest.digestOfVectorPage) }
             shards.append(shardStore)
             if let last = plan.contents.frames.prefix(kept[shard]).last { nextGroup = max(nextGroup, last.group.number + 1) }
             torn += plan.contents.tornTailBytes

@@ -15,10 +15,22 @@ public struct CollectionDiff: Sendable, Hashable, Codable {
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && vectorChanged.isEmpty && metadataChanged.isEmpty }
 }
 
-/// A record as a diff or merge compares it.
+/// A record as a diff or merge compares it. A diff that needs no values reads only the
+/// vector's digest (`vector` is then empty); a merge reads the vector too.
 struct StoredRecord: Equatable, Sendable {
     var vector: [Float]
     var metadata: Metadata?
+    /// The first 16 bytes of the SHA-256 of the vector's components (see `VectorIndex.digest`).
+    var digest: [UInt8] = []
+
+    init(vector: [Float], metadata: Metadata?, digest: [UInt8]? = nil) {
+        self.vector = vector
+        self.metadata = metadata
+        self.digest = digest ?? vector.withUnsafeBytes { VectorIndex.digest($0) }
+    }
+
+    /// Same vector: by digest (what every record has), bit for bit.
+    static func sameVector(_ a: StoredRecord, _ b: StoredRecord) -> Bool { a.digest == b.digest }
 
     /// Vectors compare bit for bit (so 0 and -0 differ, as they do on disk).
     static func sameVector(_ a: [Float], _ b: [Float]) -> Bool {
@@ -33,7 +45,7 @@ struct RecordDelta: Sendable {
 
     var vectorChanged: Bool {
         guard let before, let after else { return false }
-        return !StoredRecord.sameVector(before.vector, after.vector)
+        return !StoredRecord.sameVector(before, after)
     }
     var metadataChanged: Bool {
         guard let before, let after else { return false }
@@ -57,8 +69,10 @@ struct CommitDiffer {
 
     static let rangeSize = 1024
 
-    /// Every id that differs between `from` and `to` (nil: the empty collection).
-    func deltas(from: ObjectHash?, to: ObjectHash?) throws(SemblanceError) -> [String: RecordDelta] {
+    /// Every id that differs between `from` and `to` (nil: the empty collection). Without
+    /// `values`, vectors are compared by their digests and not read (a diff); with them, the
+    /// records carry their vectors (a merge).
+    func deltas(from: ObjectHash?, to: ObjectHash?, values: Bool = true) throws(SemblanceError) -> [String: RecordDelta] {
         let a = try from.map { (hash) throws(SemblanceError) in try files.commit(hash) }
         let b = try to.map { (hash) throws(SemblanceError) in try files.commit(hash) }
         var deltas: [String: RecordDelta] = [:]
@@ -69,10 +83,10 @@ struct CommitDiffer {
             let before = try left.liveRecords(in: ranges)
             let after = try right.liveRecords(in: ranges)
             for (id, node) in before {
-                let old = try left.record(node)
+                let old = try left.record(node, values: values)
                 if let newNode = after[id] {
-                    let new = try right.record(newNode)
-                    if !StoredRecord.sameVector(old.vector, new.vector) || old.metadata != new.metadata {
+                    let new = try right.record(newNode, values: values)
+                    if !StoredRecord.sameVector(old, new) || old.metadata != new.metadata {
                         deltas[id] = RecordDelta(before: old, after: new)
                     }
                 } else {
@@ -80,7 +94,7 @@ struct CommitDiffer {
                 }
             }
             for (id, node) in after where before[id] == nil {
-                deltas[id] = RecordDelta(before: nil, after: try right.record(node))
+                deltas[id] = RecordDelta(before: nil, after: try right.record(node, values: values))
             }
         }
         return deltas
@@ -118,6 +132,7 @@ private struct ShardPages {
     private var nodeRecords: [Int: [UInt8]] = [:]
     private var vectors: [Int: [UInt8]] = [:]
     private var metadata: [UInt32: [UInt32: Metadata]] = [:]
+    private var digests: [Int: [UInt8]] = [:]
 
     init(_ files: CollectionFiles, _ manifest: ShardManifest?) throws(SemblanceError) {
         store = files.objects
@@ -153,9 +168,14 @@ private struct ShardPages {
         func pages(of range: Int, rowsPerPage: Int) -> Range<Int> {
             (range * size / rowsPerPage)..<(((range + 1) * size - 1) / rowsPerPage + 1)
         }
+        // A vector page and its digest page change together: the digest pages, when both sides
+        // have them, are the smaller to compare (and the ones read).
+        let bothDigested = manifest?.vectorDigests != nil && other.manifest?.vectorDigests != nil
+        let leftVectors = bothDigested ? manifest?.vectorDigests : manifest?.vectors
+        let rightVectors = bothDigested ? other.manifest?.vectorDigests : other.manifest?.vectors
         return (0..<ranges).filter { range in
             !(same(manifest?.ids, other.manifest?.ids, pages: range..<(range + 1))
-                && same(manifest?.vectors, other.manifest?.vectors, pages: pages(of: range, rowsPerPage: vectorRowsPerPage))
+                && same(leftVectors, rightVectors, pages: pages(of: range, rowsPerPage: vectorRowsPerPage))
                 && same(manifest?.nodeRecords, other.manifest?.nodeRecords, pages: pages(of: range, rowsPerPage: nodeRowsPerPage))
                 && metadataPageOfRange[UInt32(range)] == other.metadataPageOfRange[UInt32(range)])
         }
@@ -175,8 +195,21 @@ private struct ShardPages {
         return live
     }
 
-    mutating func record(_ node: UInt32) throws(SemblanceError) -> StoredRecord {
-        StoredRecord(vector: try vector(Int(node)), metadata: try metadata(node))
+    mutating func record(_ node: UInt32, values: Bool) throws(SemblanceError) -> StoredRecord {
+        if !values, let digest = try digest(Int(node)) {
+            return StoredRecord(vector: [], metadata: try metadata(node), digest: digest)
+        }
+        return StoredRecord(vector: try vector(Int(node)), metadata: try metadata(node))
+    }
+
+    /// The stored digest of a node's vector, nil when the commit has no digest pages.
+    private mutating func digest(_ node: Int) throws(SemblanceError) -> [UInt8]? {
+        guard let pages = manifest?.vectorDigests else { return nil }
+        let page = node / vectorRowsPerPage
+        if digests[page] == nil { digests[page] = try payload(pages, page, .vectorDigests) }
+        let offset = (node % vectorRowsPerPage) * 16
+        guard offset + 16 <= digests[page]!.count else { throw damaged("digest page \(page) ends before node \(node)") }
+        return Array(digests[page]![offset..<(offset + 16)])
     }
 
     private mutating func id(_ node: Int) throws(SemblanceError) -> String {

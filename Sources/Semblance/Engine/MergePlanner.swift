@@ -63,9 +63,9 @@ struct MergePlanner {
     /// differently on both (or one side deleted or added what the other has otherwise).
     static func fieldByField(_ our: RecordDelta, _ their: RecordDelta) -> StoredRecord? {
         guard let before = our.before, let ourAfter = our.after, let theirAfter = their.after else { return nil }
-        let ourVector = !StoredRecord.sameVector(before.vector, ourAfter.vector)
-        let theirVector = !StoredRecord.sameVector(before.vector, theirAfter.vector)
-        if ourVector && theirVector && !StoredRecord.sameVector(ourAfter.vector, theirAfter.vector) { return nil }
+        let ourVector = !StoredRecord.sameVector(before, ourAfter)
+        let theirVector = !StoredRecord.sameVector(before, theirAfter)
+        if ourVector && theirVector && !StoredRecord.sameVector(ourAfter, theirAfter) { return nil }
         let ourMetadata = before.metadata != ourAfter.metadata
         let theirMetadata = before.metadata != theirAfter.metadata
         if ourMetadata && theirMetadata && ourAfter.metadata != theirAfter.metadata { return nil }

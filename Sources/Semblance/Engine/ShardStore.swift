@@ -28,6 +28,9 @@ final class ShardStore {
     /// commit fails before its ref moves (the pages it wrote are unreferenced, and a garbage
     /// collection may delete them).
     private var headObjects: Set<ObjectHash> = []
+    /// Each vector page of the head's with its digest page (reused while the page is).
+    private var digestOfVectorPage: [ObjectHash: ObjectHash] = [:]
+    private var pendingDigests: [ObjectHash: ObjectHash] = [:]
     /// The objects of the manifest written last, until its commit is the head.
     private var pendingObjects: [ObjectHash] = []
     /// Held so that the directory stays locked until this shard's log is closed.
@@ -50,7 +53,8 @@ final class ShardStore {
     deinit { close() }
 
     /// Adds page objects known to be durable (the head commit's, checked when it was read).
-    func trustDurable(_ objects: [ObjectHash]) {
+    func trustDurable(_ objects: [ObjectHash], digests: [ObjectHash: ObjectHash] = [:]) {
+        digestOfVectorPage = digests
         headObjects = Set(objects)
         durableObjects = headObjects
     }
@@ -204,7 +208,9 @@ final class ShardStore {
     /// Writes the pages (those not yet durable) of the index, or of `replacement` (a merge's
     /// result), and returns the shard's manifest.
     func writePages(to objects: ObjectStore, replacement: VectorIndex? = nil) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
-        let written = try (replacement ?? index).writePages(to: objects, durable: &durableObjects, appliedSequence: appliedSequence)
+        let written = try (replacement ?? index).writePages(to: objects, durable: &durableObjects, appliedSequence: appliedSequence,
+                                                            digests: digestOfVectorPage)
+        pendingDigests = written.0.digestOfVectorPage
         pendingObjects = written.0.allObjects
         return written
     }
@@ -228,6 +234,7 @@ final class ShardStore {
     func adoptNextLog(replacement: VectorIndex? = nil, objects: [ObjectHash]? = nil) throws(SemblanceError) {
         if let replacement { index = replacement }
         headObjects = Set(objects ?? pendingObjects)
+        digestOfVectorPage = objects == nil ? pendingDigests : [:]
         durableObjects = headObjects
         pendingObjects = []
         guard let next = nextLog else { return }

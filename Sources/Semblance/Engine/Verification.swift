@@ -232,6 +232,7 @@ private struct Verifier {
         let tables: [(PageObject.Kind, [ObjectHash])] = [
             (.vectors, manifest.vectors), (.level0Links, manifest.level0Links), (.upperLinks, manifest.upperLinks),
             (.nodeRecords, manifest.nodeRecords), (.ids, manifest.ids), (.metadata, manifest.metadata ?? []),
+            (.vectorDigests, manifest.vectorDigests ?? []),
         ]
         var sound = true
         for (kind, hashes) in tables {

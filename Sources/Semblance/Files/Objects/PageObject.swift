@@ -12,7 +12,7 @@
 /// compression) are still read.
 enum PageObject {
     enum Kind: UInt32, CaseIterable {
-        case vectors = 1, level0Links = 2, upperLinks = 3, nodeRecords = 4, ids = 5, metadata = 6
+        case vectors = 1, level0Links = 2, upperLinks = 3, nodeRecords = 4, ids = 5, metadata = 6, vectorDigests = 7
     }
 
     static let magic: [UInt8] = Array("SMBLPAGE".utf8)

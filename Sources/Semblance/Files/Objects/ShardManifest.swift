@@ -1,3 +1,5 @@
+import Crypto
+
 /// One shard's state in a commit: its page objects per table and the index's scalar fields.
 struct ShardManifest: Codable, Equatable, Sendable {
     var nodeCount: Int
@@ -19,8 +21,18 @@ struct ShardManifest: Codable, Equatable, Sendable {
     /// The 1,024-node range of each metadata page (node number / 1,024), in the same order:
     /// a diff finds a node's metadata page without reading the others.
     var metadataGroups: [UInt32]? = nil
+    /// For each vector page, a page of 16-byte digests of its rows (the first 16 bytes of
+    /// the SHA-256 of each vector's components): a diff compares these instead of reading
+    /// vectors.
+    var vectorDigests: [ObjectHash]? = nil
 
-    var allObjects: [ObjectHash] { vectors + level0Links + upperLinks + nodeRecords + ids + (metadata ?? []) }
+    var allObjects: [ObjectHash] { vectors + level0Links + upperLinks + nodeRecords + ids + (metadata ?? []) + (vectorDigests ?? []) }
+
+    /// Each vector page's digest page.
+    var digestOfVectorPage: [ObjectHash: ObjectHash] {
+        guard let vectorDigests, vectorDigests.count == vectors.count else { return [:] }
+        return Dictionary(zip(vectors, vectorDigests)) { first, _ in first }
+    }
 }
 
 /// What writing a shard's pages cost.
@@ -41,7 +53,8 @@ struct PageWriteStatistics: Equatable, Sendable {
 extension VectorIndex {
     /// Writes every page of this index as a content-addressed object (those that exist are
     /// not written again) and returns the manifest that names them.
-    func writePages(to store: ObjectStore, durable: inout Set<ObjectHash>, appliedSequence: UInt64) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
+    func writePages(to store: ObjectStore, durable: inout Set<ObjectHash>, appliedSequence: UInt64,
+                    digests known: [ObjectHash: ObjectHash] = [:]) throws(SemblanceError) -> (ShardManifest, PageWriteStatistics) {
         var statistics = PageWriteStatistics()
         func put(_ bytes: [UInt8]) throws(SemblanceError) -> ObjectHash {
             let (hash, written) = try store.put(bytes, durable: &durable)
@@ -62,16 +75,46 @@ extension VectorIndex {
             return hashes
         }
         let metadata = metadataPages()
+        let vectorPages = try table(vectors, .vectors)
+        // A vector page stored before keeps its digest page: only new pages are hashed row by row.
+        var digestPages: [ObjectHash] = []
+        for (p, page) in vectorPages.enumerated() {
+            if let digest = known[page], durable.contains(digest) {
+                store.pins?.use(digest)
+                digestPages.append(digest)
+                statistics.objects += 1
+                continue
+            }
+            digestPages.append(try put(rowDigests(ofPage: p)))
+        }
         let manifest = ShardManifest(
             nodeCount: nodes.count, upperRowCount: upperLinks.count, liveCount: liveCount,
             entryPoint: entryPoint, maxLevel: maxLevel, levelGeneratorState: levels.state,
             appliedSequence: appliedSequence,
-            vectors: try table(vectors, .vectors), level0Links: try table(level0Links, .level0Links),
+            vectors: vectorPages, level0Links: try table(level0Links, .level0Links),
             upperLinks: try table(upperLinks, .upperLinks), nodeRecords: try table(nodes, .nodeRecords),
             ids: try nodeIDs.chunks.map { (chunk) throws(SemblanceError) in try put(PageObject.encodeIDs(chunk)) },
             metadata: metadata.isEmpty ? nil : try metadata.map { (page) throws(SemblanceError) in try put(PageObject.encodeMetadata(page)) },
-            metadataGroups: metadata.isEmpty ? nil : metadata.map { $0[0].node / 1024 })
+            metadataGroups: metadata.isEmpty ? nil : metadata.map { $0[0].node / 1024 },
+            vectorDigests: digestPages)
         return (manifest, statistics)
+    }
+
+    /// The digest page of vector page `p`: 16 bytes per row in it.
+    private func rowDigests(ofPage p: Int) -> [UInt8] {
+        let first = p * vectors.rowsPerPage
+        let rows = min(vectors.rowsPerPage, vectors.count - first)
+        var payload: [UInt8] = []
+        payload.reserveCapacity(rows * 16)
+        for row in first..<(first + rows) {
+            payload += Self.digest(UnsafeRawBufferPointer(start: vectors.row(row), count: configuration.dimension * 4))
+        }
+        return payload.withUnsafeBytes { PageObject.encode(kind: .vectorDigests, count: rows, payload: $0) }
+    }
+
+    /// The first 16 bytes of the SHA-256 of a vector's components, as stored.
+    static func digest(_ components: UnsafeRawBufferPointer) -> [UInt8] {
+        Array(SHA256.hash(data: components).prefix(16))
     }
 
     /// The metadata entries sorted by node, split where node numbers cross a multiple of
@@ -129,6 +172,19 @@ extension VectorIndex {
         index.maxLevel = manifest.maxLevel
         index.levels = LevelGenerator(state: manifest.levelGeneratorState, m: configuration.m)
         try index.rebuildIDMapAndCheckBounds(manifest: manifest, source: store.directory)
+        guard manifest.vectorDigests.map({ $0.count == manifest.vectors.count }) ?? true else {
+            throw SemblanceError(.corruptFile, "the shard manifest names \(manifest.vectorDigests?.count ?? 0) vector digest pages for \(manifest.vectors.count) vector pages", path: store.directory)
+        }
+        // The digest pages are read too (their hashes and row counts checked): a commit whose
+        // diff pages are damaged does not open, as one with damaged vectors does not.
+        for (p, hash) in (manifest.vectorDigests ?? []).enumerated() {
+            let file = store.path(of: hash)
+            let (rows, payload) = try PageObject.decode(store.get(hash), kind: .vectorDigests, file: file)
+            let expected = min(index.vectors.rowsPerPage, manifest.nodeCount - p * index.vectors.rowsPerPage)
+            guard rows == expected, payload.count == rows * 16 else {
+                throw SemblanceError(.corruptFile, "vector digest page \(p) holds \(rows) rows in \(payload.count) bytes, expected \(expected) rows of 16 bytes", path: file, offset: 0)
+            }
+        }
         let metadataPages = manifest.metadata ?? []
         guard manifest.metadataGroups.map({ $0.count == metadataPages.count && zip($0, $0.dropFirst()).allSatisfy { $0 < $1 } })
                 ?? metadataPages.isEmpty else {
