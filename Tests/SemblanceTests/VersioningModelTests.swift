@@ -290,6 +290,58 @@ struct VersioningModelTests {
         return try ancestors(theirs).first { mine.contains($0) }
     }
 
+    @Test("diff of changes scattered over a large shard: node by node where the nodes stayed, whole ranges where they moved")
+    func scatteredDiff() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let configuration = CollectionConfiguration(dimension: 4, metric: .squaredEuclidean, shardCount: 1, m: 4, efConstruction: 16,
+                                                    defaultEf: 32, checkpointPolicy: .manual)
+        let main = try await client.createCollection("c", configuration: configuration)
+        let count = 5_000
+        func vector(_ i: Int, _ salt: Float = 0) -> [Float] { [Float(i), salt, 1, 2] }
+        func ids(_ numbers: some Sequence<Int>) -> [String] { numbers.map { "r\($0)" }.sorted() }
+        try await main.upsert((0..<count).map { VectorRecord(id: "r\($0)", vector: vector($0), metadata: ["n": .int(Int64($0))]) })
+        let base = try await main.commit(message: "base")
+        try await main.createBranch("side")
+        let side = try await client.collection("c", branch: "side")
+        // Disjoint groups of ids spread over every 1,024-node range.
+        var random = SeededGenerator(seed: 7)
+        let picks = Array(0..<count).shuffled(using: &random)
+        let deleted = picks[0..<40], newMetadata = picks[40..<80], newVector = picks[80..<120]
+        let rewritten = picks[120..<160], metadataRemoved = picks[160..<200]
+        try await side.delete(ids(deleted))
+        try await side.setMetadata(newMetadata.map { (id: "r\($0)", metadata: ["n": .int(-1)]) })
+        try await side.upsert(newVector.map { VectorRecord(id: "r\($0)", vector: vector($0, 1), metadata: ["n": .int(Int64($0))]) })
+        // Written again unchanged: a new node, the same record.
+        try await side.upsert(rewritten.map { VectorRecord(id: "r\($0)", vector: vector($0), metadata: ["n": .int(Int64($0))]) })
+        try await side.setMetadata(metadataRemoved.map { (id: "r\($0)", metadata: nil) })
+        try await side.upsert((count..<(count + 30)).map { VectorRecord(id: "r\($0)", vector: vector($0)) })
+        let changed = try await side.commit(message: "scattered")
+
+        var expected = CollectionDiff()
+        expected.removed = ids(deleted)
+        expected.added = ids(count..<(count + 30))
+        expected.vectorChanged = ids(newVector)
+        expected.metadataChanged = ids(newMetadata + metadataRemoved)
+        #expect(try await main.diff(from: base.id, to: changed.id) == expected)
+        var backwards = CollectionDiff()
+        (backwards.added, backwards.removed) = (expected.removed, expected.added)
+        (backwards.vectorChanged, backwards.metadataChanged) = (expected.vectorChanged, expected.metadataChanged)
+        #expect(try await main.diff(from: changed.id, to: base.id) == backwards)
+        let differ = CommitDiffer(files: main.engine.files)
+        let full = try differ.deltasReadingEverything(from: ObjectHash(hex: base.id)!, to: ObjectHash(hex: changed.id)!)
+        #expect(CommitDiffer.summary(full) == expected)
+        // The first four ranges kept their ids and vectors: compared node by node.
+        let manifests = try [base.id, changed.id].map { try main.engine.files.commit(ObjectHash(hex: $0)!).shards[0] }
+        #expect(manifests[0].ids.prefix(4) == manifests[1].ids.prefix(4))
+
+        // A compaction renumbers every node: the ranges are read whole, with the same answer.
+        #expect(try await side.compact() > 0)
+        let compacted = try await side.commit(message: "compacted")
+        #expect(try await main.diff(from: base.id, to: compacted.id) == expected)
+        await client.close()
+    }
+
     @Test("a branch from a changed snapshot writes only the pages the change touched, and holds the snapshot")
     func branchFromSnapshot() async throws {
         let folder = TemporaryDirectory()

@@ -15,8 +15,8 @@ public struct CollectionDiff: Sendable, Hashable, Codable {
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && vectorChanged.isEmpty && metadataChanged.isEmpty }
 }
 
-/// A record as a diff or merge compares it. A diff that needs no values reads only the
-/// vector's digest (`vector` is then empty); a merge reads the vector too.
+/// A record as a diff or merge compares it. A diff reads only the vector's digest (`vector`
+/// is then empty); a merge reads the vectors of the records it may write.
 struct StoredRecord: Equatable, Sendable {
     var vector: [Float]
     var metadata: Metadata?
@@ -55,23 +55,28 @@ struct RecordDelta: Sendable {
 
 /// Compares two commits by their content addresses: a range of 1,024 node numbers whose
 /// pages (ids, vectors, node records, metadata) have the same hashes in both holds the same
-/// records at the same node numbers, and is not read. Only the ranges where some page
-/// differs are read, on both sides, and their live records compared by id. Its cost grows
-/// with the number of changed ranges: with the changed records when they are near each
-/// other in insertion order (an upsert appends a node and marks the old one deleted), with
-/// the collection when they are scattered or a compaction renumbered the nodes.
+/// records at the same node numbers, and is not read. In a changed range whose id and vector
+/// pages are the same on both sides (nodes are only ever appended, so a node keeps its id
+/// and vector until a compaction renumbers them), only liveness and metadata can differ:
+/// the diff compares those node by node and looks up the ids of the nodes that differ. A
+/// changed range whose ids or vectors differ (new nodes at the end, or a compaction) is read
+/// whole on both sides. Its cost grows with the number of changed nodes and whole-read
+/// ranges, plus a liveness read of every changed range (8 bytes a node); vectors are
+/// compared by their digests (16 bytes a node), never read for a diff.
 ///
-/// Why it is exact: an id live in a changed range on one side and live on the other side
-/// is live in a changed range there too, since an unchanged range holds the same live ids
-/// on both sides and an id is live at most once per shard.
+/// Why it is exact: an id live on one side at a node that is not live at the same node on
+/// the other side is live, on the other side, at most at one node, and that node is in a
+/// changed range too (an unchanged range holds the same live ids on both sides), where it
+/// is either not live at the same node on this side or in a range read whole. Pairing the
+/// ids so collected finds every moved, added and removed record.
 struct CommitDiffer {
     let files: CollectionFiles
 
     static let rangeSize = 1024
 
-    /// Every id that differs between `from` and `to` (nil: the empty collection). Without
-    /// `values`, vectors are compared by their digests and not read (a diff); with them, the
-    /// records carry their vectors (a merge).
+    /// Every id that differs between `from` and `to` (nil: the empty collection). Vectors
+    /// are compared by their digests; with `values`, the records of `to` carry their vectors
+    /// too (what a merge writes), and those of `from` never do.
     func deltas(from: ObjectHash?, to: ObjectHash?, values: Bool = true) throws(SemblanceError) -> [String: RecordDelta] {
         let a = try from.map { (hash) throws(SemblanceError) in try files.commit(hash) }
         let b = try to.map { (hash) throws(SemblanceError) in try files.commit(hash) }
@@ -79,11 +84,34 @@ struct CommitDiffer {
         for shard in 0..<files.configuration.shardCount {
             var left = try ShardPages(files, a?.shards[shard])
             var right = try ShardPages(files, b?.shards[shard])
-            let ranges = left.changedRanges(comparedWith: right)
-            let before = try left.liveRecords(in: ranges)
-            let after = try right.liveRecords(in: ranges)
+            // Ids live on one side only at their node, with that node.
+            var before: [String: UInt32] = [:]
+            var after: [String: UInt32] = [:]
+            for range in left.changedRanges(comparedWith: right) {
+                guard left.sameNodes(in: range, as: right) else {
+                    before.merge(try left.liveRecords(in: range)) { first, _ in first }
+                    after.merge(try right.liveRecords(in: range)) { first, _ in first }
+                    continue
+                }
+                let liveBefore = try left.liveness(in: range), liveAfter = try right.liveness(in: range)
+                let metadataPages = left.metadataPageOfRange[UInt32(range)] == right.metadataPageOfRange[UInt32(range)]
+                    ? nil : (try left.metadataPage(UInt32(range)), try right.metadataPage(UInt32(range)))
+                for (row, node) in left.nodes(in: range).enumerated() {
+                    switch (liveBefore[row], liveAfter[row]) {
+                    case (true, true):
+                        if let (mine, theirs) = metadataPages, try !MetadataPage.same(node, mine, theirs) {
+                            // Same id, same vector: the metadata alone changed.
+                            deltas[try left.id(node)] = RecordDelta(before: try left.record(node, values: false),
+                                                                   after: try right.record(node, values: values))
+                        }
+                    case (true, false): before[try left.id(node)] = node
+                    case (false, true): after[try right.id(node)] = node
+                    case (false, false): break
+                    }
+                }
+            }
             for (id, node) in before {
-                let old = try left.record(node, values: values)
+                let old = try left.record(node, values: false)
                 if let newNode = after[id] {
                     let new = try right.record(newNode, values: values)
                     if !StoredRecord.sameVector(old, new) || old.metadata != new.metadata {
@@ -131,7 +159,7 @@ private struct ShardPages {
     private var ids: [Int: ContiguousArray<String>] = [:]
     private var nodeRecords: [Int: [UInt8]] = [:]
     private var vectors: [Int: [UInt8]] = [:]
-    private var metadata: [UInt32: [UInt32: Metadata]] = [:]
+    private var metadataPages: [UInt32: MetadataPage] = [:]
     private var digests: [Int: [UInt8]] = [:]
 
     init(_ files: CollectionFiles, _ manifest: ShardManifest?) throws(SemblanceError) {
@@ -165,32 +193,74 @@ private struct ShardPages {
                 return left == right
             }
         }
-        func pages(of range: Int, rowsPerPage: Int) -> Range<Int> {
-            (range * size / rowsPerPage)..<(((range + 1) * size - 1) / rowsPerPage + 1)
-        }
-        // A vector page and its digest page change together: the digest pages, when both sides
-        // have them, are the smaller to compare (and the ones read).
-        let bothDigested = manifest?.vectorDigests != nil && other.manifest?.vectorDigests != nil
-        let leftVectors = bothDigested ? manifest?.vectorDigests : manifest?.vectors
-        let rightVectors = bothDigested ? other.manifest?.vectorDigests : other.manifest?.vectors
+        let (leftVectors, rightVectors) = comparableVectorPages(other)
         return (0..<ranges).filter { range in
             !(same(manifest?.ids, other.manifest?.ids, pages: range..<(range + 1))
-                && same(leftVectors, rightVectors, pages: pages(of: range, rowsPerPage: vectorRowsPerPage))
-                && same(manifest?.nodeRecords, other.manifest?.nodeRecords, pages: pages(of: range, rowsPerPage: nodeRowsPerPage))
+                && same(leftVectors, rightVectors, pages: Self.pages(of: range, rowsPerPage: vectorRowsPerPage))
+                && same(manifest?.nodeRecords, other.manifest?.nodeRecords, pages: Self.pages(of: range, rowsPerPage: nodeRowsPerPage))
                 && metadataPageOfRange[UInt32(range)] == other.metadataPageOfRange[UInt32(range)])
         }
     }
 
-    /// The live ids in `ranges`, and their nodes.
-    mutating func liveRecords(in ranges: [Int]) throws(SemblanceError) -> [String: UInt32] {
+    /// The node numbers of a 1,024-node range that this side has.
+    func nodes(in range: Int) -> Range<UInt32> {
+        let start = range * CommitDiffer.rangeSize
+        return UInt32(min(start, nodeCount))..<UInt32(min(start + CommitDiffer.rangeSize, nodeCount))
+    }
+
+    /// The pages of a row table that hold the rows of a 1,024-node range.
+    private static func pages(of range: Int, rowsPerPage: Int) -> Range<Int> {
+        let size = CommitDiffer.rangeSize
+        return (range * size / rowsPerPage)..<(((range + 1) * size - 1) / rowsPerPage + 1)
+    }
+
+    /// The pages that tell whether two sides hold the same vectors: a vector page and its
+    /// digest page change together, and the digest pages, when both sides have them, are the
+    /// smaller to compare (and the ones read).
+    private func comparableVectorPages(_ other: ShardPages) -> ([ObjectHash]?, [ObjectHash]?) {
+        guard let mine = manifest?.vectorDigests, let theirs = other.manifest?.vectorDigests else {
+            return (manifest?.vectors, other.manifest?.vectors)
+        }
+        return (mine, theirs)
+    }
+
+    /// True when `range` holds the same ids and vectors at the same nodes on both sides (so
+    /// only liveness and metadata can differ there).
+    func sameNodes(in range: Int, as other: ShardPages) -> Bool {
+        guard nodes(in: range) == other.nodes(in: range), let ids = manifest?.ids, let otherIDs = other.manifest?.ids,
+              range < ids.count, range < otherIDs.count, ids[range] == otherIDs[range] else { return false }
+        let pages = Self.pages(of: range, rowsPerPage: vectorRowsPerPage)
+        let (mine, theirs) = comparableVectorPages(other)
+        guard let mine, let theirs, pages.upperBound <= mine.count, pages.upperBound <= theirs.count else { return false }
+        return pages.allSatisfy { mine[$0] == theirs[$0] }
+    }
+
+    /// The live ids in `range`, and their nodes.
+    mutating func liveRecords(in range: Int) throws(SemblanceError) -> [String: UInt32] {
         var live: [String: UInt32] = [:]
-        for range in ranges {
-            let end = min((range + 1) * CommitDiffer.rangeSize, nodeCount)
-            var node = range * CommitDiffer.rangeSize
-            while node < end {
-                if try !isDeleted(node) { live[try id(node)] = UInt32(node) }
-                node += 1
+        for (row, isLive) in try liveness(in: range).enumerated() where isLive {
+            let node = nodes(in: range).lowerBound + UInt32(row)
+            live[try id(node)] = node
+        }
+        return live
+    }
+
+    /// Whether each node of `range` is live, in node order.
+    mutating func liveness(in range: Int) throws(SemblanceError) -> [Bool] {
+        let nodes = nodes(in: range)
+        var live: [Bool] = []
+        live.reserveCapacity(nodes.count)
+        var page = -1
+        var records: [UInt8] = []
+        for node in nodes.lazy.map(Int.init) {
+            if node / nodeRowsPerPage != page {
+                page = node / nodeRowsPerPage
+                if nodeRecords[page] == nil { nodeRecords[page] = try payload(manifest!.nodeRecords, page, .nodeRecords) }
+                records = nodeRecords[page]!
             }
+            let offset = (node % nodeRowsPerPage) * MemoryLayout<NodeRecord>.stride
+            guard offset + MemoryLayout<NodeRecord>.stride <= records.count else { throw damaged("node page \(page) ends before node \(node)") }
+            live.append(!records.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: NodeRecord.self) }.isDeleted)
         }
         return live
     }
@@ -212,7 +282,8 @@ private struct ShardPages {
         return Array(digests[page]![offset..<(offset + 16)])
     }
 
-    private mutating func id(_ node: Int) throws(SemblanceError) -> String {
+    mutating func id(_ node: UInt32) throws(SemblanceError) -> String {
+        let node = Int(node)
         let page = node / ChunkedArray<String>.chunkSize
         if ids[page] == nil {
             let hash = manifest!.ids[page]
@@ -222,15 +293,6 @@ private struct ShardPages {
         let row = node % ChunkedArray<String>.chunkSize
         guard row < chunk.count else { throw damaged("id page \(page) ends before node \(node)") }
         return chunk[row]
-    }
-
-    private mutating func isDeleted(_ node: Int) throws(SemblanceError) -> Bool {
-        let page = node / nodeRowsPerPage
-        if nodeRecords[page] == nil { nodeRecords[page] = try payload(manifest!.nodeRecords, page, .nodeRecords) }
-        let offset = (node % nodeRowsPerPage) * MemoryLayout<NodeRecord>.stride
-        guard offset + MemoryLayout<NodeRecord>.stride <= nodeRecords[page]!.count else { throw damaged("node page \(page) ends before node \(node)") }
-        let record = nodeRecords[page]!.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: NodeRecord.self) }
-        return record.isDeleted
     }
 
     private mutating func vector(_ node: Int) throws(SemblanceError) -> [Float] {
@@ -244,14 +306,16 @@ private struct ShardPages {
     }
 
     private mutating func metadata(_ node: UInt32) throws(SemblanceError) -> Metadata? {
-        let range = node / UInt32(CommitDiffer.rangeSize)
+        try metadataPage(node / UInt32(CommitDiffer.rangeSize))?.metadata(node)
+    }
+
+    /// The metadata page of a 1,024-node range, nil when it has none.
+    mutating func metadataPage(_ range: UInt32) throws(SemblanceError) -> MetadataPage? {
         guard let hash = metadataPageOfRange[range] else { return nil }
-        if metadata[range] == nil {
-            var entries: [UInt32: Metadata] = [:]
-            for (entryNode, value) in try PageObject.decodeMetadata(store.get(hash), file: store.path(of: hash)) { entries[entryNode] = value }
-            metadata[range] = entries
-        }
-        return metadata[range]![node]
+        if let page = metadataPages[range] { return page }
+        let page = try MetadataPage(store.get(hash), range: range, file: store.path(of: hash))
+        metadataPages[range] = page
+        return page
     }
 
     private func payload(_ hashes: [ObjectHash], _ page: Int, _ kind: PageObject.Kind) throws(SemblanceError) -> [UInt8] {
@@ -261,5 +325,48 @@ private struct ShardPages {
 
     private func damaged(_ what: String) -> SemblanceError {
         SemblanceError(.corruptFile, "shard pages inconsistent: \(what)", path: store.directory)
+    }
+}
+
+/// One metadata page as a diff reads it: each node's entry as bytes, decoded on demand.
+private struct MetadataPage {
+    let payload: [UInt8]
+    let file: String
+    /// Where each node's entry lies in the payload, by node within the 1,024-node range.
+    let entries: [Range<Int>?]
+    let firstNode: UInt32
+
+    init(_ bytes: [UInt8], range: UInt32, file: String) throws(SemblanceError) {
+        let (payload, list) = try PageObject.metadataEntryBytes(bytes, file: file)
+        var entries = [Range<Int>?](repeating: nil, count: CommitDiffer.rangeSize)
+        firstNode = range * UInt32(CommitDiffer.rangeSize)
+        for (node, bytes) in list {
+            guard node >= firstNode, node - firstNode < UInt32(CommitDiffer.rangeSize) else {
+                throw SemblanceError(.corruptFile, "metadata page for nodes from \(firstNode) holds node \(node)", path: file)
+            }
+            entries[Int(node - firstNode)] = bytes
+        }
+        self.payload = payload
+        self.file = file
+        self.entries = entries
+    }
+
+    func entry(_ node: UInt32) -> ArraySlice<UInt8>? {
+        entries[Int(node - firstNode)].map { payload[$0] }
+    }
+
+    /// Whether a node has the same metadata in two pages (nil: no page): by their bytes, and
+    /// by value only where the bytes differ (0 and -0 are equal numbers).
+    static func same(_ node: UInt32, _ a: MetadataPage?, _ b: MetadataPage?) throws(SemblanceError) -> Bool {
+        let mine = a?.entry(node), theirs = b?.entry(node)
+        if mine == theirs { return true }
+        guard let a, let b, mine != nil, theirs != nil else { return false }
+        return try a.metadata(node) == b.metadata(node)
+    }
+
+    func metadata(_ node: UInt32) throws(SemblanceError) -> Metadata? {
+        guard let bytes = entries[Int(node - firstNode)] else { return nil }
+        var reader = ByteReader(Array(payload[bytes]), file: file + " (page payload)", baseOffset: bytes.lowerBound)
+        return try Metadata.decode(from: &reader)
     }
 }

@@ -85,6 +85,27 @@ extension Metadata {
         }
     }
 
+    /// Moves past one encoded value, checking its structure as `decode` does (though not
+    /// the UTF-8 of its strings) without building it: how a diff finds the bytes of an
+    /// entry to compare.
+    static func skip(from reader: inout ByteReader, depth: Int = 0) throws(SemblanceError) {
+        let raw = try reader.read(UInt8.self)
+        guard let tag = Tag(rawValue: raw) else { throw reader.corrupt("unknown metadata tag \(raw)") }
+        switch tag {
+        case .null, .false, .true: return
+        case .int, .double: _ = try reader.readBytes(8)
+        case .string: _ = try reader.readBytes(Int(try reader.read(UInt32.self)))
+        case .array, .object:
+            guard depth < MetadataLimits.maximumDepth else { throw reader.corrupt("metadata nests too deep") }
+            let count = Int(try reader.read(UInt32.self))
+            guard count <= reader.remaining else { throw reader.corrupt("metadata claims \(count) elements") }
+            for _ in 0..<count {
+                if tag == .object { _ = try reader.readBytes(Int(try reader.read(UInt32.self))) }
+                try skip(from: &reader, depth: depth + 1)
+            }
+        }
+    }
+
     private static func readString(from reader: inout ByteReader) throws(SemblanceError) -> String {
         let length = Int(try reader.read(UInt32.self))
         guard length <= reader.remaining else { throw reader.corrupt("a metadata string claims \(length) bytes") }

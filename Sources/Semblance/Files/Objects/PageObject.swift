@@ -102,6 +102,23 @@ enum PageObject {
         return payload.bytes.withUnsafeBytes { encode(kind: .metadata, count: entries.count, payload: $0) }
     }
 
+    /// A metadata page's payload and where each entry's value lies in it, for comparing
+    /// entries byte for byte without decoding them.
+    static func metadataEntryBytes(_ bytes: [UInt8], file: String) throws(SemblanceError) -> (payload: [UInt8], entries: [(node: UInt32, bytes: Range<Int>)]) {
+        let (count, payload) = try decode(bytes, kind: .metadata, file: file)
+        var reader = ByteReader(payload, file: file + " (page payload)", baseOffset: 0)
+        var entries: [(node: UInt32, bytes: Range<Int>)] = []
+        entries.reserveCapacity(min(count, payload.count / 5))  // an entry takes at least 5 bytes
+        for _ in 0..<count {
+            let node = try reader.read(UInt32.self)
+            let start = reader.position
+            try Metadata.skip(from: &reader)
+            entries.append((node, start..<reader.position))
+        }
+        guard reader.isAtEnd else { throw reader.corrupt("\(reader.remaining) bytes after the last metadata entry") }
+        return (payload, entries)
+    }
+
     static func decodeMetadata(_ bytes: [UInt8], file: String) throws(SemblanceError) -> [(node: UInt32, metadata: Metadata)] {
         let (count, payload) = try decode(bytes, kind: .metadata, file: file)
         var reader = ByteReader(payload, file: file + " (page payload)", baseOffset: 0)
