@@ -221,8 +221,12 @@ struct VersioningModelTests {
                 // The source's log is committed first: its head then holds its state.
                 _ = try await handle(source).checkpoint()
                 try await learnHeads()
-                _ = try await collection.checkpoint()
-                try await learnHeads()
+                // Half the time the branch's own log holds writes: they take part as they are.
+                if Bool.random(using: &random) {
+                    _ = try await collection.checkpoint()
+                    try await learnHeads()
+                }
+                let logged = model.dirty.contains(branch)
                 let ours = try collection.commit(id: branch).id
                 let theirs = try collection.commit(id: source).id
                 let base = try Self.mergeBase(collection, ours, theirs)
@@ -232,11 +236,15 @@ struct VersioningModelTests {
                     let merged = try await collection.merge(source, strategy: strategy)
                     #expect(conflicts.isEmpty, "seed \(seed) step \(step): conflicts expected \(conflicts)")
                     model.branches[branch] = expected
-                    model.commits[merged.id] = expected
-                    if base != ours && base != theirs {
+                    if base != theirs && (base != ours || logged) {
+                        // A merge commit, holding the branch's log too.
                         #expect(merged.parents == [ours, theirs])
-                        tally["three-way merge", default: 0] += 1
+                        model.commits[merged.id] = expected
+                        model.dirty.remove(branch)
+                        tally[logged ? "three-way merge with the log" : "three-way merge", default: 0] += 1
                     } else {
+                        // A fast-forward to theirs, or nothing to do: a commit already known.
+                        #expect(merged.id == (base == ours ? theirs : ours))
                         tally[base == ours ? "fast-forward" : "up to date", default: 0] += 1
                     }
                 } catch SemblanceError.Code.historyPruned {
@@ -270,7 +278,8 @@ struct VersioningModelTests {
         tally["commits"] = model.commits.count
         tally["branches"] = model.branches.count
         print("seed \(seed): \(tally.sorted { $0.key < $1.key })")
-        #expect(tally["three-way merge", default: 0] > 0 && tally["reset", default: 0] > 0 && model.branches.count > 2)
+        #expect(tally["three-way merge", default: 0] + tally["three-way merge with the log", default: 0] > 0)
+        #expect(tally["reset", default: 0] > 0 && model.branches.count > 2)
         let report = try CollectionEngine.verify(PosixFileSystem(), directory: folder.path + "/c")
         #expect(report.isSound, "\(report.problems)")
         await client.close()
@@ -339,6 +348,44 @@ struct VersioningModelTests {
         #expect(try await side.compact() > 0)
         let compacted = try await side.commit(message: "compacted")
         #expect(try await main.diff(from: base.id, to: compacted.id) == expected)
+        await client.close()
+    }
+
+    @Test("a merge takes the branch's uncommitted writes as they are; a conflict leaves its head and log untouched")
+    func mergeWithLog() async throws {
+        let folder = TemporaryDirectory()
+        var client = try await Client(directory: folder.path)
+        let main = try await client.createCollection("c", configuration: Self.configuration)
+        try await main.upsert((0..<6).map { VectorRecord(id: "r\($0)", vector: [Float($0), 0, 0, 0]) })
+        let base = try await main.commit(message: "base")
+        try await main.createBranch("side")
+        let side = try await client.collection("c", branch: "side")
+        try await side.upsert(id: "r1", vector: [1, 1, 1, 1])
+        try await side.upsert(id: "s", vector: [9, 9, 9, 9])
+        let theirs = try await side.commit(message: "side")
+
+        // main's head is the merge base, but its log holds writes: no fast-forward.
+        try await main.upsert(id: "r2", vector: [2, 2, 2, 2])
+        _ = try await main.setMetadata(["k": 1], for: "r1")
+        let merged = try await main.merge("side")
+        #expect(merged.parents == [base.id, theirs.id])
+        #expect(main.get("r1")?.vector == [1, 1, 1, 1] && main.metadata(of: "r1") == ["k": 1], "field by field with the log's write")
+        #expect(main.get("r2")?.vector == [2, 2, 2, 2] && main.get("s") != nil)
+        #expect(try await main.history(limit: 3).map(\.id) == [merged.id, base.id])
+
+        // A conflict with a write in the log: nothing written, the write still there.
+        try await side.upsert(id: "r3", vector: [3, 3, 3, 3])
+        try await side.commit(message: "side again")
+        try await main.upsert(id: "r3", vector: [-3, 0, 0, 0])
+        await #expect(throws: SemblanceError.self) { try await main.merge("side") }
+        #expect(try await main.history(limit: 1).first?.id == merged.id, "no commit written")
+        #expect(main.get("r3")?.vector == [-3, 0, 0, 0])
+        await client.close()
+        client = try await Client(directory: folder.path)
+        let reopened = try await client.collection("c")
+        #expect(reopened.get("r3")?.vector == [-3, 0, 0, 0], "the log kept the write")
+        #expect(try await reopened.merge("side", strategy: .ours).parents.count == 2)
+        #expect(reopened.get("r3")?.vector == [-3, 0, 0, 0])
         await client.close()
     }
 

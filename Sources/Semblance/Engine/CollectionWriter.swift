@@ -354,15 +354,15 @@ actor CollectionWriter {
         publish(collection)
     }
 
-    /// Three-way merge of `source` into the branch (see ``MergePlanner``). The branch's log
-    /// is committed first when it holds anything. Answers the new head: `source` itself
-    /// for a fast-forward, the head when `source` is already in the branch's history, else a
-    /// merge commit with two parents.
+    /// Three-way merge of `source` into the branch (see ``MergePlanner``), its log included:
+    /// nothing is written unless the merge succeeds. Answers the new head: `source` itself
+    /// for a fast-forward (only when the log is empty), the head when `source` is already in
+    /// the branch's history, else a merge commit with two parents that also commits the log.
     private func merge(_ source: ObjectHash, strategy: MergeStrategy, message: String, _ collection: CollectionEngine) async throws(SemblanceError) -> ObjectHash {
         if let failure { throw failure }
         guard persistent else { throw SemblanceError(.invalidArgument, "an in-memory collection has no commits to merge") }
         try refuseWhileCompacting("merge")
-        if store.store.head == nil || logBytes.contains(where: { $0 > 0 }) {
+        if store.store.head == nil {
             _ = try await writeCommit(message: "automatic checkpoint before merge", automatic: true, collection)
         }
         let ours = store.store.head!
@@ -375,11 +375,11 @@ actor CollectionWriter {
         let history = try CommitHistory(files)
         let base = try history.mergeBase(ours, source)
         if base == source { return ours }
-        if base == ours {
+        if base == ours && !logBytes.contains(where: { $0 > 0 }) {
             try await reset(to: source, collection)
             return source
         }
-        let merged = try MergePlanner(files: files, base: base, ours: ours, theirs: source).merge(indexes, strategy: strategy)
+        let merged = try MergePlanner(files: files, base: base, theirs: source).merge(indexes, strategy: strategy)
         return try await writeCommit(message: message, automatic: false, mergedFrom: source, replacements: merged, collection).0
     }
 

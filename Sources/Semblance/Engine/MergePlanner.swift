@@ -11,31 +11,32 @@ public enum MergeStrategy: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// A three-way merge by id: the changes from the common ancestor to the merged commit
-/// ("theirs") are applied to the current branch ("ours"), except where ours changed the
-/// same thing differently (a conflict). A vector changed on one side and metadata on the
-/// other merge field by field; so do identical changes on both sides.
+/// ("theirs") are applied to the current branch ("ours": its shards as they are now, the
+/// writes in its log included), except where ours changed the same thing differently (a
+/// conflict). A vector changed on one side and metadata on the other merge field by field;
+/// so do identical changes on both sides. Only the ids theirs changed are looked at: an id
+/// only ours changed stays as it is.
 struct MergePlanner {
     let files: CollectionFiles
     let base: ObjectHash?
-    let ours: ObjectHash
     let theirs: ObjectHash
 
     /// `current` (ours' shards) with theirs' changes applied.
     /// - Throws: `.mergeConflict` with the conflicting ids under `.failOnConflict`.
     func merge(_ current: [VectorIndex], strategy: MergeStrategy) throws(SemblanceError) -> [VectorIndex] {
-        let differ = CommitDiffer(files: files)
-        let ourChanges = try differ.deltas(from: base, to: ours)
-        let theirChanges = try differ.deltas(from: base, to: theirs)
+        let theirChanges = try CommitDiffer(files: files).deltas(from: base, to: theirs)
         var records: [LogRecord] = []
         var conflicts: [String] = []
         for (id, their) in theirChanges {
-            guard let our = ourChanges[id] else {
+            let shard = current[ShardRouting.shard(of: id, shardCount: current.count)]
+            let ours = shard.get(id).map { StoredRecord(vector: $0, metadata: shard.metadata(of: id)) }
+            if Self.same(ours, their.after) { continue }
+            if Self.same(ours, their.before) {
                 records.append(Self.record(id, their.after))
                 continue
             }
-            if our.after == their.after { continue }
-            if let merged = Self.fieldByField(our, their) {
-                if merged != our.after { records.append(Self.record(id, merged)) }
+            if let merged = Self.fieldByField(RecordDelta(before: their.before, after: ours), their) {
+                if !Self.same(merged, ours) { records.append(Self.record(id, merged)) }
                 continue
             }
             switch strategy {
@@ -57,6 +58,12 @@ struct MergePlanner {
             ShardStore.apply(perShard[shard], to: &merged[shard], parallelism: ProcessInfo.processInfo.activeProcessorCount)
         }
         return merged
+    }
+
+    /// The same record, or both absent: vectors by digest, metadata by value.
+    static func same(_ a: StoredRecord?, _ b: StoredRecord?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        return StoredRecord.sameVector(a, b) && a.metadata == b.metadata
     }
 
     /// The record both sides agree on field by field, or nil when a field changed
