@@ -6,7 +6,8 @@
 //   branch:  creating a branch from main (a ref only), time and bytes written;
 //   open:    opening a past commit against opening the head (snapshot(at:), median of 5);
 //   diff:    1 % of the records changed, as one contiguous range of ids and scattered at
-//            random, each diffed against reading both commits whole and comparing them;
+//            random (and 0.1 % and 10 % scattered), each diffed against reading both
+//            commits whole and comparing them;
 //   merge:   merging a branch that changed 1 % into main (a three-way merge commit);
 // then, on its own collection:
 //   disk:    importing the same 20,000 records C times (default 3), each followed by a
@@ -121,10 +122,21 @@ let scatteredBranch = try await client.collection("c", branch: "b1")
 let start0 = count / 2
 try await contiguousBranch.upsert((start0..<(start0 + changed)).map { VectorRecord(id: String(format: "id%07d", $0), vector: vector(&rng)) })
 let contiguous = try await contiguousBranch.commit(message: "1 % contiguous")
-var picked = Set<Int>()
-while picked.count < changed { picked.insert(Int.random(in: 0..<count, using: &rng)) }
-try await scatteredBranch.upsert(picked.sorted().map { VectorRecord(id: String(format: "id%07d", $0), vector: vector(&rng)) })
+/// `n` records rewritten with new vectors at random ids.
+func scatteredChange(_ n: Int, _ rng: inout SplitMix) -> [VectorRecord] {
+    var picked = Set<Int>()
+    while picked.count < n { picked.insert(Int.random(in: 0..<count, using: &rng)) }
+    return picked.sorted().map { VectorRecord(id: String(format: "id%07d", $0), vector: vector(&rng)) }
+}
+try await scatteredBranch.upsert(scatteredChange(changed, &rng))
 let scattered = try await scatteredBranch.commit(message: "1 % scattered")
+// The same at a tenth and at ten times the change: how the diff's cost grows with it.
+let tenthBranch = try await client.collection("c", branch: "b2")
+try await tenthBranch.upsert(scatteredChange(changed / 10, &rng))
+let scatteredTenth = try await tenthBranch.commit(message: "0.1 % scattered")
+let tenfoldBranch = try await client.collection("c", branch: "b3")
+try await tenfoldBranch.upsert(scatteredChange(changed * 10, &rng))
+let scatteredTenfold = try await tenfoldBranch.commit(message: "10 % scattered")
 
 // Opening a past commit against the head.
 var headTimes: [Double] = []
@@ -141,7 +153,9 @@ report("| open the head commit (snapshot(at: \"main\"), median of 6) | \(String(
 report("| open a past commit (median of 6, measured alternately before and after the head) | \(String(format: "%.0f", median(pastTimes) * 1000)) ms (\(String(format: "%.2f", median(pastTimes) / median(headTimes)))× the head) |")
 
 // Diff against a full comparison.
-for (label, commit) in [("contiguous", contiguous), ("scattered", scattered)] {
+for (label, commit, expected) in [("1 % changed contiguous", contiguous, changed), ("1 % changed scattered", scattered, changed),
+                                  ("0.1 % changed scattered", scatteredTenth, changed / 10),
+                                  ("10 % changed scattered", scatteredTenfold, changed * 10)] {
     var diffTimes: [Double] = []
     var fullTimes: [Double] = []
     var found = 0
@@ -155,8 +169,8 @@ for (label, commit) in [("contiguous", contiguous), ("scattered", scattered)] {
         fullFound = fullComparison(try await main.snapshot(at: base.id), try await main.snapshot(at: commit.id))
         fullTimes.append(seconds(since: start))
     }
-    precondition(found == changed && fullFound == changed, "diff found \(found), full comparison \(fullFound), expected \(changed)")
-    report("| diff, 1 % changed \(label) (median of 3) | \(String(format: "%.1f", median(diffTimes) * 1000)) ms against \(String(format: "%.0f", median(fullTimes) * 1000)) ms reading both whole: \(String(format: "%.1f", median(fullTimes) / median(diffTimes)))× faster |")
+    precondition(found == expected && fullFound == expected, "diff found \(found), full comparison \(fullFound), expected \(expected)")
+    report("| diff, \(label) (median of 3) | \(String(format: "%.1f", median(diffTimes) * 1000)) ms against \(String(format: "%.0f", median(fullTimes) * 1000)) ms reading both whole: \(String(format: "%.1f", median(fullTimes) / median(diffTimes)))× faster |")
 }
 
 // Merge of a branch that changed 1 % into main (main changed too, so not a fast-forward).
