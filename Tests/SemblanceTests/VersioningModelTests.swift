@@ -351,6 +351,33 @@ struct VersioningModelTests {
         await client.close()
     }
 
+    @Test("verify's check of a digest page against its vector page: a wrong digest or row count is corruptFile")
+    func digestCheck() throws {
+        let dimension = 3, stride = 4  // rows padded as pages store them
+        let rows: [[Float]] = [[1, 2, 3], [-0.0, 0, 5], [7, 8, 9]]
+        var vectors: [UInt8] = []
+        var digests: [UInt8] = []
+        for row in rows {
+            (row + [Float](repeating: 0, count: stride - dimension)).withUnsafeBytes { vectors += $0 }
+            digests += row.withUnsafeBytes { VectorIndex.digest($0) }
+        }
+        try VectorIndex.checkDigests((3, digests), of: (3, vectors), dimension: dimension, file: "page")
+        func failure(_ digests: (Int, [UInt8])) -> SemblanceError? {
+            do throws(SemblanceError) {
+                try VectorIndex.checkDigests(digests, of: (3, vectors), dimension: dimension, file: "page")
+                return nil
+            } catch { return error }
+        }
+        var wrong = digests
+        wrong[17] ^= 1
+        #expect(failure((3, wrong))?.message.contains("row 1") == true)
+        #expect(failure((2, Array(digests.prefix(32))))?.code == .corruptFile)
+        // -0 and 0 are different bits, so different digests.
+        var zero = digests
+        zero.replaceSubrange(16..<32, with: [Float(0), 0, 5].withUnsafeBytes { VectorIndex.digest($0) })
+        #expect(failure((3, zero))?.code == .corruptFile)
+    }
+
     @Test("a merge takes the branch's uncommitted writes as they are; a conflict leaves its head and log untouched")
     func mergeWithLog() async throws {
         let folder = TemporaryDirectory()

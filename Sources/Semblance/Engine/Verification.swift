@@ -214,7 +214,7 @@ private struct Verifier {
             commits[hash] = commit
             report.commits += 1
             var pagesSound = true
-            for manifest in commit.shards { pagesSound = checkPages(of: manifest) && pagesSound }
+            for manifest in commit.shards { pagesSound = checkPages(of: manifest, dimension: commit.configuration.dimension) && pagesSound }
             if heads.contains(hash), let configuration, pagesSound {
                 indexes[hash] = checkHeadStructure(commit, path: path, configuration: configuration)
                 for shard in indexes[hash] ?? [] {
@@ -227,39 +227,61 @@ private struct Verifier {
         return (commits, indexes)
     }
 
-    /// Checks the hash, header and payload of every page a manifest names; false if any fails.
-    mutating func checkPages(of manifest: ShardManifest) -> Bool {
+    /// Checks the hash, header and payload of every page a manifest names, and that each
+    /// digest page holds the digests of its vector page's rows; false if any fails.
+    mutating func checkPages(of manifest: ShardManifest, dimension: Int) -> Bool {
         let tables: [(PageObject.Kind, [ObjectHash])] = [
-            (.vectors, manifest.vectors), (.level0Links, manifest.level0Links), (.upperLinks, manifest.upperLinks),
+            (.level0Links, manifest.level0Links), (.upperLinks, manifest.upperLinks),
             (.nodeRecords, manifest.nodeRecords), (.ids, manifest.ids), (.metadata, manifest.metadata ?? []),
-            (.vectorDigests, manifest.vectorDigests ?? []),
         ]
         var sound = true
         for (kind, hashes) in tables {
-            for hash in hashes {
-                if failed.contains(hash) { sound = false; continue }
-                // A page shared by several commits is decoded once.
-                let alreadyDecoded = checked.contains(hash)
-                guard let bytes = read(hash) else { sound = false; continue }
-                if alreadyDecoded { continue }
-                do {
-                    switch kind {
-                    case .ids: _ = try PageObject.decodeIDs(bytes, file: objects.path(of: hash))
-                    case .metadata: _ = try PageObject.decodeMetadata(bytes, file: objects.path(of: hash))
-                    case .vectors:
-                        let path = objects.path(of: hash)
-                        try Self.checkFinite(PageObject.decode(bytes, kind: kind, file: path).payload, file: path)
-                    default: _ = try PageObject.decode(bytes, kind: kind, file: objects.path(of: hash))
-                    }
-                    report.pages += 1
-                } catch {
-                    failed.insert(hash)
-                    report.record(error, file: objects.path(of: hash))
-                    sound = false
-                }
+            for hash in hashes { sound = check(hash, kind).sound && sound }
+        }
+        let digests = manifest.vectorDigests
+        for (p, hash) in manifest.vectors.enumerated() {
+            let vectors = check(hash, .vectors)
+            guard let digests, p < digests.count else { sound = vectors.sound && sound; continue }
+            let rowDigests = check(digests[p], .vectorDigests)
+            sound = vectors.sound && rowDigests.sound && sound
+            // A vector page and its digest page are always stored together: checked once, as a pair.
+            guard let vectorPage = vectors.decoded, let digestPage = rowDigests.decoded else { continue }
+            do {
+                try VectorIndex.checkDigests(digestPage, of: vectorPage, dimension: dimension, file: objects.path(of: digests[p]))
+            } catch {
+                failed.insert(digests[p])
+                report.record(error, file: objects.path(of: digests[p]))
+                sound = false
             }
         }
         return sound
+    }
+
+    /// Checks one page (decoded once, however many commits name it): whether it is sound,
+    /// and its row count and payload when this call decoded it.
+    private mutating func check(_ hash: ObjectHash, _ kind: PageObject.Kind) -> (sound: Bool, decoded: (count: Int, payload: [UInt8])?) {
+        if failed.contains(hash) { return (false, nil) }
+        let alreadyDecoded = checked.contains(hash)
+        guard let bytes = read(hash) else { return (false, nil) }
+        if alreadyDecoded { return (true, nil) }
+        let path = objects.path(of: hash)
+        do {
+            var decoded: (count: Int, payload: [UInt8])? = nil
+            switch kind {
+            case .ids: _ = try PageObject.decodeIDs(bytes, file: path)
+            case .metadata: _ = try PageObject.decodeMetadata(bytes, file: path)
+            case .vectors:
+                decoded = try PageObject.decode(bytes, kind: kind, file: path)
+                try Self.checkFinite(decoded!.payload, file: path)
+            default: decoded = try PageObject.decode(bytes, kind: kind, file: path)
+            }
+            report.pages += 1
+            return (true, decoded)
+        } catch {
+            failed.insert(hash)
+            report.record(error, file: path)
+            return (false, nil)
+        }
     }
 
     /// The head's shards, read as an open reads them: counts, link bounds, ids, entry point.

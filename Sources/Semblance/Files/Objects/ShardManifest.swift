@@ -112,6 +112,26 @@ extension VectorIndex {
         return payload.withUnsafeBytes { PageObject.encode(kind: .vectorDigests, count: rows, payload: $0) }
     }
 
+    /// Checks that a digest page (row count, payload) holds the digests of a vector page's rows.
+    static func checkDigests(_ digests: (count: Int, payload: [UInt8]), of vectors: (count: Int, payload: [UInt8]),
+                             dimension: Int, file: String) throws(SemblanceError) {
+        guard digests.count == vectors.count, digests.payload.count == vectors.count * 16, vectors.count > 0,
+              vectors.payload.count % vectors.count == 0, vectors.payload.count / vectors.count >= dimension * 4 else {
+            throw SemblanceError(.corruptFile, "vector digest page holds \(digests.count) rows in \(digests.payload.count) bytes for a vector page of \(vectors.count) rows", path: file)
+        }
+        let stride = vectors.payload.count / vectors.count
+        let wrong = vectors.payload.withUnsafeBytes { raw in
+            (0..<vectors.count).first { row in
+                let start = row * stride
+                return !digest(UnsafeRawBufferPointer(rebasing: raw[start..<(start + dimension * 4)]))
+                    .elementsEqual(digests.payload[(row * 16)..<(row * 16 + 16)])
+            }
+        }
+        if let wrong {
+            throw SemblanceError(.corruptFile, "the digest of row \(wrong) (payload bytes \(wrong * 16) ..< \(wrong * 16 + 16)) does not match its vector", path: file)
+        }
+    }
+
     /// The first 16 bytes of the SHA-256 of a vector's components, as stored.
     static func digest(_ components: UnsafeRawBufferPointer) -> [UInt8] {
         Array(SHA256.hash(data: components).prefix(16))
