@@ -64,6 +64,24 @@ struct ClientTests {
         await client.close()
     }
 
+    @Test("tasks opening the same branch at once, however spelled, get one handle")
+    func concurrentOpens() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let main = try await client.createCollection("c", dimension: 4, metric: .squaredEuclidean)
+        try await main.upsert(id: "a", vector: [1, 2, 3, 4])
+        try await main.createBranch("Exp")
+        await client.close(main)
+        async let first = client.collection("c", branch: "Exp")
+        async let second = client.collection("c", branch: "exp")
+        async let third = client.collection("c")
+        async let fourth = client.collection("c", branch: "main")
+        let (exp, exp2, main1, main2) = try await (first, second, third, fourth)
+        #expect(exp === exp2 && main1 === main2 && exp !== main1)
+        #expect(exp.get("a")?.vector == [1, 2, 3, 4] && exp.branch == "Exp")
+        await client.close()
+    }
+
     @Test("createCollection twice is .collectionExists and leaves the first intact; an unknown name is .unknownCollection")
     func existsAndUnknown() async throws {
         let folder = TemporaryDirectory()

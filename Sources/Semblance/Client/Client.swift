@@ -30,6 +30,9 @@ public actor Client {
         var branch: String
     }
     private var closed = false
+    /// Opens in progress, by collection and branch (in lower case): a second call for the
+    /// same branch meanwhile waits for the first one's handle instead of opening it again.
+    private var opening: [BranchKey: Task<Result<VectorCollection, SemblanceError>, Never>] = [:]
 
     /// Opens (creating it if missing) the directory at `directory`.
     /// - Throws: `.locked` when another process has it open; `.io` when it cannot be created.
@@ -130,8 +133,19 @@ public actor Client {
            let open = collections[BranchKey(name: name, branch: match.name)] {
             return open
         }
-        let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(files, branch: branch) }
-        let collection = VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger)
+        let pendingKey = BranchKey(name: name, branch: branch.lowercased())
+        let pending = opening[pendingKey] ?? Task { [logger] in
+            do throws(SemblanceError) {
+                let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(files, branch: branch) }
+                return .success(VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger))
+            } catch {
+                return .failure(error)
+            }
+        }
+        opening[pendingKey] = pending
+        let result = await pending.value
+        opening[pendingKey] = nil
+        let collection = try result.get()
         collections[BranchKey(name: name, branch: collection.branch)] = collection
         logger.debug("opened collection", metadata: ["collection": "\(name)", "branch": "\(branch)", "live": "\(collection.count)"])
         return collection
