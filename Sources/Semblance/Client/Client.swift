@@ -97,7 +97,7 @@ public actor Client {
             collection = VectorCollection(name: name, configuration: configuration, engine: engine, logger: logger)
         }
         collections[BranchKey(name: name, branch: CollectionFiles.mainBranch)] = collection
-        logger.info("created collection", metadata: ["collection": "\(name)", "dimension": "\(configuration.dimension)"])
+        logger.debug("created collection", metadata: ["collection": "\(name)", "dimension": "\(configuration.dimension)"])
         return collection
     }
 
@@ -134,10 +134,17 @@ public actor Client {
             return open
         }
         let pendingKey = BranchKey(name: name, branch: branch.lowercased())
-        let pending = opening[pendingKey] ?? Task { [logger] in
+        // Another call opening this branch: its handle, registered by that call.
+        if let pending = opening[pendingKey] {
+            let collection = try await pending.value.get()
+            try ensureOpen()
+            return collection
+        }
+        let pending = Task { [logger] in
             do throws(SemblanceError) {
                 let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(files, branch: branch) }
-                return .success(VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger))
+                return Result<VectorCollection, SemblanceError>.success(
+                    VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger))
             } catch {
                 return .failure(error)
             }
@@ -146,6 +153,12 @@ public actor Client {
         let result = await pending.value
         opening[pendingKey] = nil
         let collection = try result.get()
+        // The client closed meanwhile: it released the directory, so the handle goes too.
+        if closed {
+            await collection.close()
+            releaseFilesIfUnused(name)
+            try ensureOpen()
+        }
         collections[BranchKey(name: name, branch: collection.branch)] = collection
         logger.debug("opened collection", metadata: ["collection": "\(name)", "branch": "\(branch)", "live": "\(collection.count)"])
         return collection
@@ -192,7 +205,7 @@ public actor Client {
         try fs.rename(try pathInsideRoot(directory, name), to: dropped)
         try fs.syncDirectory(directory)
         try? fs.removeTree(dropped)
-        logger.info("dropped collection", metadata: ["collection": "\(name)"])
+        logger.debug("dropped collection", metadata: ["collection": "\(name)"])
     }
 
     /// Closes one open collection handle (one branch of a collection): its queued writes
@@ -204,9 +217,13 @@ public actor Client {
         guard collections[key] === collection else { return }
         collections[key] = nil
         await collection.close()
-        if !collections.keys.contains(where: { $0.name == collection.name }) {
-            files.removeValue(forKey: collection.name)?.lock?.release()
-        }
+        releaseFilesIfUnused(collection.name)
+    }
+
+    /// Releases a collection's files (its lock) once no branch of it is open or opening.
+    private func releaseFilesIfUnused(_ name: String) {
+        guard !collections.keys.contains(where: { $0.name == name }), !opening.keys.contains(where: { $0.name == name }) else { return }
+        files.removeValue(forKey: name)?.lock?.release()
     }
 
     /// Finishes queued writes of every open collection, syncs, and releases the directory.
