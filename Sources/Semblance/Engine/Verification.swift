@@ -91,6 +91,8 @@ private struct Verifier {
     /// Objects whose hash held, and those that failed (each is read once).
     var checked = Set<ObjectHash>()
     var failed = Set<ObjectHash>()
+    /// (vector page, digest page) pairs whose digests were compared with the vectors.
+    var checkedDigestPairs = Set<[ObjectHash]>()
 
     init(fs: any FileSystem, directory: String) {
         self.fs = fs
@@ -239,13 +241,21 @@ private struct Verifier {
             for hash in hashes { sound = check(hash, kind).sound && sound }
         }
         let digests = manifest.vectorDigests
+        if let digests, digests.count != manifest.vectors.count {
+            report.record(SemblanceError(.corruptFile, "the shard manifest names \(digests.count) vector digest pages for \(manifest.vectors.count) vector pages", path: directory), file: directory)
+            sound = false
+        }
         for (p, hash) in manifest.vectors.enumerated() {
-            let vectors = check(hash, .vectors)
+            var vectors = check(hash, .vectors)
             guard let digests, p < digests.count else { sound = vectors.sound && sound; continue }
-            let rowDigests = check(digests[p], .vectorDigests)
+            var rowDigests = check(digests[p], .vectorDigests)
             sound = vectors.sound && rowDigests.sound && sound
-            // A vector page and its digest page are always stored together: checked once, as a pair.
-            guard let vectorPage = vectors.decoded, let digestPage = rowDigests.decoded else { continue }
+            // Each pair once, however many commits name it (a page decoded for another pair
+            // is decoded again).
+            guard vectors.sound, rowDigests.sound, checkedDigestPairs.insert([hash, digests[p]]).inserted else { continue }
+            if vectors.decoded == nil { vectors = decodeAgain(hash, .vectors) }
+            if rowDigests.decoded == nil { rowDigests = decodeAgain(digests[p], .vectorDigests) }
+            guard let vectorPage = vectors.decoded, let digestPage = rowDigests.decoded else { sound = false; continue }
             do {
                 try VectorIndex.checkDigests(digestPage, of: vectorPage, dimension: dimension, file: objects.path(of: digests[p]))
             } catch {
@@ -255,6 +265,18 @@ private struct Verifier {
             }
         }
         return sound
+    }
+
+    /// A page already checked, decoded again (for a digest pair not yet compared).
+    private mutating func decodeAgain(_ hash: ObjectHash, _ kind: PageObject.Kind) -> (sound: Bool, decoded: (count: Int, payload: [UInt8])?) {
+        let path = objects.path(of: hash)
+        do {
+            return (true, try PageObject.decode(try objects.get(hash), kind: kind, file: path))
+        } catch {
+            failed.insert(hash)
+            report.record(error, file: path)
+            return (false, nil)
+        }
     }
 
     /// Checks one page (decoded once, however many commits name it): whether it is sound,
