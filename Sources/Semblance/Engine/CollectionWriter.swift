@@ -340,7 +340,7 @@ actor CollectionWriter {
             do throws(SemblanceError) {
                 try store.store.moveHead(to: target)
                 for (shard, actor) in shards.enumerated() {
-                    logBytes[shard] = try await actor.adoptNextLog(replacement: replacements[shard], objects: commit.shards[shard].allObjects)
+                    logBytes[shard] = try await actor.adoptNextLog(replacement: replacements[shard], manifest: commit.shards[shard])
                     indexes[shard] = replacements[shard]
                 }
                 try store.store.syncLogFolder()
@@ -355,7 +355,8 @@ actor CollectionWriter {
     }
 
     /// Three-way merge of `source` into the branch (see ``MergePlanner``), its log included:
-    /// nothing is written unless the merge succeeds. Answers the new head: `source` itself
+    /// nothing is written unless the merge succeeds (except the first commit of a branch
+    /// that has none, written before anything else). Answers the new head: `source` itself
     /// for a fast-forward (only when the log is empty), the head when `source` is already in
     /// the branch's history, else a merge commit with two parents that also commits the log.
     private func merge(_ source: ObjectHash, strategy: MergeStrategy, message: String, _ collection: CollectionEngine) async throws(SemblanceError) -> ObjectHash {

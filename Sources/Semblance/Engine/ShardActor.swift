@@ -67,8 +67,8 @@ actor ShardActor {
 
     /// Once the commit is the head: the next log replaces the old one, and the state becomes
     /// `replacement` when there is one.
-    func adoptNextLog(replacement: VectorIndex? = nil, objects: [ObjectHash]? = nil) throws(SemblanceError) -> Int64 {
-        try store.adoptNextLog(replacement: replacement, objects: objects)
+    func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) -> Int64 {
+        try store.adoptNextLog(replacement: replacement, manifest: manifest)
         return store.logBytes
     }
 

@@ -229,12 +229,12 @@ final class ShardStore {
 
     /// Once the commit is the head: the new log replaces the old one (renamed into place;
     /// the collection syncs the folder before any write is taken), and the shard's state
-    /// becomes `replacement` when one is given (a merge's or reset's), whose objects are
-    /// `objects`.
-    func adoptNextLog(replacement: VectorIndex? = nil, objects: [ObjectHash]? = nil) throws(SemblanceError) {
+    /// becomes `replacement` when one is given (a merge's or reset's); `manifest`, when
+    /// given, is the new head's (a reset's), whose objects and digest pages are then known.
+    func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) {
         if let replacement { index = replacement }
-        headObjects = Set(objects ?? pendingObjects)
-        digestOfVectorPage = objects == nil ? pendingDigests : [:]
+        headObjects = Set(manifest?.allObjects ?? pendingObjects)
+        digestOfVectorPage = manifest?.digestOfVectorPage ?? pendingDigests
         durableObjects = headObjects
         pendingObjects = []
         guard let next = nextLog else { return }
