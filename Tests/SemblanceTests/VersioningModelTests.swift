@@ -303,21 +303,26 @@ struct VersioningModelTests {
     func scatteredDiff() async throws {
         let folder = TemporaryDirectory()
         let client = try await Client(directory: folder.path)
-        let configuration = CollectionConfiguration(dimension: 4, metric: .squaredEuclidean, shardCount: 1, m: 4, efConstruction: 16,
+        // 512 dimensions: a vector page holds 1,024 rows (2 MiB), so the vector pages of the
+        // first ranges stay the same when nodes are appended at the end.
+        let configuration = CollectionConfiguration(dimension: 512, metric: .squaredEuclidean, shardCount: 1, m: 4, efConstruction: 16,
                                                     defaultEf: 32, checkpointPolicy: .manual)
         let main = try await client.createCollection("c", configuration: configuration)
         let count = 5_000
-        func vector(_ i: Int, _ salt: Float = 0) -> [Float] { [Float(i), salt, 1, 2] }
+        func vector(_ i: Int, _ salt: Float = 0) -> [Float] { [Float(i), salt, 1, 2] + [Float](repeating: 0, count: 508) }
         func ids(_ numbers: some Sequence<Int>) -> [String] { numbers.map { "r\($0)" }.sorted() }
-        try await main.upsert((0..<count).map { VectorRecord(id: "r\($0)", vector: vector($0), metadata: ["n": .int(Int64($0))]) })
-        let base = try await main.commit(message: "base")
-        try await main.createBranch("side")
-        let side = try await client.collection("c", branch: "side")
         // Disjoint groups of ids spread over every 1,024-node range.
         var random = SeededGenerator(seed: 7)
         let picks = Array(0..<count).shuffled(using: &random)
         let deleted = picks[0..<40], newMetadata = picks[40..<80], newVector = picks[80..<120]
-        let rewritten = picks[120..<160], metadataRemoved = picks[160..<200]
+        let rewritten = picks[120..<160], metadataRemoved = picks[160..<200], signOfZero = picks[200..<240]
+        try await main.upsert((0..<count).map { VectorRecord(id: "r\($0)", vector: vector($0), metadata: ["n": .int(Int64($0))]) })
+        _ = try await main.setMetadata(signOfZero.map { (id: "r\($0)", metadata: ["z": .double(0)]) })
+        let base = try await main.commit(message: "base")
+        try await main.createBranch("side")
+        let side = try await client.collection("c", branch: "side")
+        // -0 is another byte pattern but the same number: no change.
+        _ = try await side.setMetadata(signOfZero.map { (id: "r\($0)", metadata: ["z": .double(-0.0)]) })
         try await side.delete(ids(deleted))
         try await side.setMetadata(newMetadata.map { (id: "r\($0)", metadata: ["n": .int(-1)]) })
         try await side.upsert(newVector.map { VectorRecord(id: "r\($0)", vector: vector($0, 1), metadata: ["n": .int(Int64($0))]) })
@@ -340,9 +345,11 @@ struct VersioningModelTests {
         let differ = CommitDiffer(files: main.engine.files)
         let full = try differ.deltasReadingEverything(from: ObjectHash(hex: base.id)!, to: ObjectHash(hex: changed.id)!)
         #expect(CommitDiffer.summary(full) == expected)
-        // The first four ranges kept their ids and vectors: compared node by node.
+        // The first four ranges kept their ids and vectors: compared node by node (the
+        // others whole).
         let manifests = try [base.id, changed.id].map { try main.engine.files.commit(ObjectHash(hex: $0)!).shards[0] }
         #expect(manifests[0].ids.prefix(4) == manifests[1].ids.prefix(4))
+        #expect(manifests[0].vectorDigests?.prefix(4) == manifests[1].vectorDigests?.prefix(4) && manifests[0].vectorDigests != nil)
 
         // A compaction renumbers every node: the ranges are read whole, with the same answer.
         #expect(try await side.compact() > 0)

@@ -103,7 +103,11 @@ struct VersioningPowerLossTests {
         try await recorder.step("upsert C on main", changes: ["main": afterC]) { try await main.upsert(c) }
         _ = try await recorder.step("tag v1", tag: "v1", { try await main.createTag("v1") },
                                     acknowledged: { ref, ledger in ledger.tags["v1"] = (ref.commit, afterC) })
-        let merged = applying(afterC, upserts: b, deletes: ["r5", "r6"])
+        // A write in main's log that the merge takes as it is (and its commit then holds).
+        let e = records(60..<62)
+        let afterE = applying(afterC, upserts: e)
+        try await recorder.step("upsert E on main (logged, then merged)", changes: ["main": afterE]) { try await main.upsert(e) }
+        let merged = applying(afterE, upserts: b, deletes: ["r5", "r6"])
         _ = try await recorder.step("merge exp into main", changes: ["main": merged]) { try await main.merge("exp") }
         _ = try await recorder.step("reset exp to v1", changes: ["exp": afterC]) { try await exp.reset(to: "v1") }
         let d = records(50..<53)
