@@ -34,7 +34,7 @@ struct GetCommand: AsyncParsableCommand {
         } else {
             Output.line(record.id)
             Output.line(Output.vector(record.vector))
-            if let metadata = record.metadata { Output.line(Output.metadata(metadata)) }
+            if let metadata = record.metadata { Output.line(metadata.description) }
         }
     }
 }

@@ -22,9 +22,6 @@ enum Output {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// Metadata as compact JSON, keys sorted, as `export` writes it: `{"lang":"en","year":2024}`.
-    static func metadata(_ metadata: Metadata) -> String { JSONLines.encode(metadata) }
-
     /// A vector as a JSON array: `[0.1,0.2]`.
     static func vector(_ vector: [Float]) -> String {
         (try? encode(vector)) ?? "[]"

@@ -108,7 +108,7 @@ struct SearchCommand: AsyncParsableCommand {
                 var line = Terminal.padLeft(String(rank + 1), 4) + "  " + Terminal.padLeft(Self.format(hit.distance), 10)
                     + "  " + Terminal.padRight(hit.id, width)
                 if let vector = hit.vector { line += "  " + Output.vector(vector) }
-                if let metadata = hit.metadata { line += "  " + Output.metadata(metadata) }
+                if let metadata = hit.metadata { line += "  " + metadata.description }
                 Output.line(line)
             }
         }

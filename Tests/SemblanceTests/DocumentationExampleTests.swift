@@ -253,7 +253,23 @@ struct DocumentationExampleTests {
         try await docs.upsert(id: "tokio", vector: [0.8, 0.3, 0.1], metadata: ["lang": "rust", "year": 2016])
         try await docs.upsert(id: "vapor", vector: [0.7, 0.2, 0.3], metadata: ["lang": "swift", "year": 2016])
         try await docs.setMetadata(["lang": "swift", "year": 2019, "tags": ["network"]], for: "nio")
-        print(docs.get("nio")?.metadata?["year"] ?? "none")  // int(2019)
+        print(docs.get("nio")?.metadata?["year"] ?? "none")  // 2019
+    }
+
+    /// Returns what the example read back.
+    static func swiftValues(_ docs: VectorCollection) async throws -> (since: Int, firstTag: String, packageTags: [String]?) {
+        struct Package: Codable { var lang: String; var year: Int; var tags: [String] }
+        let year = 2020, tags = ["web", "server"], maintained = true
+        try await docs.upsert(id: "hummingbird", vector: [0.6, 0.3, 0.2],
+                              metadata: ["lang": "swift", "year": Metadata(year), "tags": Metadata(tags),
+                                         "maintained": Metadata(maintained), "summary": "since \(year)"])
+        let stored = docs.get("hummingbird")?.metadata
+        let since = stored?["year"]?.intValue ?? 0                // 2020
+        let firstTag = stored?["tags"]?[0]?.stringValue ?? ""     // "web"
+        let package = try stored?.decode(Package.self)            // Package(lang: "swift", year: 2020, ...)
+        try await docs.setMetadata(Metadata(encoding: Package(lang: "swift", year: 2021, tags: [])), for: "hummingbird")
+        print(docs.get("hummingbird")?.metadata ?? "none")  // {"lang":"swift","tags":[],"year":2021}
+        return (since, firstTag, package?.tags)
     }
 
     static func filteredSearch(_ docs: VectorCollection) async throws -> (ids: [String], count: Int, metadata: Metadata?) {
@@ -285,6 +301,10 @@ struct DocumentationExampleTests {
         let docs = try await client.createCollection("docs", dimension: 3, metric: .cosine)
         try await Self.writeMetadata(docs)
         #expect(docs.get("nio")?.metadata?["year"] == 2019)
+        let values = try await Self.swiftValues(docs)
+        #expect(values.since == 2020 && values.firstTag == "web" && values.packageTags == ["web", "server"])
+        #expect(docs.get("hummingbird")?.metadata?.description == #"{"lang":"swift","tags":[],"year":2021}"#)
+        try await docs.delete("hummingbird")
         let searched = try await Self.filteredSearch(docs)
         #expect(searched.ids == ["nio"])
         #expect(searched.count == 2)

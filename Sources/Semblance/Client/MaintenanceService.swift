@@ -54,7 +54,7 @@ extension Client {
         for collection in openCollections where collection.needsCompaction {
             do {
                 let removed = try await collection.compact(onlyWhenNeeded: true)
-                logger.info("maintenance compacted", metadata: ["collection": "\(collection.name)", "tombstonesRemoved": "\(removed)"])
+                logger.debug("maintenance compacted", metadata: ["collection": "\(collection.name)", "tombstonesRemoved": "\(removed)"])
             } catch {
                 logger.error("maintenance compaction failed", metadata: ["collection": "\(collection.name)", "error": "\(error.message)"])
             }
@@ -71,7 +71,7 @@ extension Client {
             do {
                 let report = try await collection.collectGarbage(grace: grace)
                 if report.deletedObjects > 0 {
-                    logger.info("garbage collected", metadata: ["collection": "\(collection.name)", "deletedObjects": "\(report.deletedObjects)",
+                    logger.debug("garbage collected", metadata: ["collection": "\(collection.name)", "deletedObjects": "\(report.deletedObjects)",
                                                                 "freedBytes": "\(report.freedBytes)"])
                 }
             } catch {

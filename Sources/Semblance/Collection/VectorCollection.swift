@@ -139,7 +139,7 @@ public final class VectorCollection: Sendable {
         let start = ContinuousClock.now
         let (hash, written) = try await engine.checkpoint(message: "checkpoint", automatic: true, onlyIfChanged: true)
         metrics.checkpointDuration.recordInterval(since: start)
-        logger.info("checkpoint", metadata: ["commit": "\(hash)", "bytesWritten": "\(written.bytesWritten)"])
+        logger.debug("checkpoint", metadata: ["commit": "\(hash)", "bytesWritten": "\(written.bytesWritten)"])
         return try commit(hash)
     }
 
@@ -164,7 +164,7 @@ public final class VectorCollection: Sendable {
             removed += try await engine.compact(shard: shard, progress: progress)
             metrics.compactionDuration.recordInterval(since: start)
         }
-        if removed > 0 { logger.info("compacted", metadata: ["tombstonesRemoved": "\(removed)"]) }
+        if removed > 0 { logger.debug("compacted", metadata: ["tombstonesRemoved": "\(removed)"]) }
         return removed
     }
 

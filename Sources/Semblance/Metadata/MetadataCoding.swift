@@ -85,9 +85,9 @@ extension Metadata {
         }
     }
 
-    /// Moves past one encoded value, checking its structure as `decode` does (though not
-    /// the UTF-8 of its strings) without building it: how a diff finds the bytes of an
-    /// entry to compare.
+    /// Moves past one encoded value, checking its tags, counts and depth as `decode` does
+    /// (not the UTF-8 of strings, finite numbers or repeated keys) without building it: how
+    /// a diff finds the bytes of an entry to compare.
     static func skip(from reader: inout ByteReader, depth: Int = 0) throws(SemblanceError) {
         let raw = try reader.read(UInt8.self)
         guard let tag = Tag(rawValue: raw) else { throw reader.corrupt("unknown metadata tag \(raw)") }
