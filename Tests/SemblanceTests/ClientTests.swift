@@ -64,6 +64,31 @@ struct ClientTests {
         await client.close()
     }
 
+    @Test("getOrCreateCollection(dimension:), upsert of one record, and isClosed: reads answer from the last state, writes throw .closed")
+    func lifecycleConveniences() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.getOrCreateCollection("docs", dimension: 3, metric: .squaredEuclidean)
+        try await docs.upsert(VectorRecord(id: "a", vector: [1, 2, 3], metadata: ["k": 1]))
+        #expect(try await client.getOrCreateCollection("docs", dimension: 3, metric: .squaredEuclidean) === docs)
+        await #expect(throws: SemblanceError.self) { try await client.getOrCreateCollection("docs", dimension: 4) }
+        #expect(!docs.isClosed)
+        await client.close(docs)
+        #expect(docs.isClosed)
+        #expect(docs.get("a")?.metadata == ["k": 1] && docs.count == 1)
+        #expect(try await docs.search([1, 2, 3], k: 1).ids == ["a"])
+        do {
+            try await docs.upsert(VectorRecord(id: "b", vector: [1, 1, 1]))
+            Issue.record("a write through a closed handle succeeded")
+        } catch {
+            #expect(error.code == .closed)
+        }
+        let reopened = try await client.collection("docs")
+        #expect(!reopened.isClosed && reopened.get("b") == nil && reopened.get("a") != nil)
+        await client.close()
+        #expect(reopened.isClosed)
+    }
+
     @Test("tasks opening the same branch at once, however spelled, get one handle")
     func concurrentOpens() async throws {
         let folder = TemporaryDirectory()

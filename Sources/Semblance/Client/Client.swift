@@ -164,6 +164,13 @@ public actor Client {
         return collection
     }
 
+    /// The collection named `name`, created with the given dimension and metric and default
+    /// settings if it does not exist.
+    /// - Throws: `.invalidConfiguration` when it exists with another dimension or metric.
+    public func getOrCreateCollection(_ name: String, dimension: Int, metric: DistanceMetric = .cosine) async throws(SemblanceError) -> VectorCollection {
+        try await getOrCreateCollection(name, configuration: CollectionConfiguration(dimension: dimension, metric: metric))
+    }
+
     /// The collection named `name`, created with `configuration` if it does not exist.
     /// - Throws: `.invalidConfiguration` when it exists with another dimension or metric.
     public func getOrCreateCollection(_ name: String, configuration: CollectionConfiguration) async throws(SemblanceError) -> VectorCollection {

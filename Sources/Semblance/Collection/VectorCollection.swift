@@ -45,6 +45,11 @@ public final class VectorCollection: Sendable {
         try await upsert([VectorRecord(id: id, vector: vector, metadata: metadata)])
     }
 
+    /// Adds or replaces one record (see ``upsert(id:vector:metadata:)``).
+    public func upsert(_ record: VectorRecord) async throws(SemblanceError) {
+        try await upsert([record])
+    }
+
     /// Adds or replaces many records as one batch: every record is checked first (one bad
     /// record fails the batch and writes nothing), then each shard's part is logged and
     /// indexed in parallel with the others.
@@ -216,6 +221,11 @@ public final class VectorCollection: Sendable {
     static func deletionRatio(_ index: VectorIndex) -> Double {
         index.nodeCount == 0 ? 0 : Double(index.deletedCount) / Double(index.nodeCount)
     }
+
+    /// True once this handle is closed (``Client/close(_:)``, ``Client/close()``, or the
+    /// collection dropped). Writes through it then throw `.closed`; reads (`get`, `search`,
+    /// `count`, `snapshot`) keep answering from its last state.
+    public var isClosed: Bool { engine.isClosed }
 
     /// Finishes queued writes, syncs and releases the files.
     func close() async { await engine.close() }

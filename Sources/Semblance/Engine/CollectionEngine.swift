@@ -273,6 +273,9 @@ final class CollectionEngine: Sendable {
         return original.deletedCount
     }
 
+    /// True once `close()` has begun: no more work is taken.
+    var isClosed: Bool { state.withLock { $0.closed } }
+
     /// Finishes queued work, syncs, and releases the directory.
     func close() async {
         timer.withLock { $0?.cancel() }
