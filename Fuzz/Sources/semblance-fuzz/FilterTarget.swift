@@ -15,9 +15,9 @@ enum FilterTarget {
         guard let filter = try? Filter(json: String(decoding: input, as: UTF8.self)) else { return }
         let written = json(of: filter)
         guard let again = try? Filter(written) else {
-            fatalError("property violated: the JSON form \(JSONLines.encode(written)) of a filter does not parse")
+            fatalError("property violated: the JSON form \(written) of a filter does not parse")
         }
-        require(again == filter, "the JSON form \(JSONLines.encode(written)) parses to \(again), not \(filter)")
+        require(again == filter, "the JSON form \(written) parses to \(again), not \(filter)")
         compareWithIndex(filter)
     }
 

@@ -24,7 +24,7 @@ enum MetadataTarget {
         require(encoding(of: decoded) == bytes, "a metadata value encoded again decodes to another value")
 
         guard (try? value.validate()) != nil else { return }
-        let line = Array("{\"vector\":[],\"metadata\":\(JSONLines.encode(value))}".utf8)
+        let line = Array("{\"vector\":[],\"metadata\":\(value)}".utf8)
         let parsed: JSONLines.Line
         do {
             parsed = try JSONLines.parse(line)
