@@ -570,6 +570,14 @@ struct VersioningModelTests {
     }
 }
 
+extension StoredRecord {
+    /// Vectors compare bit for bit (so 0 and -0 differ, as they do on disk): the model's
+    /// comparison of vectors it holds whole.
+    static func sameVector(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+    }
+}
+
 extension CommitDiffer {
     /// The same answer by reading both commits whole: what the content addresses save.
     func deltasReadingEverything(from: ObjectHash, to: ObjectHash) throws(SemblanceError) -> [String: RecordDelta] {

@@ -32,9 +32,10 @@ struct StoredRecord: Equatable, Sendable {
     /// Same vector: by digest (what every record has), bit for bit.
     static func sameVector(_ a: StoredRecord, _ b: StoredRecord) -> Bool { a.digest == b.digest }
 
-    /// Vectors compare bit for bit (so 0 and -0 differ, as they do on disk).
-    static func sameVector(_ a: [Float], _ b: [Float]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+    /// The same record, or both absent: the vector by digest, the metadata by value.
+    static func same(_ a: StoredRecord?, _ b: StoredRecord?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        return sameVector(a, b) && a.metadata == b.metadata
     }
 }
 
@@ -114,7 +115,7 @@ struct CommitDiffer {
                 let old = try left.record(node, values: false)
                 if let newNode = after[id] {
                     let new = try right.record(newNode, values: values)
-                    if !StoredRecord.sameVector(old, new) || old.metadata != new.metadata {
+                    if !StoredRecord.same(old, new) {
                         deltas[id] = RecordDelta(before: old, after: new)
                     }
                 } else {

@@ -30,13 +30,13 @@ struct MergePlanner {
         for (id, their) in theirChanges {
             let shard = current[ShardRouting.shard(of: id, shardCount: current.count)]
             let ours = shard.get(id).map { StoredRecord(vector: $0, metadata: shard.metadata(of: id)) }
-            if Self.same(ours, their.after) { continue }
-            if Self.same(ours, their.before) {
+            if StoredRecord.same(ours, their.after) { continue }
+            if StoredRecord.same(ours, their.before) {
                 records.append(Self.record(id, their.after))
                 continue
             }
             if let merged = Self.fieldByField(RecordDelta(before: their.before, after: ours), their) {
-                if !Self.same(merged, ours) { records.append(Self.record(id, merged)) }
+                if !StoredRecord.same(merged, ours) { records.append(Self.record(id, merged)) }
                 continue
             }
             switch strategy {
@@ -58,12 +58,6 @@ struct MergePlanner {
             ShardStore.apply(perShard[shard], to: &merged[shard], parallelism: ProcessInfo.processInfo.activeProcessorCount)
         }
         return merged
-    }
-
-    /// The same record, or both absent: vectors by digest, metadata by value.
-    static func same(_ a: StoredRecord?, _ b: StoredRecord?) -> Bool {
-        guard let a, let b else { return a == nil && b == nil }
-        return StoredRecord.sameVector(a, b) && a.metadata == b.metadata
     }
 
     /// The record both sides agree on field by field, or nil when a field changed
