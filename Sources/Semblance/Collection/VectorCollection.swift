@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Metrics
 
@@ -58,6 +59,49 @@ public final class VectorCollection: Sendable {
         let start = ContinuousClock.now
         try await engine.upsert(records)
         metrics.upserts.increment(by: records.count)
+        metrics.writeDuration.recordInterval(since: start)
+    }
+
+    /// Adds a record under a new id: fails, writing nothing, when `id` is stored already.
+    /// Durable and visible like an upsert.
+    /// - Throws: `.idExists` when `id` is stored (an upsert would replace it), the errors of
+    ///   ``upsert(id:vector:metadata:)``.
+    public func insert(id: String, vector: [Float], metadata: Metadata? = nil) async throws(SemblanceError) {
+        try await insert([VectorRecord(id: id, vector: vector, metadata: metadata)])
+    }
+
+    /// Adds one record under a new id (see ``insert(id:vector:metadata:)``).
+    public func insert(_ record: VectorRecord) async throws(SemblanceError) {
+        try await insert([record])
+    }
+
+    /// Adds a record under a new random id (a UUID string) and returns the id.
+    public func insert(vector: [Float], metadata: Metadata? = nil) async throws(SemblanceError) -> String {
+        let id = UUID().uuidString
+        try await insert([VectorRecord(id: id, vector: vector, metadata: metadata)])
+        return id
+    }
+
+    /// Adds many records as one batch, none of whose ids may be stored: when some are,
+    /// nothing is written and the error's ``SemblanceError/ids`` lists them.
+    /// - Throws: `.idExists`; `.duplicateID` when an id appears twice in `records`; the
+    ///   errors of an upsert.
+    public func insert(_ records: [VectorRecord]) async throws(SemblanceError) {
+        guard !records.isEmpty else { return }
+        let start = ContinuousClock.now
+        try await engine.insert(records)
+        metrics.upserts.increment(by: records.count)
+        metrics.writeDuration.recordInterval(since: start)
+    }
+
+    /// Replaces the vector of the stored record `id`, keeping its metadata (an upsert
+    /// replaces both). Durable and visible like an upsert.
+    /// - Throws: `.unknownID` when `id` is not stored (nothing is written), `.invalidID`,
+    ///   `.dimensionMismatch`, `.nonFiniteComponent`, `.zeroVector`, or a storage error.
+    public func update(id: String, vector: [Float]) async throws(SemblanceError) {
+        let start = ContinuousClock.now
+        try await engine.updateVectors([(id, vector)])
+        metrics.upserts.increment()
         metrics.writeDuration.recordInterval(since: start)
     }
 

@@ -17,9 +17,9 @@ final class CollectionEngine: Sendable {
     /// One queued piece of work for the writer.
     struct Request: Sendable {
         enum Work: Sendable {
-            /// Checked records, in order, and their size in a log frame: a group of these is
-            /// committed together.
-            case write([LogRecord], bytes: Int)
+            /// Checked records, in order, their largest size in a log frame, and what they
+            /// need of the stored records: a group of these is committed together.
+            case write([LogRecord], bytes: Int, WriteCondition)
             /// A commit of the branch's state; with `onlyIfChanged`, none when the logs are
             /// empty (the head is answered).
             case checkpoint(message: String, automatic: Bool, onlyIfChanged: Bool)
@@ -192,6 +192,23 @@ final class CollectionEngine: Sendable {
         })
     }
 
+    /// Adds records whose ids are not stored; when some are, throws `.idExists` naming them
+    /// and writes nothing.
+    func insert(_ records: [VectorRecord]) async throws(SemblanceError) {
+        if let error = WriteChecks.check(records, configuration: stored.index) { throw error }
+        _ = try await write(records.map { record in
+            record.metadata.map { .upsertWithMetadata(id: record.id, vector: record.vector, metadata: $0) }
+                ?? .upsert(id: record.id, vector: record.vector)
+        }, .idsAbsent)
+    }
+
+    /// Replaces the vectors of stored records, keeping their metadata; when an id is not
+    /// stored, throws `.unknownID` and writes nothing.
+    func updateVectors(_ changes: [(id: String, vector: [Float])]) async throws(SemblanceError) {
+        if let error = WriteChecks.check(changes.map { VectorRecord(id: $0.id, vector: $0.vector) }, configuration: stored.index) { throw error }
+        _ = try await write(changes.map { .upsert(id: $0.id, vector: $0.vector) }, .idsStoredKeepingMetadata)
+    }
+
     /// Deletes ids; returns how many existed.
     @discardableResult
     func delete(_ ids: [String]) async throws(SemblanceError) -> Int {
@@ -207,15 +224,17 @@ final class CollectionEngine: Sendable {
         return try await write(changes.map { .setMetadata(id: $0.id, metadata: $0.metadata) })
     }
 
-    private func write(_ records: [LogRecord]) async throws(SemblanceError) -> Int {
+    private func write(_ records: [LogRecord], _ condition: WriteCondition = .none) async throws(SemblanceError) -> Int {
         // One frame per shard holds at most 64 MiB of records: a larger call is refused here,
-        // before anything is queued (the writer never groups calls past that size).
-        let bytes = records.reduce(0) { $0 + $1.encodedSize }
+        // before anything is queued (the writer never groups calls past that size). A
+        // change of vectors may take on stored metadata: counted at its largest.
+        let kept = if case .idsStoredKeepingMetadata = condition { records.count * MetadataLimits.maximumBytes } else { 0 }
+        let bytes = records.reduce(kept) { $0 + $1.encodedSize }
         guard bytes <= LogFormat.maximumFrameBytes else {
             throw SemblanceError(.invalidArgument,
                 "a batch of \(bytes) bytes is over the limit of \(LogFormat.maximumFrameBytes) bytes of one write; write it in smaller batches")
         }
-        guard case .changed(let count) = try await submit(.write(records, bytes: bytes)) else { preconditionFailure("a write answers a count") }
+        guard case .changed(let count) = try await submit(.write(records, bytes: bytes, condition)) else { preconditionFailure("a write answers a count") }
         return count
     }
 

@@ -65,7 +65,7 @@ actor CollectionWriter {
                 // Consecutive writes form a group, as long as it fits in one frame per shard.
                 var end = i
                 var bytes = 0
-                while end < requests.count, case .write(_, let size) = requests[end].work,
+                while end < requests.count, case .write(_, let size, _) = requests[end].work,
                       end == i || bytes + size <= LogFormat.maximumFrameBytes {
                     bytes += size
                     end += 1
@@ -88,13 +88,31 @@ actor CollectionWriter {
             for request in group { request.done(.failure(error)) }
             return
         }
+        // Conditional writes are checked against the indexes plus the group's earlier
+        // writes; one that fails is answered now and leaves the group.
+        var accepted: [CollectionEngine.Request] = []
         var records: [LogRecord] = []
         var ranges: [Range<Int>] = []
+        var view: GroupView? = nil
         for request in group {
-            guard case .write(let part, _) = request.work else { continue }
+            guard case .write(var part, _, let condition) = request.work else { continue }
+            // Until the first conditional write there is nothing to check against.
+            if case .none = condition, view == nil {} else {
+                let current = view ?? GroupView(indexes: indexes, applying: records)
+                view = current
+                switch current.resolve(part, condition) {
+                case .success(let resolved): part = resolved
+                case .failure(let error):
+                    request.done(.failure(error))
+                    continue
+                }
+                current.apply(part)
+            }
+            accepted.append(request)
             ranges.append(records.count..<(records.count + part.count))
             records += part
         }
+        guard !accepted.isEmpty else { return }
         // Which records change something, shard by shard: only those are logged, and the
         // shards with any form the group (its frames name them all).
         let (perShard, positions) = ShardRouting.split(records, shardCount: shards.count)
@@ -122,13 +140,13 @@ actor CollectionWriter {
                     // nothing, and refuse further writes until the files are read again (the
                     // group is then whole on every shard, or dropped from every shard).
                     poison(error)
-                    for request in group { request.done(.failure(error)) }
+                    for request in accepted { request.done(.failure(error)) }
                     return
                 }
             }
         }
         publish(collection)
-        for (request, range) in zip(group, ranges) {
+        for (request, range) in zip(accepted, ranges) {
             request.done(.success(.changed(effective[range].filter { $0 }.count)))
         }
         operationsSinceCheckpoint += records.count

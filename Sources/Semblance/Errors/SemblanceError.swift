@@ -19,7 +19,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
             case dimensionMismatch, nonFiniteComponent, zeroVector, invalidArgument
-            case invalidID, duplicateID, unknownID, invalidConfiguration
+            case invalidID, duplicateID, idExists, unknownID, invalidConfiguration
             case invalidFile, compression
             case io, locked, corruptFile, unsupportedFormatVersion, storageUnavailable
             case invalidName, unknownCollection, collectionExists, closed
@@ -41,6 +41,9 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         public static let invalidID = Code(.invalidID)
         /// The same id appears twice in one batch.
         public static let duplicateID = Code(.duplicateID)
+        /// An insert met ids that are stored already; ``SemblanceError/ids`` lists them and
+        /// nothing was written. (An id twice in one batch is ``duplicateID``.)
+        public static let idExists = Code(.idExists)
         /// The id is not in the index.
         public static let unknownID = Code(.unknownID)
         /// An index or collection configuration is not valid.
@@ -100,7 +103,8 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
     public var offset: Int64?
     /// The operating system's error number (`ENOSPC`, `EIO`, ...) of a failed call.
     public var errno: Int32?
-    /// The ids concerned: those in conflict, for ``Code/mergeConflict``.
+    /// The ids concerned: those in conflict for ``Code/mergeConflict``, those stored already
+    /// for ``Code/idExists``.
     public var ids: [String] = []
 
     public init(_ code: Code, _ message: String) {
