@@ -60,6 +60,11 @@ let package = Package(
             name: "SemblanceKernelsTests",
             dependencies: ["SemblanceKernels"]
         ),
+        // Programs written the way the README and DocC teach, against the public API only.
+        .testTarget(
+            name: "SemblanceUsageTests",
+            dependencies: ["Semblance"]
+        ),
         .testTarget(
             name: "SemblanceTests",
             dependencies: ["Semblance", "SemblanceFixtures", "SemblanceKernels"],

@@ -17,11 +17,12 @@ public struct ExchangeProgress: Sendable, Hashable {
 extension CollectionSnapshot {
     /// Writes every live record of this snapshot as JSON Lines (see ``JSONLines``), shard by
     /// shard, handing `write` about a megabyte at a time: the output is never held whole.
+    /// It throws only what `write` throws (nothing, for a closure that cannot throw).
     /// - Returns: the records written.
     @discardableResult
-    public func exportJSONLines(
-        _ write: ([UInt8]) throws(SemblanceError) -> Void, progress: ((ExchangeProgress) -> Void)? = nil
-    ) throws(SemblanceError) -> Int {
+    public func exportJSONLines<WriteError: Error>(
+        _ write: ([UInt8]) throws(WriteError) -> Void, progress: ((ExchangeProgress) -> Void)? = nil
+    ) throws(WriteError) -> Int {
         let total = count
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20 + 64 << 10)
