@@ -45,6 +45,7 @@ for graph in graphs:
             symbols.setdefault(symbol["identifier"]["precise"], symbol)
 
 problems = []
+checked = 0       # symbols declared in Sources/
 paths = set()     # "A.B.c()" of every symbol, for resolving links
 types = {}        # "A.B" -> (file, line) of every public type declared in Sources/
 for symbol in symbols.values():
@@ -58,6 +59,7 @@ for symbol in symbols.values():
     if not file:
         continue  # synthesized, or supplied by a protocol extension of another module
     line = location["position"]["line"] + 1
+    checked += 1
     comment = symbol.get("docComment")
     own = comment is not None and comment.get("module") == module and comment.get("uri") == location["uri"]
     if kind in TYPE_KINDS:
@@ -143,4 +145,4 @@ for file, line, message in sorted(problems):
 if problems:
     print(f"{len(problems)} documentation problem(s)", file=sys.stderr)
     sys.exit(1)
-print(f"{len(symbols)} public symbols documented, {len(types)} public types curated")
+print(f"{checked} public symbols declared in Sources/ documented, {len(types)} public types curated")
