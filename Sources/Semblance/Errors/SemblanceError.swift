@@ -103,6 +103,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
     /// The ids concerned: those in conflict, for ``Code/mergeConflict``.
     public var ids: [String] = []
 
+    /// An error of kind `code` described by `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
