@@ -9,12 +9,13 @@ only, as `swift package dump-symbol-graph` writes them) and fails, one line per 
 - when a public symbol declared in Sources/ has no doc comment. A member that implements a
   protocol requirement (`description`, `==`, `hash(into:)`, `makeIterator()`, `init(from:)`,
   `run()`, ...) may inherit the requirement's comment, as the symbol graph and DocC do; a
-  type must have its own. Members the compiler synthesizes or a protocol extension supplies
-  have no location in Sources/ and are not ours to document.
+  type must have its own, except a type alias that implements an associated type
+  (`typealias Element = VectorRecord`). Members the compiler synthesizes or a protocol
+  extension supplies have no location in Sources/ and are not ours to document.
 - when a public type (structure, class, actor, enumeration, protocol or type alias, at top
-  level or nested) is curated in no topic group (a `### ` heading under `## Topics`) of the
-  landing page, or of an article or symbol extension page that the landing page links,
-  directly or through other such pages.
+  level or nested; not a type alias that implements an associated type) is curated in no
+  topic group (a `### ` heading under `## Topics`) of the landing page, or of an article or
+  symbol extension page that the landing page links, directly or through other such pages.
 """
 import glob
 import json
@@ -62,6 +63,8 @@ for symbol in symbols.values():
     checked += 1
     comment = symbol.get("docComment")
     own = comment is not None and comment.get("module") == module and comment.get("uri") == location["uri"]
+    if kind == "swift.typealias" and comment is not None and not own:
+        continue  # implements an associated type, whose comment it inherits
     if kind in TYPE_KINDS:
         types[name] = (file, line)
         if not own:
