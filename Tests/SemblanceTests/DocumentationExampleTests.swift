@@ -194,7 +194,7 @@ struct DocumentationExampleTests {
         #expect(!docs.contains("kiwi"))
     }
 
-    // MARK: Durability.md
+    // MARK: DurabilityAndRecovery.md
 
     static func durabilitySettings() -> CollectionConfiguration {
         var settings = CollectionConfiguration(dimension: 384)

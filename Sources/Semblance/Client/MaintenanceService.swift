@@ -16,6 +16,7 @@ import ServiceLifecycle
 ///
 /// Checkpoints need no service: each collection runs them itself when its thresholds pass.
 public struct MaintenanceService: Service {
+    /// The client whose open collections are maintained, and which is closed on shutdown.
     public let client: Client
     /// Time between maintenance rounds.
     public let interval: Duration
@@ -24,6 +25,8 @@ public struct MaintenanceService: Service {
     /// How long an unreachable object waits before it is deleted, in seconds.
     public let garbageGrace: Double
 
+    /// A service for `client`: a round every `interval` (default 10 s), a garbage collection
+    /// every `garbageInterval` (default 10 min) with a grace of `garbageGrace` seconds.
     public init(client: Client, interval: Duration = .seconds(10), garbageInterval: Duration = .seconds(600), garbageGrace: Double = 600) {
         self.client = client
         self.interval = interval

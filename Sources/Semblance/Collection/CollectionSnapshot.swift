@@ -59,7 +59,7 @@ public struct CollectionSnapshot: Sendable {
     func shard(of id: String) -> Int { ShardRouting.shard(of: id, shardCount: shards.count) }
 
     /// The nearest live records to `query`, searching the shards one after another on the
-    /// calling thread. ``VectorCollection/search(_:k:ef:filter:ids:maxDistance:deadline:includeVectors:includeMetadata:)``
+    /// calling thread. ``VectorCollection/search(_:k:ef:filter:ids:maxDistance:deadline:includeVectors:includeMetadata:)->SearchResults``
     /// searches them in parallel.
     public func search(
         _ query: [Float], k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,

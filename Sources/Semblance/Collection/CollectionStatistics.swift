@@ -26,8 +26,9 @@ public struct CollectionStatistics: Sendable, Hashable, Codable {
     /// branch or tag reaches): filled by ``VectorCollection/statistics(includingBranchBytes:)``,
     /// nil from the cheaper ``VectorCollection/statistics()``.
     public var branchBytes: [String: Int64]?
-    /// Shards, and the deletion ratio of the worst one.
+    /// The number of shards.
     public var shards: Int
+    /// The deletion ratio of the worst shard: its deleted vectors over all its vectors.
     public var worstShardDeletionRatio: Double
     /// True when some shard's deletion ratio passes the configured threshold.
     public var needsCompaction: Bool

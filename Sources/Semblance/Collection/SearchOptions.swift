@@ -26,6 +26,8 @@ public struct SearchOptions: Sendable {
     /// Return each hit's metadata.
     public var includeMetadata: Bool
 
+    /// Options with the defaults of the labelled `search` calls: 10 results, the collection's
+    /// `defaultEf`, no filter, ids or distance limit, no deadline, no vectors or metadata.
     public init(
         k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
         deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false

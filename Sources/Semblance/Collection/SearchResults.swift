@@ -8,6 +8,7 @@ public struct SearchResults: RandomAccessCollection, Sendable, Hashable {
     /// True when a deadline or cancellation cut the search short.
     public var isPartial: Bool
 
+    /// Results holding `hits` (nearest first).
     public init(hits: [SearchResult], isPartial: Bool = false) {
         self.hits = hits
         self.isPartial = isPartial

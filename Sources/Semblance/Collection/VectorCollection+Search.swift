@@ -7,6 +7,7 @@ extension VectorCollection {
     /// Runs on the latest published snapshot, never waiting for writers; with several shards
     /// each shard is searched by its own child task and the hits are merged.
     /// - Parameters:
+    ///   - query: a vector of the collection's dimension.
     ///   - k: how many results at most (≥ 1).
     ///   - ef: the beam width (default: the configuration's `defaultEf`, at least `k`).
     ///   - filter: search only among records that match (see ``Filter``). At least `k`

@@ -2,6 +2,7 @@ import Foundation
 
 /// A branch or tag: a name and the commit it points at.
 public struct Ref: Sendable, Hashable, Codable {
+    /// The branch or tag name.
     public var name: String
     /// The commit id.
     public var commit: String
@@ -153,6 +154,10 @@ extension VectorCollection {
         return try refs(.tag)
     }
 
+    /// Deletes a tag: only its ref. A commit no longer kept by any branch, tag or retention
+    /// rule is deleted by the next garbage collection.
+    /// - Throws: `.unknownRef` when there is no tag `name`; `.invalidArgument` for an
+    ///   in-memory collection.
     public func deleteTag(_ name: String) throws(SemblanceError) {
         try requirePersistent("deleteTag")
         try files.deleteRef(.tag, name)

@@ -8,6 +8,7 @@ public struct CheckpointPolicy: Sendable, Hashable, Codable {
     /// Seconds since the last checkpoint after which pending writes are checkpointed. Default 300.
     public var maxAgeSeconds: Double
 
+    /// A policy with these thresholds (defaults: 64 MiB, 100,000 writes, 300 seconds).
     public init(maxLogBytes: Int64 = 64 << 20, maxOperations: Int = 100_000, maxAgeSeconds: Double = 300) {
         self.maxLogBytes = maxLogBytes
         self.maxOperations = maxOperations

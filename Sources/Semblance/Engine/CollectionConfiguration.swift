@@ -30,6 +30,10 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
     /// commit names are collected).
     public var retention: RetentionPolicy
 
+    /// Settings for vectors of `dimension` components. The other parameters set the properties
+    /// of the same names; by default: cosine, one shard, `m` 16, `efConstruction` 200,
+    /// `defaultEf` 64, durable writes, the default ``CheckpointPolicy``, compaction above 0.2,
+    /// every commit kept.
     public init(
         dimension: Int, metric: DistanceMetric = .cosine, shardCount: Int = 1, m: Int = 16,
         efConstruction: Int = 200, defaultEf: Int = 64, durability: Durability = .durable,

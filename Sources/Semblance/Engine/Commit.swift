@@ -7,14 +7,18 @@ public struct Commit: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     /// The parents' ids: the branch's previous head first, the merged commit second.
     public var parents: [String]
+    /// When it was made.
     public var date: Date
+    /// The message given to `commit(message:)` or a merge, or the engine's own (such as
+    /// "automatic checkpoint").
     public var message: String
     /// The branch it was made on.
     public var branch: String
     /// A checkpoint the engine made (or `checkpoint()`), not a `commit(message:)`.
     public var isAutomatic: Bool
-    /// Live records, and deleted ones still in the graph.
+    /// Live records.
     public var liveCount: Int
+    /// Deleted records still in the graph (until a compaction removes them).
     public var deletedCount: Int
 
     init(_ hash: ObjectHash, _ commit: CommitObject, parents: [ObjectHash]? = nil) {

@@ -9,6 +9,7 @@ public struct CollectionDiff: Sendable, Hashable, Codable {
     /// Ids in both whose metadata differs, sorted (an id can be in both lists).
     public var metadataChanged: [String] = []
 
+    /// An empty diff.
     public init() {}
 
     /// True when the two commits hold the same records.

@@ -2,16 +2,19 @@ import Foundation
 
 /// What a garbage collection did.
 public struct GarbageReport: Sendable, Hashable, Codable {
-    /// Objects (pages and commits) deleted, and the bytes they held.
+    /// Objects (pages and commits) deleted.
     public var deletedObjects = 0
+    /// The bytes the deleted objects held.
     public var freedBytes: Int64 = 0
-    /// Commits kept, and commits retention dropped from history.
+    /// Commits kept.
     public var keptCommits = 0
+    /// Commits retention dropped from history.
     public var prunedCommits = 0
     /// Unreachable objects left for a later collection, because they were found less than
     /// the grace period ago.
     public var pendingObjects = 0
 
+    /// A report of nothing done.
     public init() {}
 }
 

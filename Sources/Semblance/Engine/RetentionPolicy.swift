@@ -12,6 +12,7 @@ public struct RetentionPolicy: Sendable, Hashable, Codable {
     /// Keep user commits newer than this many seconds; nil: no limit by age.
     public var keepFor: Double?
 
+    /// A policy with these limits; with neither, every commit is kept.
     public init(keepLast: Int? = nil, keepFor: Double? = nil) {
         self.keepLast = keepLast
         self.keepFor = keepFor

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What ``CollectionEngine/verify(_:directory:)`` found in a collection's files.
+/// What ``Client/verify(_:)`` or ``Client/verify(_:in:)`` found in a collection's files.
 ///
 /// A collection is sound when ``problems`` is empty. A torn log tail is not a problem (the
 /// next open drops it, as a crash in the middle of an append leaves one); it is counted in
@@ -22,9 +22,10 @@ public struct VerificationReport: Sendable, Hashable, Codable {
     public var headCommit: String?
     /// Branches whose head and logs were checked.
     public var branches = 0
-    /// Vectors (live and deleted) and graph edges in the branch heads' shards, rebuilt and
-    /// checked as an open reads them.
+    /// Vectors (live and deleted) in the branch heads' shards, rebuilt and checked as an
+    /// open reads them.
     public var vectors = 0
+    /// Graph edges in those shards.
     public var edges = 0
     /// The first link of the history or of a commit that does not hold: a missing or
     /// damaged commit or page, named by the file it should be in.
@@ -40,9 +41,11 @@ public struct VerificationReport: Sendable, Hashable, Codable {
     /// Object files that no commit reaches (left by an interrupted checkpoint); their hash is
     /// checked too.
     public var unreachableObjects = 0
-    /// Write-ahead logs read, the records they hold, and the bytes of torn tails they end in.
+    /// Write-ahead logs read.
     public var logs = 0
+    /// The records those logs hold.
     public var logRecords = 0
+    /// The bytes of the torn tails those logs end in (dropped by the next open; not a problem).
     public var tornTailBytes: Int64 = 0
     /// Log frames of a group of writes that did not reach every shard it spans (a batch cut
     /// by a crash, never acknowledged): the next open drops them. Not a problem.

@@ -107,6 +107,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
     /// for ``Code/idExists``.
     public var ids: [String] = []
 
+    /// An error of kind `code` described by `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

@@ -6,8 +6,11 @@ public enum JSONLines {
     /// One line as written: an id may be absent (a file of queries), and a line may be a
     /// bare array of numbers (a query).
     public struct Line: Sendable, Hashable {
+        /// The record's id; nil when the line has none.
         public var id: String?
+        /// The vector.
         public var vector: [Float]
+        /// The record's metadata; nil when the line has none.
         public var metadata: Metadata?
     }
 

@@ -54,6 +54,7 @@ extension VectorCollection {
     /// one snapshot: writes made meanwhile are not in it, and none waits for it. The file is
     /// written beside `path`, fsynced, then renamed over it, so `path` never holds a partial
     /// export. Under the cosine metric vectors are exported normalized.
+    /// - Parameter path: the file to write, replaced if it exists.
     /// - Parameter progress: called after every megabyte, from the exporting thread.
     /// - Returns: the records exported.
     /// - Throws: `.invalidArgument`, writing nothing, when `path` is inside the client's
@@ -126,6 +127,7 @@ extension VectorCollection {
     /// the records before it are stored, none after it, and the error names the line.
     /// - Parameters:
     ///   - path: the file; `-` reads standard input.
+    ///   - batchSize: records per batch (≥ 1).
     ///   - progress: called after every acknowledged batch.
     /// - Returns: the records imported.
     @discardableResult

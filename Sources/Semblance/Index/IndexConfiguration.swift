@@ -13,6 +13,9 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
     /// Seed of the level generator: the same seed and the same inserts give the same graph.
     public var seed: UInt64
 
+    /// Parameters for vectors of `dimension` components. The other parameters set the
+    /// properties of the same names; by default: cosine, `m` 16, `efConstruction` 200,
+    /// `defaultEf` 64, a fixed seed.
     public init(
         dimension: Int,
         metric: DistanceMetric = .cosine,

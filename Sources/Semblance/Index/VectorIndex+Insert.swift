@@ -16,6 +16,7 @@ extension VectorIndex {
     /// Adds many vectors under new ids. Every record is checked first: if any is invalid,
     /// or an id repeats or already exists, nothing is added.
     ///
+    /// - Parameter records: the new ids and their vectors.
     /// - Parameter parallelism: threads that link the new nodes into the graph. With more
     ///   than one the build is faster but the graph depends on thread timing; with one (the
     ///   default) the same inputs always give the same graph. A parallel batch first copies

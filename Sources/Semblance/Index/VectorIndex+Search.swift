@@ -2,6 +2,7 @@ extension VectorIndex {
     /// The nearest live vectors to `query`, nearest first.
     ///
     /// - Parameters:
+    ///   - query: a vector of the index's dimension.
     ///   - k: how many results at most; larger than ``count`` returns every live vector.
     ///   - ef: the search beam width (at least `k` is used); defaults to the configuration's
     ///     `defaultEf`. Larger is slower and more accurate.

@@ -77,6 +77,7 @@ public struct VectorIndex: Sendable {
 
         public func makeIterator() -> Iterator { Iterator(index: index) }
 
+        /// Iterates over the live (id, vector) pairs in insertion order, skipping deleted ones.
         public struct Iterator: IteratorProtocol {
             let index: VectorIndex
             var position = 0
@@ -103,13 +104,16 @@ public struct VectorIndex: Sendable {
 
 /// One search hit: the id and its distance to the query (lower is more similar).
 public struct SearchResult: Sendable, Hashable {
+    /// The record's id.
     public var id: String
+    /// The distance to the query under the metric; lower is more similar.
     public var distance: Float
     /// The stored vector, when the search asked for vectors (normalized under cosine).
     public var vector: [Float]?
     /// The record's metadata, when the search asked for it (nil also when it has none).
     public var metadata: Metadata?
 
+    /// A hit for `id` at `distance`, with its vector and metadata when asked for.
     public init(id: String, distance: Float, vector: [Float]? = nil, metadata: Metadata? = nil) {
         self.id = id
         self.distance = distance

@@ -7,7 +7,14 @@ import SemblanceKernels
 public struct DistanceKernels: Sendable {
     /// The instruction-set variant the kernels use.
     public enum Variant: Int, Sendable, CaseIterable, CustomStringConvertible {
-        case scalar = 0, portable = 1, avx2 = 2, avx512 = 3
+        /// A plain sequential loop: the reference the other variants are tested against.
+        case scalar = 0
+        /// Auto-vectorised for the baseline of any CPU (SSE2 on x86-64, NEON on ARM).
+        case portable = 1
+        /// x86-64 AVX2 and FMA.
+        case avx2 = 2
+        /// x86-64 AVX-512 (F, BW, VL and DQ).
+        case avx512 = 3
         public var description: String {
             switch self {
             case .scalar: "scalar"

@@ -12,21 +12,34 @@
 /// `notEquals` and `notIn` are the negations of `equals` and `in`: they also match records
 /// without the field. The same filters have a JSON form: see ``Filter/init(json:)``.
 public indirect enum Filter: Sendable, Hashable {
+    /// The field equals the value (numbers by value).
     case equals(String, Metadata)
+    /// The negation of `equals`: also matches records without the field.
     case notEquals(String, Metadata)
+    /// The field equals one of the values.
     case `in`(String, [Metadata])
+    /// The negation of `in`: also matches records without the field.
     case notIn(String, [Metadata])
+    /// The field is less than the value (both numbers or both strings).
     case less(String, Metadata)
+    /// The field is less than or equal to the value (both numbers or both strings).
     case lessOrEqual(String, Metadata)
+    /// The field is greater than the value (both numbers or both strings).
     case greater(String, Metadata)
+    /// The field is greater than or equal to the value (both numbers or both strings).
     case greaterOrEqual(String, Metadata)
+    /// The field is present, whatever its value (`null` included).
     case exists(String)
+    /// Every filter matches (true when there are none).
     case and([Filter])
+    /// At least one filter matches (false when there are none).
     case or([Filter])
+    /// The filter does not match.
     case not(Filter)
     /// Records whose id is in the set.
     case ids(Set<String>)
 
+    /// Both filters: an `.and` of them, flattening `.and` operands.
     public static func && (lhs: Filter, rhs: Filter) -> Filter {
         switch (lhs, rhs) {
         case (.and(let a), .and(let b)): .and(a + b)
@@ -36,6 +49,7 @@ public indirect enum Filter: Sendable, Hashable {
         }
     }
 
+    /// Either filter: an `.or` of them, flattening `.or` operands.
     public static func || (lhs: Filter, rhs: Filter) -> Filter {
         switch (lhs, rhs) {
         case (.or(let a), .or(let b)): .or(a + b)
@@ -45,6 +59,7 @@ public indirect enum Filter: Sendable, Hashable {
         }
     }
 
+    /// The negation of `filter`: `.not(filter)`.
     public static prefix func ! (filter: Filter) -> Filter { .not(filter) }
 }
 

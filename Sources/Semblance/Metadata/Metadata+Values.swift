@@ -4,6 +4,7 @@ import Foundation
 /// `String`, `Metadata`, optionals of them (nil is `null`), and arrays and `[String: _]`
 /// dictionaries of them, nested. `Metadata(value)` converts any of them.
 public protocol MetadataConvertible {
+    /// This value as metadata.
     var metadataValue: Metadata { get }
 }
 

@@ -7,12 +7,19 @@
 ///
 /// Integers and doubles compare as numbers (`2024 == 2024.0`). Doubles must be finite.
 public enum Metadata: Sendable, Hashable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// An integer.
     case int(Int64)
+    /// A double (only finite ones can be stored).
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array of values.
     case array([Metadata])
+    /// An object: values by key.
     case object([String: Metadata])
 
     /// The value at a dotted path (`"author.name"`) of an object, or nil.
