@@ -129,6 +129,87 @@ struct DocumentationExampleTests {
         #expect(embeddings.configuration.compactionThreshold == 0.3)
     }
 
+    static func records(_ docs: VectorCollection) async throws -> String {
+        try await docs.insert(id: "kiwi", vector: [0.5, 0.5, 0.1], metadata: ["colour": "green"])
+        let newID = try await docs.insert(vector: [0.4, 0.6, 0.1])  // a generated UUID string
+        try await docs.update(id: "kiwi", vector: [0.5, 0.4, 0.1])  // kiwi keeps its metadata
+        for await record in docs.records() {
+            print(record.id, record.metadata ?? "no metadata")
+        }
+        return newID
+    }
+
+    @Test("Getting Started: insert, generated ids, update, records()")
+    func recordsExample() async throws {
+        let docs = try await Self.fruit()
+        let newID = try await Self.records(docs)
+        #expect(UUID(uuidString: newID) != nil && docs.contains(newID))
+        #expect(docs.get("kiwi")?.metadata == ["colour": "green"])
+        let kiwi = try #require(docs.get("kiwi")?.vector)
+        #expect(abs(kiwi[1] / kiwi[0] - 0.8) < 1e-5, "kiwi has its updated vector")
+        await #expect(throws: SemblanceError.self) { try await docs.insert(id: "kiwi", vector: [1, 0, 0]) }
+        var streamed = 0
+        for await _ in docs.records() { streamed += 1 }
+        #expect(streamed == docs.count && streamed == docs.snapshot().records.underestimatedCount)
+    }
+
+    static func closing(_ client: Client, _ docs: VectorCollection) async throws -> VectorCollection {
+        await client.close(docs)
+        print(docs.isClosed, docs.count)  // true, and the count when it closed
+        do {
+            try await docs.upsert(id: "late", vector: [0.1, 0.2, 0.3])
+        } catch {
+            print(error.code == .closed)  // true
+        }
+        let live = try await client.collection("docs")
+        return live
+    }
+
+    @Test("Getting Started: a closed handle reads its last state, refuses writes; the client gives a live one")
+    func closingExample() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.createCollection("docs", dimension: 3)
+        try await docs.upsert(id: "apple", vector: [0.9, 0.1, 0.0])
+        let live = try await Self.closing(client, docs)
+        #expect(docs.isClosed && docs.count == 1 && docs.contains("apple"))
+        #expect(try await docs.search([1, 0.2, 0], k: 1).ids == ["apple"])
+        await #expect(throws: SemblanceError.self) { try await docs.upsert(id: "late", vector: [0.1, 0.2, 0.3]) }
+        #expect(!live.isClosed && live.count == 1 && !live.contains("late"))
+        try await live.upsert(id: "late", vector: [0.1, 0.2, 0.3])
+        #expect(live.count == 2)
+        await client.close()
+    }
+
+    static func vector(from data: Data) -> [Float] { data.map { Float($0) } }
+
+    static func mixedErrors(_ docs: VectorCollection, file: URL) async {
+        do {
+            let data = try Data(contentsOf: file)
+            try await docs.upsert(id: "from-file", vector: vector(from: data))
+        } catch SemblanceError.Code.dimensionMismatch {
+            print("the file holds a vector of another length")
+        } catch let error as SemblanceError {
+            print(error.message)
+        } catch {
+            print("could not read the file: \(error)")
+        }
+    }
+
+    @Test("Getting Started: a do mixing Foundation's calls with ours")
+    func mixedErrorsExample() async throws {
+        let folder = TemporaryDirectory()
+        let docs = try await Client.inMemory().createCollection("docs", dimension: 3)
+        let file = URL(fileURLWithPath: folder.file("vector"))
+        await Self.mixedErrors(docs, file: file)  // no file: the last catch
+        try Data([1, 2]).write(to: file)
+        await Self.mixedErrors(docs, file: file)  // two components: dimensionMismatch
+        #expect(!docs.contains("from-file"))
+        try Data([1, 2, 3]).write(to: file)
+        await Self.mixedErrors(docs, file: file)
+        #expect(docs.get("from-file") != nil)
+    }
+
     static func errors(_ client: Client) async throws {
         do {
             _ = try await client.createCollection("../escape", dimension: 3)

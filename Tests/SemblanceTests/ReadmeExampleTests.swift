@@ -69,6 +69,46 @@ struct ReadmeExampleTests {
         #expect(try await storeAndSearch(in: path) == ["apple", "banana"])
     }
 
+    @Test("the README's records and metadata example runs and gives what its comments show")
+    func readmeRecordsExample() async throws {
+        // ---- the README's records code ----
+        struct Paper: Codable {
+            var title: String
+            var year: Int
+        }
+
+        func catalogue(in path: String) async throws -> [String] {
+            let client = try await Client(directory: path)
+            let papers = try await client.getOrCreateCollection("papers", dimension: 3)
+            let year = 2024
+            let tags = ["search", "swift"]
+            try await papers.insert(id: "p1", vector: [0.9, 0.1, 0.0],
+                                    metadata: ["title": "Notes of \(year)", "year": Metadata(year), "tags": Metadata(tags)])
+            let id = try await papers.insert(vector: [0.1, 0.9, 0.0],  // a new UUID string
+                                             metadata: try Metadata(encoding: Paper(title: "Graphs", year: 2025)))
+            try await papers.update(id: "p1", vector: [0.8, 0.2, 0.0])  // p1 keeps its metadata
+            let paper = try papers.metadata(of: id)?.decode(Paper.self)
+            print(paper?.year ?? 0, papers.metadata(of: "p1")?["tags"]?[0]?.stringValue ?? "")  // 2025 search
+            var titles: [String] = []
+            for await record in papers.records() {
+                if let title = record.metadata?["title"]?.stringValue { titles.append(title) }
+            }
+            await client.close()
+            return titles.sorted()  // ["Graphs", "Notes of 2024"]
+        }
+        // ---- end of the README's code ----
+        let folder = TemporaryDirectory()
+        let path = folder.file("semblance-data")
+        #expect(try await catalogue(in: path) == ["Graphs", "Notes of 2024"])
+        let client = try await Client(directory: path)
+        let papers = try await client.collection("papers")
+        #expect(papers.metadata(of: "p1") == ["title": "Notes of 2024", "year": 2024, "tags": ["search", "swift"]])
+        #expect(papers.get("p1")?.vector[1] ?? 0 > 0.2, "p1 has its updated vector")
+        // A second run's insert of p1 fails: the id is stored.
+        await client.close()
+        await #expect(throws: SemblanceError.self) { try await catalogue(in: path) }
+    }
+
     @Test("the README's versioning example runs: a branch, then a fast-forward merge into main")
     func readmeVersioningExample() async throws {
         // ---- the README's versioning code ----

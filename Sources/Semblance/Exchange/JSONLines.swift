@@ -1,7 +1,7 @@
 /// The JSON Lines form of records: one object per line,
 /// `{"id": "doc-1", "vector": [0.1, ...], "metadata": {...}}` (metadata optional), which
-/// ``VectorCollection/exportJSONLines(to:progress:)`` writes and
-/// ``VectorCollection/importJSONLines(from:batchSize:progress:)`` reads.
+/// ``VectorCollection/exportJSONLines(to:progress:)-(String,_)`` writes and
+/// ``VectorCollection/importJSONLines(from:batchSize:progress:)-(String,_,_)`` reads.
 public enum JSONLines {
     /// One line as written: an id may be absent (a file of queries), and a line may be a
     /// bare array of numbers (a query).

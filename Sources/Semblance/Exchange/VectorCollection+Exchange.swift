@@ -66,7 +66,7 @@ extension VectorCollection {
     }
 
     /// Exports `snapshot` (of this collection: its head, or a past commit from
-    /// ``snapshot(at:)``) as ``exportJSONLines(to:progress:)`` does.
+    /// ``snapshot(at:)``) as ``exportJSONLines(to:progress:)-(String,_)`` does.
     @discardableResult
     public func exportJSONLines(
         _ snapshot: CollectionSnapshot, to path: String, progress: (@Sendable (ExchangeProgress) -> Void)? = nil
