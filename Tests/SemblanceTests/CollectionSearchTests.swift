@@ -130,6 +130,68 @@ struct CollectionSearchTests {
         }
     }
 
+    @Test("minSimilarity cuts cosine and inner-product hits like the matching maxDistance; with maxDistance both hold")
+    func minSimilarity() async throws {
+        let loaded = try Self.load(prefix: 1500)
+        let cosine = try await Self.collection(loaded.records, shards: 2)
+        let inner = try await Self.collection(loaded.records, shards: 1, metric: .innerProduct)
+        for query in loaded.fixture.queries.prefix(20) {
+            let all = try await cosine.search(query, k: 20)
+            let similarity = 1 - all[9].distance
+            let cut = try await cosine.search(query, options: SearchOptions(k: 20, minSimilarity: similarity))
+            #expect(cut.ids == all.filter { 1 - $0.distance >= similarity }.map(\.id))
+            #expect(cut.count >= 10)
+            // Both bounds: the stricter wins, whichever it is.
+            let tighter = try await cosine.search(query, options: SearchOptions(k: 20, maxDistance: all[4].distance, minSimilarity: similarity))
+            #expect(tighter.ids == all.filter { $0.distance <= all[4].distance }.map(\.id))
+            let looser = try await cosine.search(query, options: SearchOptions(k: 20, maxDistance: 2, minSimilarity: similarity))
+            #expect(looser.ids == cut.ids)
+
+            let products = try await inner.search(query, k: 20)
+            let dot = -products[5].distance
+            let byDot = try await inner.search(query, options: SearchOptions(k: 20, minSimilarity: dot))
+            #expect(byDot.ids == products.filter { -$0.distance >= dot }.map(\.id))
+        }
+        let euclidean = try await Self.collection(Array(loaded.records.prefix(10)), shards: 1, metric: .squaredEuclidean)
+        let refused = await #expect(throws: SemblanceError.self) {
+            try await euclidean.search(loaded.fixture.queries[0], options: SearchOptions(minSimilarity: 0.5))
+        }
+        #expect(refused?.code == .invalidArgument)
+        let nan = await #expect(throws: SemblanceError.self) {
+            try await cosine.search([loaded.fixture.queries[0]], options: SearchOptions(minSimilarity: .nan))
+        }
+        #expect(nan?.code == .invalidArgument)
+    }
+
+    @Test("patience stops the graph search early: 1 costs recall, a large one changes nothing; 0 is refused")
+    func patience() async throws {
+        let loaded = try Self.load()
+        let collection = try await Self.collection(loaded.records, shards: 1)
+        let records = loaded.tuples
+        var full = 0.0, patient = 0.0, impatient = 0.0
+        for query in loaded.fixture.queries {
+            let truth = Set(Recall.exactNearest(query, among: records, k: 10, metric: .cosine))
+            func recall(_ patience: Int?) async throws -> (Double, [String]) {
+                let hits = try await collection.search(query, options: SearchOptions(k: 10, ef: 128, patience: patience))
+                #expect(hits.count == 10 && !hits.isPartial)
+                return (Double(hits.ids.filter { truth.contains($0) }.count) / 10, hits.ids)
+            }
+            let (a, none) = try await recall(nil)
+            let (b, large) = try await recall(1_000_000)
+            let (c, _) = try await recall(1)
+            #expect(large == none)
+            full += a; patient += b; impatient += c
+        }
+        let n = Double(loaded.fixture.queries.count)
+        print("patience: recall@10 \(full / n) without, \(impatient / n) with patience 1")
+        #expect(patient == full)
+        #expect(impatient < full, "patience 1 stops before the beam is exhausted")
+        let zero = await #expect(throws: SemblanceError.self) {
+            try await collection.search(loaded.fixture.queries[0], options: SearchOptions(patience: 0))
+        }
+        #expect(zero?.code == .invalidArgument)
+    }
+
     // MARK: Deadlines and cancellation
 
     @Test("a deadline already past returns partial results, single and batch", arguments: [1, 2])

@@ -81,9 +81,12 @@ public struct CollectionSnapshot: Sendable {
     /// One shard's part of a search.
     func search(_ query: [Float], shard: Int, options: SearchOptions) throws(SemblanceError) -> ShardHits {
         let index = shards[shard]
+        let metric = index.configuration.metric
+        try options.validate(metric: metric)
         var (results, complete) = try index.search(
-            query, k: options.k, ef: options.ef, maxDistance: options.maxDistance, allowedIDs: options.ids,
-            budget: SearchBudget(deadline: options.deadline), includeVectors: options.includeVectors, filter: options.filter)
+            query, k: options.k, ef: options.ef, maxDistance: options.distanceLimit(metric: metric), allowedIDs: options.ids,
+            budget: SearchBudget(deadline: options.deadline, patience: options.patience, k: options.k),
+            includeVectors: options.includeVectors, filter: options.filter)
         if options.includeMetadata {
             for i in results.indices { results[i].metadata = index.metadata(of: results[i].id) }
         }

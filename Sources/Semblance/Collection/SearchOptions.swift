@@ -19,6 +19,13 @@ public struct SearchOptions: Sendable {
     public var ids: Set<String>?
     /// Drop hits farther than this.
     public var maxDistance: Float?
+    /// Drop hits less similar than this, for the cosine metric (similarity: the cosine of the
+    /// angle, `1 - distance`) and inner product (similarity: the inner product,
+    /// `-distance`). With ``maxDistance`` too, a hit must satisfy both.
+    public var minSimilarity: Float?
+    /// Stop a graph search after this many expansions in a row that did not improve its best
+    /// `k` (≥ 1; nil: search until the beam is exhausted). Lower is faster and may lose recall.
+    public var patience: Int?
     /// Stop at this instant with the best found so far, marked ``SearchResults/isPartial``.
     public var deadline: ContinuousClock.Instant?
     /// Return each hit's stored vector.
@@ -30,6 +37,7 @@ public struct SearchOptions: Sendable {
     /// `defaultEf`, no filter, ids or distance limit, no deadline, no vectors or metadata.
     public init(
         k: Int = 10, ef: Int? = nil, filter: Filter? = nil, ids: Set<String>? = nil, maxDistance: Float? = nil,
+        minSimilarity: Float? = nil, patience: Int? = nil,
         deadline: ContinuousClock.Instant? = nil, includeVectors: Bool = false, includeMetadata: Bool = false
     ) {
         self.k = k
@@ -37,13 +45,32 @@ public struct SearchOptions: Sendable {
         self.filter = filter
         self.ids = ids
         self.maxDistance = maxDistance
+        self.minSimilarity = minSimilarity
+        self.patience = patience
         self.deadline = deadline
         self.includeVectors = includeVectors
         self.includeMetadata = includeMetadata
     }
 
-    /// Throws `.invalidArgument` for k ≤ 0, ef ≤ 0 or a NaN `maxDistance`.
-    func validate() throws(SemblanceError) {
+    /// Throws `.invalidArgument` for k ≤ 0, ef ≤ 0, a NaN `maxDistance` or `minSimilarity`,
+    /// patience ≤ 0, or a `minSimilarity` under the squared Euclidean metric (it has no
+    /// similarity: use `maxDistance`).
+    func validate(metric: DistanceMetric) throws(SemblanceError) {
         try VectorIndex.validateSearch(k: k, ef: ef, maxDistance: maxDistance)
+        if let patience, patience < 1 { throw .invalidArgument("patience must be at least 1, got \(patience)") }
+        guard let minSimilarity else { return }
+        if minSimilarity.isNaN { throw .invalidArgument("minSimilarity must not be NaN") }
+        if metric == .squaredEuclidean {
+            throw .invalidArgument("minSimilarity applies to the cosine and inner product metrics; under squaredEuclidean use maxDistance")
+        }
+    }
+
+    /// The distance no hit may pass: ``maxDistance`` and ``minSimilarity`` taken together.
+    func distanceLimit(metric: DistanceMetric) -> Float? {
+        let fromSimilarity: Float? = minSimilarity.map { metric == .cosine ? 1 - $0 : -$0 }
+        switch (maxDistance, fromSimilarity) {
+        case (let a?, let b?): return min(a, b)
+        case (let a, let b): return a ?? b
+        }
     }
 }

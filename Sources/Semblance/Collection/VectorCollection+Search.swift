@@ -82,7 +82,7 @@ extension VectorCollection {
                 throw SemblanceError(error.code, "query \(i): \(error.message)")
             }
         }
-        try options.validate()
+        try options.validate(metric: configuration.metric)
         let start = ContinuousClock.now
         let next = WorkCounter()
         let workers = min(queries.count, ProcessInfo.processInfo.activeProcessorCount)

@@ -42,7 +42,8 @@ extension GraphView {
     /// expanded but never kept; with a filter that rejects some, the search goes on until it
     /// holds `ef` accepted nodes or runs out of candidates.
     /// - Parameter budget: checked every 64 expansions; when it is spent the search stops
-    ///   and leaves the best nodes found so far.
+    ///   and leaves the best nodes found so far. Its patience, when set, ends the search
+    ///   (normally) after that many expansions in a row that added nothing to its best `k`.
     /// - Returns: false when the budget stopped the search early.
     @inline(__always) @discardableResult
     func searchLayer<F: NodeFilter, R: LinkReader>(
@@ -54,9 +55,18 @@ extension GraphView {
         let visited = scratch.visited
         var candidates = scratch.candidates
         var results = scratch.results
+        // Patience (0: none) watches the best `keep` accepted nodes: an expansion that adds
+        // none to them counts toward the stop.
+        let patience = budget?.patience ?? 0
+        let keep = budget?.k ?? 1
+        var best = scratch.best
+        best.removeAll()
+        var stale = 0
+        var improved = true
         defer {
             scratch.candidates = candidates
             scratch.results = results
+            scratch.best = best
         }
         var lowerBound = Float.infinity
         visited[Int(entry.node)] = stamp
@@ -64,6 +74,7 @@ extension GraphView {
         if filter.accepts(entry.node, in: self) {
             results.push(entry)
             lowerBound = entry.distance
+            if patience > 0 { best.push(entry) }
         }
 
         var expansions = 0
@@ -73,6 +84,11 @@ extension GraphView {
             if let budget {
                 expansions &+= 1
                 if expansions & 63 == 0 && budget.isSpent { return false }
+            }
+            if patience > 0 {
+                stale = improved ? 0 : stale + 1
+                if stale >= patience { break }
+                improved = false
             }
             candidates.pop()
             let links = reader.links(current.node, level: level, in: self, buffer: buffer)
@@ -96,6 +112,15 @@ extension GraphView {
                             results.replaceTop(HeapEntry(distance: d, node: neighbour))
                         }
                         lowerBound = results.top.distance
+                        if patience > 0 {
+                            if best.count < keep {
+                                best.push(HeapEntry(distance: d, node: neighbour))
+                                improved = true
+                            } else if d < best.top.distance {
+                                best.replaceTop(HeapEntry(distance: d, node: neighbour))
+                                improved = true
+                            }
+                        }
                     }
                 }
             }

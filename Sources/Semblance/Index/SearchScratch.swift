@@ -16,6 +16,8 @@ final class SearchScratch: @unchecked Sendable {
     private(set) var stamp: UInt16 = 0
     var candidates = MinHeap(capacity: 256)
     var results = MaxHeap(capacity: 256)
+    /// The best `k` of a search with patience: whether an expansion improved them.
+    var best = MaxHeap(capacity: 16)
     private(set) var query: UnsafeMutablePointer<Float>
     private(set) var queryCapacity: Int
     /// Room for one node's links, copied out under its lock during a parallel build.
@@ -35,6 +37,7 @@ final class SearchScratch: @unchecked Sendable {
         UnsafeMutableRawPointer(query).deallocate()
         candidates.deallocate()
         results.deallocate()
+        best.deallocate()
         linkBuffer.deallocate()
     }
 
