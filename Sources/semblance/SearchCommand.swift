@@ -37,7 +37,7 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "The search beam width (default: the collection's, at least k).")
     var ef: Int?
 
-    @Option(name: .customLong("max-distance"), parsing: .unconditional, help: "Leave out hits farther than this (negative under dot).")
+    @Option(name: .customLong("max-distance"), parsing: .unconditional, help: "Leave out hits farther than this (negative under innerProduct).")
     var maxDistance: Float?
 
     @Option(help: ArgumentHelp("Only records matching this JSON filter: '{\"lang\": \"en\"}'.", valueName: "json"))
