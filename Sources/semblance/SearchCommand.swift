@@ -123,14 +123,14 @@ struct SearchCommand: AsyncParsableCommand {
             while let record = try reader.next() {
                 let unit = reader.format == .jsonl ? "line" : "row"
                 if let problem = RecordCheck.problem(with: record.vector, role: "query", configuration: configuration) {
-                    throw CommandFailure("\(reader.stream.name) \(unit) \(record.number): \(problem)")
+                    throw CommandFailure("\(reader.stream.name) \(unit) \(record.number): \(problem)", code: .invalidFile)
                 }
                 vectors.append(record.vector)
             }
         } catch let error as RecordError {
-            throw CommandFailure("\(error.location): \(error.reason)")
+            throw CommandFailure("\(error.location): \(error.reason)", code: .invalidFile)
         }
-        guard !vectors.isEmpty else { throw CommandFailure("\(reader.stream.name) holds no queries") }
+        guard !vectors.isEmpty else { throw CommandFailure("\(reader.stream.name) holds no queries", code: .invalidFile) }
         return vectors
     }
 

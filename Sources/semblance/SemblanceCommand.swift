@@ -17,7 +17,8 @@ struct SemblanceCommand: AsyncParsableCommand {
     )
 
     /// ArgumentParser's `main`, except that a failure is reported as one line on stderr
-    /// (no usage block) before the non-zero exit. Help and `--version` print as usual.
+    /// (no usage block; with `--json`, a JSON object: ``ErrorReport``) before the non-zero
+    /// exit. Help and `--version` print as usual.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -29,12 +30,11 @@ struct SemblanceCommand: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
-            var line = message(for: error)
+            let line = message(for: error)
                 .split(whereSeparator: \.isNewline)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
                 .joined(separator: " ")
-            if code == .validationFailure { line += " (see '\(helpHint()) --help')" }
-            if !line.isEmpty { Terminal.writeError("semblance: error: \(line)") }
+            ErrorReport.write(error, message: line, isUsage: code == .validationFailure, helpHint: helpHint())
             exit(withError: ExitCode(code.rawValue))
         }
     }

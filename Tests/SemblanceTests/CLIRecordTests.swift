@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Semblance
 
-/// The metric names of the `semblance` tool.
+/// The metric names and `--json` errors of the `semblance` tool.
 extension CLITests {
     @Test("--metric takes the library's names and the former ones; create and stats print the library's")
     func metricNames() throws {
@@ -28,5 +28,52 @@ extension CLITests {
         #expect(unknown.status == 64, "\(unknown)")
         let help = try Self.run(["create", "--help"])
         #expect(help.stdout.contains("squaredEuclidean") && help.stdout.contains("innerProduct"), "\(help)")
+    }
+
+    @Test("with --json an error is one JSON object on stderr: the code, the message, and the path or offset when known")
+    func jsonErrors() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = try Self.filteredCollection(in: scratch)
+
+        let unknownCollection = try Self.run(["stats", "nope", "--path", data, "--json"])
+        #expect(unknownCollection.stdout.isEmpty, "\(unknownCollection)")
+        let error = try unknownCollection.jsonError()
+        #expect(Self.string(error, "code") == "unknownCollection", "\(error)")
+        let message = Self.string(error, "message")
+        #expect(message.hasPrefix("no collection named \"nope\" in /") && message.hasSuffix("/data"), "\(error)")
+        #expect(error["path"] == nil && error["offset"] == nil && error["ids"] == nil, "\(error)")
+
+        // The tool's own failure, and usage errors (exit 64), also before any command runs.
+        let missing = try Self.run(["get", "docs", "nope", "--path", data, "--json"])
+        #expect(Self.string(try missing.jsonError(), "code") == "unknownID", "\(missing)")
+        for arguments in [["create", "x", "--path", data, "--json"], ["frobnicate", "--json"], ["search", "docs", "-k", "0", "--vector", "[1]", "--json"]] {
+            let usage = try Self.run(arguments)
+            let error = try usage.jsonError()
+            #expect(usage.status == 64, "\(usage)")
+            #expect(Self.string(error, "code") == "usage" && !Self.string(error, "message").isEmpty, "\(usage)")
+            #expect(!Self.string(error, "message").contains("--help"), "\(usage)")
+        }
+
+        // A library error with a path: the ref file of a tag that exists already.
+        try Self.run(["tag", "docs", "v1", "--path", data]).expectSuccess()
+        let exists = try Self.run(["tag", "docs", "v1", "--path", data, "--json"]).jsonError()
+        #expect(Self.string(exists, "code") == "refExists", "\(exists)")
+        #expect(Self.string(exists, "path").hasSuffix("/docs/refs/tags/v1"), "\(exists)")
+
+        // ... and with an offset: a damaged frame of the write-ahead log (a bit of the first
+        // frame's payload, after the 32-byte file header and the 32-byte frame header).
+        try Self.run(["create", "logs", "--path", data, "--dimension", "\(Self.dimension)"]).expectSuccess()
+        try Self.run(["import", "logs", scratch.file("docs.jsonl"), "--path", data, "--no-checkpoint"]).expectSuccess()
+        let log = data + "/logs/wal/main/shard-0.log"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: log))
+        bytes[70] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: log))
+        let damaged = try Self.run(["stats", "logs", "--path", data, "--json"]).jsonError()
+        #expect(Self.string(damaged, "code") == "corruptFile", "\(damaged)")
+        #expect(Self.string(damaged, "path") == log, "\(damaged)")
+        #expect(damaged["offset"] is NSNumber, "\(damaged)")
+
+        // Without --json the same failure is the plain line.
+        try Self.run(["stats", "nope", "--path", data]).expectOneLineFailure(mentioning: "no collection named \"nope\"")
     }
 }
