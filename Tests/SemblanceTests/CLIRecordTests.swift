@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Semblance
 
-/// The metric names and `--json` errors of the `semblance` tool.
+/// `drop`'s confirmation, the metric names and `--json` errors of the `semblance` tool.
 extension CLITests {
     @Test("--metric takes the library's names and the former ones; create and stats print the library's")
     func metricNames() throws {
@@ -75,5 +75,75 @@ extension CLITests {
 
         // Without --json the same failure is the plain line.
         try Self.run(["stats", "nope", "--path", data]).expectOneLineFailure(mentioning: "no collection named \"nope\"")
+    }
+
+    @Test("drop refuses without --yes when standard input is not a terminal, deleting nothing; --yes and -y drop")
+    func dropNeedsYes() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = try Self.filteredCollection(in: scratch)
+        try Self.run(["create", "other", "--path", data, "--dimension", "2"]).expectSuccess()
+
+        try Self.run(["drop", "docs", "--path", data]).expectOneLineFailure(mentioning: "pass --yes")
+        let error = try Self.run(["drop", "docs", "--path", data, "--json"]).jsonError()
+        #expect(Self.string(error, "code") == "notConfirmed", "\(error)")
+        #expect(Self.string(error, "message").contains("nothing was deleted"), "\(error)")
+        #expect(try Self.live("docs", data) == 30)
+
+        let dropped = try Self.run(["drop", "docs", "--yes", "--path", data, "--json"])
+        try dropped.expectSuccess()
+        #expect(Self.string(try #require(try dropped.jsonLines().first), "dropped") == "docs")
+        try Self.run(["drop", "other", "-y", "--path", data]).expectSuccess()
+        #expect(try Self.run(["list", "--path", data]).stdout.isEmpty)
+    }
+
+    @Test("drop on a terminal asks, naming the records; only y or yes deletes")
+    func dropAsksOnATerminal() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = try Self.filteredCollection(in: scratch)
+        for answer in ["n", "", "yes please"] {
+            let terminal = try PseudoTerminal(typing: answer + "\n")
+            let run = try Self.run(["drop", "docs", "--path", data], standardInput: terminal.device)
+            #expect(run.status != 0, "\(run)")
+            #expect(run.stderr.hasPrefix("Drop collection docs (30 records, all branches and history)? [y/N] "), "\(run)")
+            #expect(run.stderr.contains("nothing was deleted"), "\(run)")
+            #expect(try Self.live("docs", data) == 30, "answer \(answer.debugDescription) deleted")
+        }
+        let terminal = try PseudoTerminal(typing: "Y\n")
+        let run = try Self.run(["drop", "docs", "--path", data], standardInput: terminal.device)
+        try run.expectSuccess(allowingStderr: true)
+        #expect(run.stdout == "dropped collection docs\n", "\(run)")
+        #expect(try Self.run(["list", "--path", data]).stdout.isEmpty)
+    }
+}
+
+/// A pseudo-terminal whose device end is the tool's standard input: what is typed is written
+/// to the controlling end first, where it waits in the terminal's buffer until read.
+final class PseudoTerminal {
+    let device: FileHandle
+    private let controller: Int32
+
+    init(typing text: String) throws {
+        controller = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var name = [CChar](repeating: 0, count: 128)
+        guard controller >= 0, let grant = Self.function("grantpt", as: Grant.self), let unlock = Self.function("unlockpt", as: Grant.self),
+              let deviceName = Self.function("ptsname_r", as: Name.self),
+              grant(controller) == 0, unlock(controller) == 0, deviceName(controller, &name, name.count) == 0
+        else { throw CLITestError("no pseudo-terminal: errno \(errno)") }
+        let descriptor = open(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), O_RDWR | O_NOCTTY)
+        guard descriptor >= 0 else { throw CLITestError("cannot open the pseudo-terminal's device: errno \(errno)") }
+        device = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        let bytes = Array(text.utf8)
+        guard write(controller, bytes, bytes.count) == bytes.count else { throw CLITestError("cannot type into the pseudo-terminal") }
+    }
+
+    deinit { close(controller) }
+
+    // Glibc's module map leaves out the X/Open pseudo-terminal calls, so they are looked up
+    // in the C library at run time.
+    private typealias Grant = @convention(c) (Int32) -> Int32
+    private typealias Name = @convention(c) (Int32, UnsafeMutablePointer<CChar>, Int) -> Int32
+
+    private static func function<F>(_ name: String, as type: F.Type) -> F? {
+        dlsym(dlopen(nil, RTLD_NOW), name).map { unsafeBitCast($0, to: type) }
     }
 }

@@ -148,7 +148,7 @@ struct CLITests {
         #expect(Self.int(figures, "shards") == 2, "\(figures)")
         try Self.run(["verify", "vecs"], environment: environment).expectSuccess()
 
-        try Self.run(["drop", "vecs"], environment: environment).expectSuccess()
+        try Self.run(["drop", "vecs", "--yes"], environment: environment).expectSuccess()
         #expect(try Self.run(["list"], environment: environment).stdout.isEmpty)
     }
 
@@ -374,8 +374,9 @@ struct CLITests {
         }
     }
 
-    /// Runs the tool to its end; its output goes to files (no pipe to fill up).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs the tool to its end; its output goes to files (no pipe to fill up). Standard
+    /// input is empty, and not a terminal, unless `standardInput` is given.
+    static func run(_ arguments: [String], environment: [String: String] = [:], standardInput: FileHandle? = nil) throws -> Run {
         let output = TemporaryDirectory("semblance-cli-run")
         let process = Process()
         process.executableURL = try binaryURL()
@@ -394,7 +395,7 @@ struct CLITests {
         }
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput ?? FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         return Run(arguments: arguments, status: process.terminationStatus,
