@@ -77,7 +77,7 @@ struct SearchCommand: AsyncParsableCommand {
             let collection = try await client.collection(name, branch: read.branch ?? "main")
             let queries: [[Float]]
             if let vector {
-                let query = try Self.parseVector(vector)
+                let query = try VectorArgument.parse(vector)
                 if let problem = RecordCheck.problem(with: query, role: "--vector", configuration: collection.configuration) {
                     throw CommandFailure(problem)
                 }
@@ -132,17 +132,6 @@ struct SearchCommand: AsyncParsableCommand {
         }
         guard !vectors.isEmpty else { throw CommandFailure("\(reader.stream.name) holds no queries", code: .invalidFile) }
         return vectors
-    }
-
-    /// A vector given on the command line: a JSON array, brackets optional.
-    static func parseVector(_ text: String) throws -> [Float] {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let json = trimmed.hasPrefix("[") ? trimmed : "[" + trimmed + "]"
-        do {
-            return try JSONDecoder().decode([Float].self, from: Data(json.utf8))
-        } catch {
-            throw CommandFailure("--vector is not a JSON array of numbers: \(Terminal.truncate(trimmed, to: 40))")
-        }
     }
 
     /// A distance in at most 10 characters.

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import Semblance
 
-/// `drop`'s confirmation, the metric names and `--json` errors of the `semblance` tool.
+/// Single records (`upsert`, `set-metadata`), `drop`'s confirmation, the metric names and
+/// `--json` errors of the `semblance` tool.
 extension CLITests {
     @Test("--metric takes the library's names and the former ones; create and stats print the library's")
     func metricNames() throws {
@@ -76,7 +77,6 @@ extension CLITests {
         // Without --json the same failure is the plain line.
         try Self.run(["stats", "nope", "--path", data]).expectOneLineFailure(mentioning: "no collection named \"nope\"")
     }
-
     @Test("drop refuses without --yes when standard input is not a terminal, deleting nothing; --yes and -y drop")
     func dropNeedsYes() throws {
         let scratch = TemporaryDirectory("semblance-cli")
@@ -113,6 +113,100 @@ extension CLITests {
         try run.expectSuccess(allowingStderr: true)
         #expect(run.stdout == "dropped collection docs\n", "\(run)")
         #expect(try Self.run(["list", "--path", data]).stdout.isEmpty)
+    }
+
+    // MARK: Single records
+
+    /// A collection `docs` of 4-d vectors under squaredEuclidean (stored as given, not
+    /// normalized) holding `a` = [1, 2, 3, 4] with metadata {"lang": "en", "n": 1}.
+    static func oneRecordCollection(in scratch: TemporaryDirectory) throws -> String {
+        let data = scratch.file("data")
+        try run(["create", "docs", "--path", data, "--dimension", "4", "--metric", "squaredEuclidean"]).expectSuccess()
+        let upserted = try run(["upsert", "docs", "a", "--vector", "[1, 2, 3, 4]", "--metadata", #"{"lang": "en", "n": 1}"#, "--path", data])
+        try upserted.expectSuccess()
+        #expect(upserted.stdout == "upserted a into docs\n", "\(upserted)")
+        return data
+    }
+
+    /// `get --json` of one record: its vector and its metadata (nil when it has none).
+    static func record(_ id: String, in data: String, branch: String = "main") throws -> (vector: [Double], metadata: [String: Any]?) {
+        let got = try run(["get", "docs", id, "--path", data, "--branch", branch, "--json"])
+        try got.expectSuccess()
+        let record = try #require(try got.jsonLines().first)
+        let vector = try #require(record["vector"] as? [NSNumber], "\(got)").map(\.doubleValue)
+        return (vector, record["metadata"] as? [String: Any])
+    }
+
+    @Test("upsert adds, then replaces a record whole; get shows it; a bad vector or metadata stores nothing")
+    func upsert() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = try Self.oneRecordCollection(in: scratch)
+        let first = try Self.record("a", in: data)
+        #expect(first.vector == [1, 2, 3, 4])
+        #expect(first.metadata?["lang"] as? String == "en" && Self.int(first.metadata ?? [:], "n") == 1, "\(first)")
+
+        // Replaced whole: a new vector, and without --metadata no metadata.
+        let replaced = try Self.run(["upsert", "docs", "a", "--vector", "0.5, -1, 0, 2", "--path", data, "--json"])
+        try replaced.expectSuccess()
+        let printed = try #require(try replaced.jsonLines().first)
+        #expect(Self.string(printed, "upserted") == "a" && Self.string(printed, "collection") == "docs", "\(replaced)")
+        let second = try Self.record("a", in: data)
+        #expect(second.vector == [0.5, -1, 0, 2])
+        #expect(second.metadata == nil)
+        #expect(try Self.live("docs", data) == 1)
+
+        // On a branch: main does not see it.
+        try Self.run(["branch", "docs", "side", "--path", data]).expectSuccess()
+        try Self.run(["upsert", "docs", "b", "--vector", "[4, 3, 2, 1]", "--branch", "side", "--path", data]).expectSuccess()
+        #expect(try Self.record("b", in: data, branch: "side").vector == [4, 3, 2, 1])
+        try Self.run(["get", "docs", "b", "--path", data]).expectOneLineFailure(mentioning: "no record with id \"b\"")
+
+        let bad: [(arguments: [String], mentions: String)] = [
+            (["--vector", #"[1, "x", 3, 4]"#], "--vector: component 1 is not a number"),
+            (["--vector", "[1, 2"], "--vector: not a JSON array of numbers"),
+            (["--vector", "[1, 2, 3]"], "--vector has 3 components, the collection's dimension is 4"),
+            (["--vector", "[1, 2, 3, 4]", "--metadata", "{lang: en}"], "--metadata is not valid JSON"),
+            (["--vector", "[1, 2, 3, 4]", "--metadata", #"{"a.b": 1}"#], "\"a.b\""),
+        ]
+        for (arguments, mentions) in bad {
+            let run = try Self.run(["upsert", "docs", "c"] + arguments + ["--path", data])
+            try run.expectOneLineFailure(mentioning: mentions)
+        }
+        try Self.run(["upsert", "docs", "c", "--path", data]).expectOneLineFailure(mentioning: "--vector")
+        try Self.run(["upsert", "docs", "", "--vector", "[1, 2, 3, 4]", "--path", data]).expectOneLineFailure(mentioning: "empty")
+        #expect(try Self.live("docs", data) == 1, "a refused upsert stored something")
+    }
+
+    @Test("set-metadata replaces or (null) removes a record's metadata and keeps its vector; an unknown id is an error")
+    func setMetadata() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = try Self.oneRecordCollection(in: scratch)
+
+        let set = try Self.run(["set-metadata", "docs", "a", #"{"lang": "de", "tags": ["x"]}"#, "--path", data])
+        try set.expectSuccess()
+        #expect(set.stdout == "set the metadata of a in docs\n", "\(set)")
+        let changed = try Self.record("a", in: data)
+        #expect(changed.vector == [1, 2, 3, 4])
+        #expect(changed.metadata?["lang"] as? String == "de" && changed.metadata?["tags"] as? [String] == ["x"], "\(changed)")
+        #expect(changed.metadata?["n"] == nil, "the metadata is replaced whole")
+        #expect(Self.int(try #require(try Self.run(["count", "docs", "--filter", #"{"lang": "de"}"#, "--path", data, "--json"])
+            .jsonLines().first), "count") == 1, "the metadata index follows")
+
+        let removed = try Self.run(["set-metadata", "docs", "a", "null", "--path", data, "--json"])
+        try removed.expectSuccess()
+        let printed = try #require(try removed.jsonLines().first)
+        #expect(Self.string(printed, "id") == "a" && printed["metadata"] == nil, "\(removed)")
+        #expect(try Self.record("a", in: data).metadata == nil)
+        let got = try Self.run(["get", "docs", "a", "--path", data])
+        #expect(got.stdoutLines.count == 2, "no metadata line: \(got)")
+
+        let unknown = try Self.run(["set-metadata", "docs", "nope", #"{"lang": "en"}"#, "--path", data])
+        try unknown.expectOneLineFailure(mentioning: "no record with id \"nope\" in collection docs")
+        let error = try Self.run(["set-metadata", "docs", "nope", #"{"lang": "en"}"#, "--path", data, "--json"]).jsonError()
+        #expect(Self.string(error, "code") == "unknownID", "\(error)")
+        try Self.run(["set-metadata", "docs", "a", "{", "--path", data]).expectOneLineFailure(mentioning: "the metadata is not valid JSON")
+        #expect(try Self.live("docs", data) == 1)
+        #expect(try Self.record("a", in: data).metadata == nil)
     }
 }
 
