@@ -19,7 +19,7 @@ struct CreateCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Components per vector (1-65536).")
     var dimension: Int
 
-    @Option(help: "How distance is measured: cosine, euclidean (squared), or dot (negated inner product).")
+    @Option(help: "How distance is measured (innerProduct is negated, so lower is nearer); euclidean or l2, and dot or ip, are accepted too.")
     var metric: MetricName = .cosine
 
     @Option(parsing: .unconditional, help: "Shards the ids spread over (1-256); more shards write and compact in parallel.")
@@ -76,7 +76,7 @@ struct CreateCommand: AsyncParsableCommand {
         if options.json {
             try Output.json(description)
         } else {
-            Output.line("created collection \(name): \(dimension)-d, \(metric.rawValue), "
+            Output.line("created collection \(name): \(dimension)-d, \(description.metric), "
                 + "\(shards == 1 ? "1 shard" : "\(shards) shards"), \(durability.rawValue) writes, in \(description.directory)")
         }
     }
@@ -99,7 +99,7 @@ struct CollectionDescription: Encodable {
         self.name = name
         self.directory = directory
         dimension = configuration.dimension
-        metric = MetricName(configuration.metric).rawValue
+        metric = configuration.metric.rawValue
         shards = configuration.shardCount
         m = configuration.m
         efConstruction = configuration.efConstruction
@@ -114,32 +114,28 @@ struct CollectionDescription: Encodable {
     }
 }
 
-/// The metric names the tool accepts (the library's names are accepted too).
+/// The metric names the tool accepts: the library's (`DistanceMetric`'s), which it also
+/// prints, and as aliases the tool's former names and their short forms. Without regard to case.
 enum MetricName: String, ExpressibleByArgument, CaseIterable {
-    case cosine, euclidean, dot
+    case cosine, squaredEuclidean, innerProduct
+
+    static let aliases: [String: MetricName] = [
+        "euclidean": .squaredEuclidean, "l2": .squaredEuclidean, "dot": .innerProduct, "ip": .innerProduct,
+    ]
 
     init?(argument: String) {
-        switch argument.lowercased() {
-        case "cosine": self = .cosine
-        case "euclidean", "l2", "squaredeuclidean": self = .euclidean
-        case "dot", "ip", "innerproduct": self = .dot
-        default: return nil
+        let lowered = argument.lowercased()
+        guard let name = Self.allCases.first(where: { $0.rawValue.lowercased() == lowered }) ?? Self.aliases[lowered] else {
+            return nil
         }
-    }
-
-    init(_ metric: DistanceMetric) {
-        switch metric {
-        case .cosine: self = .cosine
-        case .squaredEuclidean: self = .euclidean
-        case .innerProduct: self = .dot
-        }
+        self = name
     }
 
     var metric: DistanceMetric {
         switch self {
         case .cosine: .cosine
-        case .euclidean: .squaredEuclidean
-        case .dot: .innerProduct
+        case .squaredEuclidean: .squaredEuclidean
+        case .innerProduct: .innerProduct
         }
     }
 }

@@ -29,7 +29,7 @@ struct DeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         for id in ids {
-            if let problem = RecordCheck.problem(withID: id) { throw CommandFailure("\(id.debugDescription): \(problem)") }
+            if let problem = RecordCheck.problem(withID: id) { throw CommandFailure("\(id.debugDescription): \(problem)", code: .invalidID) }
         }
         let unique = Array(Set(ids))
         let deleted = try await Session.withClient(options) { client in

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Semblance
 
-/// `semblance drop NAME`: deletes a collection and its files.
+/// `semblance drop NAME [--yes]`: deletes a collection and its files, after asking.
 struct DropCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drop",
         abstract: "Delete a collection and all its files.",
-        discussion: "There is no confirmation and no undo."
+        discussion: """
+            On a terminal it asks first, naming the records it holds; --yes skips the question. \
+            When standard input is not a terminal (a script), --yes is required. There is no undo.
+            """
     )
 
     @OptionGroup var options: DirectoryOptions
@@ -14,12 +17,28 @@ struct DropCommand: AsyncParsableCommand {
     @Argument(help: "The collection to delete.")
     var name: String
 
+    @Flag(name: [.short, .long], help: "Delete without asking.")
+    var yes = false
+
     struct Dropped: Encodable {
         var dropped: String
     }
 
     func run() async throws {
-        try await Session.withClient(options) { client in try await client.dropCollection(name) }
+        // Checked before opening anything: a script that forgot --yes deletes nothing.
+        guard yes || Terminal.standardInputIsTerminal else {
+            throw CommandFailure("drop deletes \(name) and all its branches and history: pass --yes to confirm "
+                + "(standard input is not a terminal to ask on); nothing was deleted", code: "notConfirmed")
+        }
+        try await Session.withClient(options) { client in
+            if !yes {
+                let records = try await client.collection(name).count
+                guard Terminal.confirm("Drop collection \(name) (\(Terminal.count(records, "record")), all branches and history)?") else {
+                    throw CommandFailure("not confirmed; nothing was deleted", code: "notConfirmed")
+                }
+            }
+            try await client.dropCollection(name)
+        }
         if options.json {
             try Output.json(Dropped(dropped: name))
         } else {

@@ -28,7 +28,7 @@ struct GetCommand: AsyncParsableCommand {
         let record = try await Session.withClient(options) { client in
             try await read.snapshot(client, name).record(id)
         }
-        guard let record else { throw CommandFailure("no record with id \(id.debugDescription) in collection \(name)") }
+        guard let record else { throw CommandFailure("no record with id \(id.debugDescription) in collection \(name)", code: .unknownID) }
         if options.json {
             try Output.json(Record(id: record.id, vector: record.vector, metadata: record.metadata))
         } else {

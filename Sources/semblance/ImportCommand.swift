@@ -137,14 +137,14 @@ private struct Importer {
             try await flush()
             try await settle()
             bar?.clear()
-            throw CommandFailure("\(error.location): \(error.reason); \(storedSoFar(before: "\(unit) \(error.number)"))")
+            throw CommandFailure("\(error.location): \(error.reason); \(storedSoFar(before: "\(unit) \(error.number)"))", code: .invalidFile)
         } catch let failure as CommandFailure {
             throw failure  // a batch failed; settle() said what is stored
         } catch {
             // Reading failed: the batch in flight is settled first, so the count said is exact.
             try await settle()
             bar?.clear()
-            throw CommandFailure("\(Self.describe(error)); \(storedSoFar(before: nil))")
+            throw CommandFailure("\(Self.describe(error)); \(storedSoFar(before: nil))", causedBy: error)
         }
         var head: String?
         if !command.noCheckpoint && acknowledged > 0 {
@@ -154,7 +154,7 @@ private struct Importer {
             } catch {
                 bar?.clear()
                 throw CommandFailure("the checkpoint after the import failed: \(Self.describe(error)); \(storedSoFar(before: nil)) "
-                    + "(in the write-ahead log, which the next open replays)")
+                    + "(in the write-ahead log, which the next open replays)", causedBy: error)
             }
             head = collection.statistics().headCommit
         }
@@ -203,7 +203,7 @@ private struct Importer {
         } catch {
             bar?.clear()
             throw CommandFailure("\(reader.stream.name) \(unit)s from \(flight.start): \(Self.describe(error)); "
-                + storedSoFar(before: "\(unit) \(flight.start)"))
+                + storedSoFar(before: "\(unit) \(flight.start)"), causedBy: error)
         }
         acknowledged += flight.count
         acknowledgedThrough = flight.end

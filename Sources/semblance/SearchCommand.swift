@@ -37,7 +37,7 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "The search beam width (default: the collection's, at least k).")
     var ef: Int?
 
-    @Option(name: .customLong("max-distance"), parsing: .unconditional, help: "Leave out hits farther than this (negative under dot).")
+    @Option(name: .customLong("max-distance"), parsing: .unconditional, help: "Leave out hits farther than this (negative under innerProduct).")
     var maxDistance: Float?
 
     @Option(help: ArgumentHelp("Only records matching this JSON filter: '{\"lang\": \"en\"}'.", valueName: "json"))
@@ -77,7 +77,7 @@ struct SearchCommand: AsyncParsableCommand {
             let collection = try await client.collection(name, branch: read.branch ?? "main")
             let queries: [[Float]]
             if let vector {
-                let query = try Self.parseVector(vector)
+                let query = try VectorArgument.parse(vector)
                 if let problem = RecordCheck.problem(with: query, role: "--vector", configuration: collection.configuration) {
                     throw CommandFailure(problem)
                 }
@@ -123,26 +123,15 @@ struct SearchCommand: AsyncParsableCommand {
             while let record = try reader.next() {
                 let unit = reader.format == .jsonl ? "line" : "row"
                 if let problem = RecordCheck.problem(with: record.vector, role: "query", configuration: configuration) {
-                    throw CommandFailure("\(reader.stream.name) \(unit) \(record.number): \(problem)")
+                    throw CommandFailure("\(reader.stream.name) \(unit) \(record.number): \(problem)", code: .invalidFile)
                 }
                 vectors.append(record.vector)
             }
         } catch let error as RecordError {
-            throw CommandFailure("\(error.location): \(error.reason)")
+            throw CommandFailure("\(error.location): \(error.reason)", code: .invalidFile)
         }
-        guard !vectors.isEmpty else { throw CommandFailure("\(reader.stream.name) holds no queries") }
+        guard !vectors.isEmpty else { throw CommandFailure("\(reader.stream.name) holds no queries", code: .invalidFile) }
         return vectors
-    }
-
-    /// A vector given on the command line: a JSON array, brackets optional.
-    static func parseVector(_ text: String) throws -> [Float] {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let json = trimmed.hasPrefix("[") ? trimmed : "[" + trimmed + "]"
-        do {
-            return try JSONDecoder().decode([Float].self, from: Data(json.utf8))
-        } catch {
-            throw CommandFailure("--vector is not a JSON array of numbers: \(Terminal.truncate(trimmed, to: 40))")
-        }
     }
 
     /// A distance in at most 10 characters.

@@ -10,14 +10,16 @@ struct SemblanceCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CreateCommand.self, ListCommand.self, DropCommand.self, ImportCommand.self, ExportCommand.self, SearchCommand.self,
-            CountCommand.self, GetCommand.self, DeleteCommand.self, StatsCommand.self, CompactCommand.self, CheckpointCommand.self,
-            CommitCommand.self, LogCommand.self, ShowCommand.self, BranchCommand.self, TagCommand.self, DiffCommand.self,
-            MergeCommand.self, ResetCommand.self, GCCommand.self, VerifyCommand.self, DemoCommand.self,
+            CountCommand.self, GetCommand.self, UpsertCommand.self, SetMetadataCommand.self, DeleteCommand.self, StatsCommand.self,
+            CompactCommand.self, CheckpointCommand.self, CommitCommand.self, LogCommand.self, ShowCommand.self, BranchCommand.self,
+            TagCommand.self, DiffCommand.self, MergeCommand.self, ResetCommand.self, GCCommand.self, VerifyCommand.self,
+            DemoCommand.self,
         ]
     )
 
     /// ArgumentParser's `main`, except that a failure is reported as one line on stderr
-    /// (no usage block) before the non-zero exit. Help and `--version` print as usual.
+    /// (no usage block; with `--json`, a JSON object: ``ErrorReport``) before the non-zero
+    /// exit. Help and `--version` print as usual.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -29,12 +31,11 @@ struct SemblanceCommand: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
-            var line = message(for: error)
+            let line = message(for: error)
                 .split(whereSeparator: \.isNewline)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
                 .joined(separator: " ")
-            if code == .validationFailure { line += " (see '\(helpHint()) --help')" }
-            if !line.isEmpty { Terminal.writeError("semblance: error: \(line)") }
+            ErrorReport.write(error, message: line, isUsage: code == .validationFailure, helpHint: helpHint())
             exit(withError: ExitCode(code.rawValue))
         }
     }

@@ -10,6 +10,17 @@ enum Terminal {
     /// Whether standard error is a terminal, where progress bars are drawn.
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// Whether standard input is a terminal, where a person can answer a question.
+    static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Asks `question` on standard error and reads the answer from standard input: true for
+    /// `y` or `yes` (any case), false for anything else, an empty line or the end of input.
+    static func confirm(_ question: String) -> Bool {
+        FileHandle.standardError.write(Data((question + " [y/N] ").utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+        return answer == "y" || answer == "yes"
+    }
+
     /// Seconds as `m:ss` (or `h:mm:ss`), for times left.
     static func clock(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "--:--" }

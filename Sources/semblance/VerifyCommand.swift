@@ -48,6 +48,6 @@ struct VerifyCommand: AsyncParsableCommand {
         let more = report.problems.count - 1
         let what = first.message.contains(first.file) ? first.message : "\(first.file): \(first.message)"
         throw CommandFailure("collection \(name) is damaged: \(what)"
-            + (more > 0 ? " (and \(more) more \(more == 1 ? "problem" : "problems"))" : ""))
+            + (more > 0 ? " (and \(more) more \(more == 1 ? "problem" : "problems"))" : ""), code: .corruptFile)
     }
 }

@@ -148,7 +148,7 @@ struct CLITests {
         #expect(Self.int(figures, "shards") == 2, "\(figures)")
         try Self.run(["verify", "vecs"], environment: environment).expectSuccess()
 
-        try Self.run(["drop", "vecs"], environment: environment).expectSuccess()
+        try Self.run(["drop", "vecs", "--yes"], environment: environment).expectSuccess()
         #expect(try Self.run(["list"], environment: environment).stdout.isEmpty)
     }
 
@@ -290,8 +290,11 @@ struct CLITests {
                                (whole + FVecs.encode([rows[0]]).prefix(2), "the file ends at byte offset \(30 * rowBytes + 2), inside this row's 4-byte dimension")] {
             try Data(cut).write(to: URL(fileURLWithPath: scratch.file("cut.fvecs")))
             let run = try Self.run(["import", "vecs", scratch.file("cut.fvecs"), "--path", data, "--batch-size", "4", "--json"])
-            try run.expectOneLineFailure(mentioning: "\(scratch.file("cut.fvecs")) row 30 (byte offset \(30 * rowBytes)): \(message)")
-            #expect(run.stderr.contains("; the 30 records before row 30 are stored, nothing after it"), "\(run)")
+            // Under --json the error is a JSON object on stderr.
+            let error = try run.jsonError()
+            #expect(Self.string(error, "code") == "invalidFile", "\(run)")
+            #expect(Self.string(error, "message") == "\(scratch.file("cut.fvecs")) row 30 (byte offset \(30 * rowBytes)): \(message)"
+                + "; the 30 records before row 30 are stored, nothing after it", "\(run)")
             // Every batch acknowledged, the last at row 29.
             let acknowledged: [Int] = try run.jsonLines().map { Self.int($0, "acknowledged") }
             #expect(acknowledged == [4, 8, 12, 16, 20, 24, 28, 30], "\(run)")
@@ -359,10 +362,21 @@ struct CLITests {
                 return object
             }
         }
+
+        /// The `--json` error: standard error as exactly one JSON object `{"error": {...}}`,
+        /// and its `error` member.
+        func jsonError(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+            #expect(status != 0, "\(self)", sourceLocation: sourceLocation)
+            try #require(stderrLines.count == 1, "not one line on stderr: \(self)", sourceLocation: sourceLocation)
+            let object = try JSONSerialization.jsonObject(with: Data(stderr.utf8)) as? [String: Any]
+            try #require(object?.count == 1, "not one member: \(self)", sourceLocation: sourceLocation)
+            return try #require(object?["error"] as? [String: Any], "no error object: \(self)", sourceLocation: sourceLocation)
+        }
     }
 
-    /// Runs the tool to its end; its output goes to files (no pipe to fill up).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs the tool to its end; its output goes to files (no pipe to fill up). Standard
+    /// input is empty, and not a terminal, unless `standardInput` is given.
+    static func run(_ arguments: [String], environment: [String: String] = [:], standardInput: FileHandle? = nil) throws -> Run {
         let output = TemporaryDirectory("semblance-cli-run")
         let process = Process()
         process.executableURL = try binaryURL()
@@ -381,7 +395,7 @@ struct CLITests {
         }
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput ?? FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         return Run(arguments: arguments, status: process.terminationStatus,
