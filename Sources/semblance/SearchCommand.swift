@@ -40,6 +40,13 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-distance"), parsing: .unconditional, help: "Leave out hits farther than this (negative under innerProduct).")
     var maxDistance: Float?
 
+    @Option(name: .customLong("min-similarity"), parsing: .unconditional,
+            help: "Leave out hits less similar than this (cosine: 1 - distance; innerProduct: the inner product).")
+    var minSimilarity: Float?
+
+    @Option(parsing: .unconditional, help: "End the graph search after this many expansions in a row that did not improve the best k.")
+    var patience: Int?
+
     @Option(help: ArgumentHelp("Only records matching this JSON filter: '{\"lang\": \"en\"}'.", valueName: "json"))
     var filter: String?
 
@@ -56,6 +63,8 @@ struct SearchCommand: AsyncParsableCommand {
         guard k >= 1 else { throw ValidationError("-k must be at least 1, got \(k)") }
         if let ef, ef < 1 { throw ValidationError("--ef must be at least 1, got \(ef)") }
         if let maxDistance, maxDistance.isNaN { throw ValidationError("--max-distance must be a number") }
+        if let minSimilarity, minSimilarity.isNaN { throw ValidationError("--min-similarity must be a number") }
+        if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
     }
 
     /// One query's answer, as a JSON line.
@@ -85,8 +94,8 @@ struct SearchCommand: AsyncParsableCommand {
             } else {
                 queries = try readQueries(configuration: collection.configuration)
             }
-            let searchOptions = SearchOptions(k: k, ef: ef, filter: filter, maxDistance: maxDistance,
-                                              includeVectors: includeVectors, includeMetadata: includeMetadata)
+            let searchOptions = SearchOptions(k: k, ef: ef, filter: filter, maxDistance: maxDistance, minSimilarity: minSimilarity,
+                                              patience: patience, includeVectors: includeVectors, includeMetadata: includeMetadata)
             if read.at != nil {
                 // A past commit: searched on this thread, one query after another.
                 let snapshot = try await read.snapshot(client, name)

@@ -165,7 +165,7 @@ extension CLITests {
             (["--vector", #"[1, "x", 3, 4]"#], "--vector: component 1 is not a number"),
             (["--vector", "[1, 2"], "--vector: not a JSON array of numbers"),
             (["--vector", "[1, 2, 3]"], "--vector has 3 components, the collection's dimension is 4"),
-            (["--vector", "[1, 2, 3, 4]", "--metadata", "{lang: en}"], "--metadata is not valid JSON"),
+            (["--vector", "[1, 2, 3, 4]", "--metadata", "{lang: en}"], "--metadata: not valid JSON"),
             (["--vector", "[1, 2, 3, 4]", "--metadata", #"{"a.b": 1}"#], "\"a.b\""),
         ]
         for (arguments, mentions) in bad {
@@ -204,7 +204,7 @@ extension CLITests {
         try unknown.expectOneLineFailure(mentioning: "no record with id \"nope\" in collection docs")
         let error = try Self.run(["set-metadata", "docs", "nope", #"{"lang": "en"}"#, "--path", data, "--json"]).jsonError()
         #expect(Self.string(error, "code") == "unknownID", "\(error)")
-        try Self.run(["set-metadata", "docs", "a", "{", "--path", data]).expectOneLineFailure(mentioning: "the metadata is not valid JSON")
+        try Self.run(["set-metadata", "docs", "a", "{", "--path", data]).expectOneLineFailure(mentioning: "the metadata: not valid JSON")
         #expect(try Self.live("docs", data) == 1)
         #expect(try Self.record("a", in: data).metadata == nil)
     }

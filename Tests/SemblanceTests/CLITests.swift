@@ -275,6 +275,11 @@ struct CLITests {
         let searched = try Self.run(["search", "dots", "--path", data, "--vector", "[1, 0]", "--max-distance", "-0.5", "--json"])
         try searched.expectSuccess()
         #expect(Self.hits(try #require(try searched.jsonLines().first)).map { Self.string($0, "id") } == ["near"], "\(searched)")
+        // The same cut as a similarity (the inner product, at least 0.5); patience is taken.
+        let similar = try Self.run(["search", "dots", "--path", data, "--vector", "[1, 0]", "--min-similarity", "0.5", "--patience", "3", "--json"])
+        try similar.expectSuccess()
+        #expect(Self.hits(try #require(try similar.jsonLines().first)).map { Self.string($0, "id") } == ["near"], "\(similar)")
+        try Self.run(["search", "dots", "--path", data, "--vector", "[1, 0]", "--patience", "0"]).expectOneLineFailure(mentioning: "--patience must be at least 1")
     }
 
     @Test(".fvecs cut inside a row: exactly the rows before it are stored, and the error says where the file ends")

@@ -73,4 +73,18 @@ struct MetadataValuesTests {
         let line = JSONLines.encode(VectorRecord(id: "r\"1", vector: [1], metadata: metadata))
         #expect(String(decoding: line, as: UTF8.self) == #"{"id":"r\"1","vector":[1.0],"metadata":"# + metadata.description + "}\n")
     }
+
+    @Test("Metadata(json:) reads numbers exactly (2.0 stays a double) and is the inverse of description; bad text is .invalidMetadata")
+    func fromJSONText() throws {
+        let metadata = try Metadata(json: #" {"lang": "en", "score": 2.0, "n": 2, "big": 1e300, "tags": ["a", null, true], "deep": {"x": -0.5}} "#)
+        #expect(metadata == ["lang": "en", "score": .double(2), "n": 2, "big": .double(1e300), "tags": ["a", nil, true], "deep": ["x": -0.5]])
+        #expect(metadata["score"]?.doubleValue == 2 && metadata["score"]?.intValue == 2)
+        if case .double? = metadata["score"] {} else { Issue.record("2.0 must stay a double, got \(String(describing: metadata["score"]))") }
+        #expect(try Metadata(json: metadata.description) == metadata)
+        #expect(try Metadata(json: "null") == .null && (try Metadata(json: "7")) == 7)
+        for bad in ["", "{", #"{"a": 1,}"#, "[1] 2", "{lang: 1}", #"{"a.b": 1}"#, String(repeating: "[", count: 40) + String(repeating: "]", count: 40)] {
+            let error = #expect(throws: SemblanceError.self, "\(bad)") { try Metadata(json: bad) }
+            #expect(error?.code == .invalidMetadata, "\(bad): \(String(describing: error))")
+        }
+    }
 }

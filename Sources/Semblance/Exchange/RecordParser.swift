@@ -21,6 +21,25 @@ struct RecordParser {
         }.get()
     }
 
+    /// The JSON value `text` holds (all of it), as metadata.
+    /// - Throws: `.invalidMetadata`, naming the column of what is wrong.
+    static func metadata(_ text: [UInt8]) throws(SemblanceError) -> Metadata {
+        do {
+            return try text.withUnsafeBufferPointer { buffer in
+                Result { () throws(SemblanceError) in
+                    var parser = RecordParser(bytes: buffer)
+                    parser.skipSpace()
+                    let value = try parser.value(field: "metadata", depth: 0)
+                    parser.skipSpace()
+                    guard parser.i == buffer.count else { throw parser.invalid("more after the end of the JSON value") }
+                    return value
+                }
+            }.get()
+        } catch {
+            throw SemblanceError(.invalidMetadata, error.message)
+        }
+    }
+
     private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     private mutating func line() throws(SemblanceError) -> JSONLines.Line {
