@@ -85,8 +85,34 @@ struct ClientTests {
         }
         let reopened = try await client.collection("docs")
         #expect(!reopened.isClosed && reopened.get("b") == nil && reopened.get("a") != nil)
+        try await reopened.commit(message: "first")
+        try await reopened.createBranch("kept")
+        try await reopened.createTag("v1")
         await client.close()
         #expect(reopened.isClosed)
+        // Every change of refs or objects through a closed handle is refused: its client no
+        // longer holds the directory's lock. Reads of the files still answer.
+        let refused: [(String, () async throws -> Void)] = [
+            ("commit", { _ = try await reopened.commit(message: "late") }),
+            ("createBranch", { _ = try await reopened.createBranch("late") }),
+            ("createBranch(from: snapshot)", { _ = try await reopened.createBranch("late2", from: reopened.snapshot()) }),
+            ("createTag", { _ = try await reopened.createTag("late", at: "v1") }),
+            ("deleteBranch", { try reopened.deleteBranch("kept") }),
+            ("deleteTag", { try reopened.deleteTag("v1") }),
+            ("collectGarbage", { _ = try await reopened.collectGarbage(grace: 0) }),
+            ("reset", { _ = try await reopened.reset(to: "v1") }),
+        ]
+        for (name, call) in refused {
+            do {
+                try await call()
+                Issue.record("\(name) through a closed handle succeeded")
+            } catch {
+                #expect((error as? SemblanceError)?.code == .closed, "\(name): \(error)")
+            }
+        }
+        #expect(try reopened.branches().map(\.name) == ["kept", "main"])
+        #expect(try reopened.tags().map(\.name) == ["v1"])
+        #expect(try await reopened.history().first?.message == "first")
     }
 
     @Test("tasks opening the same branch at once, however spelled, get one handle")

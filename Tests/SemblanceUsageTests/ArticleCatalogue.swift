@@ -19,6 +19,12 @@ struct CatalogueSummary {
     var decoded: Article?
     var generatedID: String
     var refusedInsert: Bool
+    var storedIDs: [String]
+    var score: Double?
+    var draft: Bool?
+    var tagCount: Int?
+    var authorKeys: [String]
+    var pastExported: Int
     var titles: [String]
     var streamed: Int
     var exported: Int
@@ -58,14 +64,35 @@ func catalogue(in directory: URL, exportingTo file: URL) async throws -> Catalog
         throw error
     }
 
+    // A batch insert is all or nothing; the error lists the ids that are stored.
+    let score = 4.5
+    let author: [String: String] = ["name": "Ada", "team": "search"]
+    var storedIDs: [String] = []
+    do {
+        try await articles.insert([
+            VectorRecord(id: "a6", vector: [0.3, 0.3, 0.3], metadata: ["score": Metadata(score), "author": Metadata(author)]),
+            VectorRecord(id: "a2", vector: [0.3, 0.3, 0.3]),
+        ])
+    } catch {
+        storedIDs = error.ids
+    }
+    try await articles.insert(VectorRecord(id: "a6", vector: [0.3, 0.3, 0.3],
+                                           metadata: ["score": Metadata(score), "author": Metadata(author)]))
+
+    let before = articles.snapshot()
     try await articles.update(id: "a1", vector: [0.8, 0.2, 0.1])  // keeps a1's metadata
-    try await articles.upsert(VectorRecord(id: "a5", vector: [0.2, 0.2, 0.2], metadata: ["title": "Five"]))
+    try await articles.upsert(VectorRecord(id: "a5", vector: [0.2, 0.2, 0.2], metadata: try Metadata(json: #"{"title": "Five"}"#)))
 
     // Typed reads: optionals, no enum patterns.
     let first = articles.metadata(of: "a1")
     let firstYear = first?["year"]?.intValue
     let firstTag = first?["tags"]?[0]?.stringValue
     let decoded = try articles.metadata(of: generatedID)?.decode(Article.self)
+    let sixth = articles.metadata(of: "a6")
+    let storedScore = sixth?["score"]?.doubleValue
+    let draftFlag = first?["draft"]?.boolValue
+    let tagCount = first?["tags"]?.arrayValue?.count
+    let authorKeys = sixth?["author"]?.objectValue?.keys.sorted() ?? []
 
     // Iterating: a snapshot's records, or a stream of them in an async loop.
     var titles: [String] = []
@@ -77,6 +104,7 @@ func catalogue(in directory: URL, exportingTo file: URL) async throws -> Catalog
 
     // Export and import by file URL.
     let exported = try await articles.exportJSONLines(to: file)
+    let pastExported = try await articles.exportJSONLines(before, to: file.deletingLastPathComponent().appendingPathComponent("before.jsonl"))
     let copy = try await client.getOrCreateCollection("copy", dimension: 3)
     let imported = try await copy.importJSONLines(from: file)
 
@@ -84,6 +112,7 @@ func catalogue(in directory: URL, exportingTo file: URL) async throws -> Catalog
     await client.close(copy)
     let summary = CatalogueSummary(
         firstYear: firstYear, firstTag: firstTag, decoded: decoded, generatedID: generatedID, refusedInsert: refusedInsert,
+        storedIDs: storedIDs, score: storedScore, draft: draftFlag, tagCount: tagCount, authorKeys: authorKeys, pastExported: pastExported,
         titles: titles.sorted(), streamed: streamed, exported: exported, imported: imported, sound: report.isSound,
         copyClosed: copy.isClosed, description: "\(first ?? nil)")
     await client.close()

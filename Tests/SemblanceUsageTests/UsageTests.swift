@@ -19,9 +19,10 @@ struct UsageTests {
         #expect(summary.firstYear == 2024 && summary.firstTag == "swift")
         #expect(summary.decoded == Article(title: "Vectors in Swift", year: 2025, tags: ["swift"]))
         #expect(UUID(uuidString: summary.generatedID) != nil)
-        #expect(summary.refusedInsert)
+        #expect(summary.refusedInsert && summary.storedIDs == ["a2"])
+        #expect(summary.score == 4.5 && summary.draft == false && summary.tagCount == 2 && summary.authorKeys == ["name", "team"])
         #expect(summary.titles == ["Article 2", "Article 3", "Article 4", "Five", "Vectors in Swift"])
-        #expect(summary.streamed == 6 && summary.exported == 6 && summary.imported == 6)
+        #expect(summary.streamed == 7 && summary.exported == 7 && summary.imported == 7 && summary.pastExported == 6)
         #expect(summary.sound && summary.copyClosed)
         #expect(summary.description == #"{"draft":false,"tags":["swift","search"],"year":2024}"#)
     }

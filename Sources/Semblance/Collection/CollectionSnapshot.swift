@@ -87,6 +87,7 @@ public struct CollectionSnapshot: Sendable {
             query, k: options.k, ef: options.ef, maxDistance: options.distanceLimit(metric: metric), allowedIDs: options.ids,
             budget: SearchBudget(deadline: options.deadline, patience: options.patience, k: options.k),
             includeVectors: options.includeVectors, filter: options.filter)
+        if options.minSimilarity != nil { results.removeAll { !options.isSimilarEnough($0.distance, metric: metric) } }
         if options.includeMetadata {
             for i in results.indices { results[i].metadata = index.metadata(of: results[i].id) }
         }

@@ -65,12 +65,21 @@ public struct SearchOptions: Sendable {
         }
     }
 
-    /// The distance no hit may pass: ``maxDistance`` and ``minSimilarity`` taken together.
+    /// The distance the search may stop at: ``maxDistance``, and ``minSimilarity`` as a
+    /// distance. Under cosine `1 - s` is rounded, so the bound keeps two units of rounding of
+    /// 1 in hand and ``isSimilarEnough(_:metric:)`` makes the exact cut.
     func distanceLimit(metric: DistanceMetric) -> Float? {
-        let fromSimilarity: Float? = minSimilarity.map { metric == .cosine ? 1 - $0 : -$0 }
+        let fromSimilarity: Float? = minSimilarity.map { metric == .cosine ? 1 - $0 + 2 * Float.ulpOfOne : -$0 }
         switch (maxDistance, fromSimilarity) {
         case (let a?, let b?): return min(a, b)
         case (let a, let b): return a ?? b
         }
+    }
+
+    /// Whether a hit at `distance` is as similar as ``minSimilarity`` asks (always, without
+    /// one): the similarity computed as the documentation defines it.
+    func isSimilarEnough(_ distance: Float, metric: DistanceMetric) -> Bool {
+        guard let minSimilarity else { return true }
+        return (metric == .cosine ? 1 - distance : -distance) >= minSimilarity
     }
 }

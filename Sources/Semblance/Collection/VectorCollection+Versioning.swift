@@ -20,6 +20,13 @@ extension VectorCollection {
         }
     }
 
+    /// Refuses a change of refs or objects through a handle that is closed: its client no
+    /// longer holds the directory's lock, which another process may hold now.
+    private func requireWritable(_ what: String) throws(SemblanceError) {
+        try requirePersistent(what)
+        if engine.isClosed { throw SemblanceError.collectionClosed(engine.directory) }
+    }
+
     private func onBackground<T: Sendable>(_ body: @escaping @Sendable () throws(SemblanceError) -> T) async throws(SemblanceError) -> T {
         try await runOnQueue(.global(), body)
     }
@@ -86,7 +93,7 @@ extension VectorCollection {
     /// - Throws: `.invalidName`, `.refExists`, `.unknownRef`.
     @discardableResult
     public func createBranch(_ name: String, from ref: String? = nil) async throws(SemblanceError) -> Ref {
-        try requirePersistent("createBranch")
+        try requireWritable("createBranch")
         try checkNewName(name, .branch)
         let hash = try await resolveIncludingLog(ref)
         let files = files
@@ -100,7 +107,7 @@ extension VectorCollection {
     /// taken, or the commit of ``snapshot(at:)``).
     @discardableResult
     public func createBranch(_ name: String, from snapshot: CollectionSnapshot) async throws(SemblanceError) -> Ref {
-        try requirePersistent("createBranch")
+        try requireWritable("createBranch")
         let files = files
         let stored = files.configuration
         guard snapshot.shards.count == stored.shardCount, snapshot.shards.allSatisfy({ $0.configuration == stored.index }) else {
@@ -132,7 +139,7 @@ extension VectorCollection {
     /// Deletes a branch: its ref and its log. Its commits stay until garbage collection.
     /// - Throws: `.unknownRef`; `.invalidArgument` for `main` or a branch open in this process.
     public func deleteBranch(_ name: String) throws(SemblanceError) {
-        try requirePersistent("deleteBranch")
+        try requireWritable("deleteBranch")
         try files.deleteRef(.branch, name)
     }
 
@@ -140,7 +147,7 @@ extension VectorCollection {
     /// tag never moves.
     @discardableResult
     public func createTag(_ name: String, at ref: String? = nil) async throws(SemblanceError) -> Ref {
-        try requirePersistent("createTag")
+        try requireWritable("createTag")
         try checkNewName(name, .tag)
         let hash = try await resolveIncludingLog(ref)
         let files = files
@@ -159,7 +166,7 @@ extension VectorCollection {
     /// - Throws: `.unknownRef` when there is no tag `name`; `.invalidArgument` for an
     ///   in-memory collection.
     public func deleteTag(_ name: String) throws(SemblanceError) {
-        try requirePersistent("deleteTag")
+        try requireWritable("deleteTag")
         try files.deleteRef(.tag, name)
     }
 
@@ -234,6 +241,7 @@ extension VectorCollection {
             throw SemblanceError(.invalidArgument, "the grace period must be a finite number of seconds, 0 or more, got \(grace)")
         }
         guard engine.isPersistent else { return GarbageReport() }
+        try requireWritable("collectGarbage")
         let policy = retention ?? configuration.retention
         try policy.validate()
         let files = files

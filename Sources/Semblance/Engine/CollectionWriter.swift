@@ -89,8 +89,10 @@ actor CollectionWriter {
             return
         }
         // Conditional writes are checked against the indexes plus the group's earlier
-        // writes; one that fails is answered now and leaves the group.
+        // writes; one that fails leaves the group, and is answered once the writes it was
+        // checked against are published (or failed: then with their error).
         var accepted: [CollectionEngine.Request] = []
+        var refused: [(CollectionEngine.Request, SemblanceError)] = []
         var records: [LogRecord] = []
         var ranges: [Range<Int>] = []
         var view: GroupView? = nil
@@ -103,7 +105,7 @@ actor CollectionWriter {
                 switch current.resolve(part, condition) {
                 case .success(let resolved): part = resolved
                 case .failure(let error):
-                    request.done(.failure(error))
+                    refused.append((request, error))
                     continue
                 }
                 current.apply(part)
@@ -112,7 +114,10 @@ actor CollectionWriter {
             ranges.append(records.count..<(records.count + part.count))
             records += part
         }
-        guard !accepted.isEmpty else { return }
+        guard !accepted.isEmpty else {
+            for (request, error) in refused { request.done(.failure(error)) }
+            return
+        }
         // Which records change something, shard by shard: only those are logged, and the
         // shards with any form the group (its frames name them all).
         let (perShard, positions) = ShardRouting.split(records, shardCount: shards.count)
@@ -141,6 +146,7 @@ actor CollectionWriter {
                     // group is then whole on every shard, or dropped from every shard).
                     poison(error)
                     for request in accepted { request.done(.failure(error)) }
+                    for (request, _) in refused { request.done(.failure(error)) }
                     return
                 }
             }
@@ -149,6 +155,7 @@ actor CollectionWriter {
         for (request, range) in zip(accepted, ranges) {
             request.done(.success(.changed(effective[range].filter { $0 }.count)))
         }
+        for (request, error) in refused { request.done(.failure(error)) }
         operationsSinceCheckpoint += records.count
         if persistent && (operationsSinceCheckpoint >= policy.maxOperations || logBytes.reduce(0, +) - logBytesBaseline >= policy.maxLogBytes) {
             await automaticCheckpoint(collection)
