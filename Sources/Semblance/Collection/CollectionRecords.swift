@@ -19,7 +19,7 @@ extension CollectionSnapshot {
         public func makeIterator() -> Iterator { Iterator(shards: shards) }
 
         /// Walks the shards one after another.
-        public struct Iterator: IteratorProtocol {
+        public struct Iterator: IteratorProtocol, Sendable {
             let shards: [VectorIndex]
             var shard = 0
             var current: VectorIndex.Records.Iterator?
@@ -44,7 +44,7 @@ extension VectorCollection {
     /// Streams every live record of the collection as of now (one snapshot: writes made
     /// while iterating are not seen, and none waits), `batchSize` records at a time: the
     /// task yields between batches, so a long iteration shares its thread. The order is not
-    /// promised.
+    /// promised. A `batchSize` below 1 is taken as 1.
     ///
     /// ```swift
     /// for await record in collection.records() {
@@ -68,7 +68,7 @@ extension VectorCollection {
         }
 
         /// Reads the next batch when the last one is used up.
-        public struct AsyncIterator: AsyncIteratorProtocol {
+        public struct AsyncIterator: AsyncIteratorProtocol, Sendable {
             var records: CollectionSnapshot.Records.Iterator
             let batchSize: Int
             var batch: [VectorRecord] = []

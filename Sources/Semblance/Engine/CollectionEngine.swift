@@ -185,21 +185,22 @@ final class CollectionEngine: Sendable {
     /// Adds or replaces records with their metadata (a record without metadata has none
     /// after the upsert).
     func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
-        if let error = WriteChecks.check(records, configuration: stored.index) { throw error }
-        _ = try await write(records.map { record in
-            record.metadata.map { .upsertWithMetadata(id: record.id, vector: record.vector, metadata: $0) }
-                ?? .upsert(id: record.id, vector: record.vector)
-        })
+        try await write(records, .none)
     }
 
     /// Adds records whose ids are not stored; when some are, throws `.idExists` naming them
     /// and writes nothing.
     func insert(_ records: [VectorRecord]) async throws(SemblanceError) {
+        try await write(records, .idsAbsent)
+    }
+
+    /// Checks whole records, then logs each as an upsert (with its metadata, if any).
+    private func write(_ records: [VectorRecord], _ condition: WriteCondition) async throws(SemblanceError) {
         if let error = WriteChecks.check(records, configuration: stored.index) { throw error }
         _ = try await write(records.map { record in
             record.metadata.map { .upsertWithMetadata(id: record.id, vector: record.vector, metadata: $0) }
                 ?? .upsert(id: record.id, vector: record.vector)
-        }, .idsAbsent)
+        }, condition)
     }
 
     /// Replaces the vectors of stored records, keeping their metadata; when an id is not

@@ -12,7 +12,10 @@ enum WriteCondition: Sendable {
 }
 
 /// The records as the writer's indexes hold them, with the writes of the group being
-/// assembled applied on top: what a conditional write is checked against.
+/// assembled applied on top: what a conditional write is checked against. Built only for a
+/// group with a conditional write, over all the group's shards at once, and it tracks
+/// metadata; `ShardStore.admit` then decides, per shard, which records change something and
+/// are logged (a question every group asks, answered without metadata).
 final class GroupView {
     private enum Known {
         case absent

@@ -28,16 +28,14 @@ extension CollectionSnapshot {
         buffer.reserveCapacity(1 << 20 + 64 << 10)
         var written = 0
         var bytes: Int64 = 0
-        for index in shards {
-            for (id, vector) in index.records {
-                buffer += JSONLines.encode(VectorRecord(id: id, vector: vector, metadata: index.metadata(of: id)))
-                written += 1
-                if buffer.count >= 1 << 20 {
-                    try write(buffer)
-                    bytes += Int64(buffer.count)
-                    buffer.removeAll(keepingCapacity: true)
-                    progress?(ExchangeProgress(records: written, totalRecords: total, bytes: bytes))
-                }
+        for record in records {
+            buffer += JSONLines.encode(record)
+            written += 1
+            if buffer.count >= 1 << 20 {
+                try write(buffer)
+                bytes += Int64(buffer.count)
+                buffer.removeAll(keepingCapacity: true)
+                progress?(ExchangeProgress(records: written, totalRecords: total, bytes: bytes))
             }
         }
         if !buffer.isEmpty {

@@ -78,7 +78,7 @@ public struct VectorIndex: Sendable {
         public func makeIterator() -> Iterator { Iterator(index: index) }
 
         /// Iterates over the live (id, vector) pairs in insertion order, skipping deleted ones.
-        public struct Iterator: IteratorProtocol {
+        public struct Iterator: IteratorProtocol, Sendable {
             let index: VectorIndex
             var position = 0
 
