@@ -62,14 +62,20 @@ struct GraphView {
         return UnsafePointer(upperPages[row >> upperShift] + (row & ((1 << upperShift) - 1)) * upperStride)
     }
 
+    // Prefetches are left out of debug builds: unoptimized, computing the address costs
+    // more than the cache miss it hides.
     @inline(__always)
     func prefetchVector(_ node: UInt32) {
+        #if !DEBUG
         sk_prefetch(vector(node), prefetchBytes)
+        #endif
     }
 
     @inline(__always)
     func prefetchLinks(_ node: UInt32, level: Int) {
+        #if !DEBUG
         if level == 0 { sk_prefetch(links(node, level: 0), 64) }
+        #endif
     }
 }
 

@@ -95,7 +95,10 @@ extension GraphView {
             let count = Int(links[0])
             if count == 0 { continue }
             prefetchVector(links[1])
-            for j in 1...count {
+            // A while loop: a range's iterator is not specialized in debug builds.
+            var j = 0
+            while j < count {
+                j += 1
                 let neighbour = links[j]
                 if j < count { prefetchVector(links[j + 1]) }
                 if visited[Int(neighbour)] == stamp { continue }
