@@ -93,6 +93,8 @@ struct ReadmeExampleTests {
             for await record in papers.records() {
                 if let title = record.metadata?["title"]?.stringValue { titles.append(title) }
             }
+            let backup = URL(fileURLWithPath: path + ".jsonl")  // beside the data folder, not in it
+            try await papers.exportJSONLines(to: backup)  // or a String path; importJSONLines(from:) reads it back
             await client.close()
             return titles.sorted()  // ["Graphs", "Notes of 2024"]
         }
@@ -100,6 +102,8 @@ struct ReadmeExampleTests {
         let folder = TemporaryDirectory()
         let path = folder.file("semblance-data")
         #expect(try await catalogue(in: path) == ["Graphs", "Notes of 2024"])
+        let exported = try String(contentsOfFile: path + ".jsonl", encoding: .utf8)
+        #expect(exported.split(separator: "\n").count == 2 && exported.contains(#""id":"p1""#))
         let client = try await Client(directory: path)
         let papers = try await client.collection("papers")
         #expect(papers.metadata(of: "p1") == ["title": "Notes of 2024", "year": 2024, "tags": ["search", "swift"]])
