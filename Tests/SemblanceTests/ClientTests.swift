@@ -101,6 +101,7 @@ struct ClientTests {
             ("deleteTag", { try reopened.deleteTag("v1") }),
             ("collectGarbage", { _ = try await reopened.collectGarbage(grace: 0) }),
             ("reset", { _ = try await reopened.reset(to: "v1") }),
+            ("merge", { _ = try await reopened.merge("kept") }),
         ]
         for (name, call) in refused {
             do {

@@ -68,6 +68,8 @@ struct RecordAPITests {
                         try await c.insert(id: "id\(task % 5)", vector: Self.vector(task), metadata: ["task": Metadata(task)])
                         return (task, true)
                     } catch SemblanceError.Code.idExists {
+                        // Refused only once the write that took the id is visible.
+                        #expect(c.contains("id\(task % 5)"))
                         return (task, false)
                     } catch {
                         Issue.record(error)
@@ -148,6 +150,29 @@ struct RecordAPITests {
         view.apply([.setMetadata(id: "zz", metadata: ["x": 1]), .setMetadata(id: "n", metadata: nil)])
         #expect(try view.resolve([.upsert(id: "zz", vector: Self.vector(5))], .idsAbsent).get().count == 1)
         #expect(try view.resolve([.upsert(id: "n", vector: Self.vector(5))], .idsStoredKeepingMetadata).get() == [.upsert(id: "n", vector: Self.vector(5))])
+    }
+
+    @Test("minSimilarity: the distance bound keeps every hit whose Float similarity passes, the final cut drops the rest")
+    func similarityRounding() {
+        var generator = SeededGenerator(seed: 7)
+        for _ in 0..<20_000 {
+            let s = Float.random(in: -1...1, using: &generator)
+            let options = SearchOptions(minSimilarity: s)
+            let limit = options.distanceLimit(metric: .cosine)!
+            // Distances around the bound, a few units of rounding either way.
+            var d = 1 - s
+            for _ in 0..<4 { d = d.nextDown }
+            for _ in 0..<8 {
+                let passes = 1 - d >= s
+                if passes { #expect(d <= limit, "s \(s), d \(d): a passing hit beyond the bound \(limit)") }
+                #expect(options.isSimilarEnough(d, metric: .cosine) == passes)
+                d = d.nextUp
+            }
+            #expect(options.distanceLimit(metric: .innerProduct) == -s)
+            #expect(options.isSimilarEnough(-s, metric: .innerProduct) && !options.isSimilarEnough((-s).nextUp, metric: .innerProduct))
+        }
+        #expect(SearchOptions(maxDistance: 0.1, minSimilarity: 0.5).distanceLimit(metric: .cosine) == 0.1)
+        #expect(SearchOptions().distanceLimit(metric: .cosine) == nil)
     }
 
     @Test("snapshot.records and records() give every live record with its metadata, once, from one snapshot")

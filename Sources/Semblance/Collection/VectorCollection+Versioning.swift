@@ -225,7 +225,7 @@ extension VectorCollection {
     ///   ids in ``SemblanceError/ids``; `.historyPruned` when the common ancestor was pruned.
     @discardableResult
     public func merge(_ source: String, strategy: MergeStrategy = .failOnConflict, message: String? = nil) async throws(SemblanceError) -> Commit {
-        try requirePersistent("merge")
+        try requireWritable("merge")
         let hash = try await resolveIncludingLog(source)
         let head = try await engine.merge(hash, strategy: strategy, message: message ?? "merge \(source) into \(branch)")
         return try commit(head)
