@@ -71,6 +71,7 @@ public struct CollectionSnapshot: Sendable {
 
     /// The nearest live records to `query`, as `options` say.
     public func search(_ query: [Float], options: SearchOptions) throws(SemblanceError) -> SearchResults {
+        try options.validate(metric: configuration.metric)
         var parts: [ShardHits] = []
         for shard in shards.indices {
             parts.append(try search(query, shard: shard, options: options))
@@ -78,11 +79,10 @@ public struct CollectionSnapshot: Sendable {
         return Self.merge(parts, k: options.k)
     }
 
-    /// One shard's part of a search.
+    /// One shard's part of a search; the caller has validated `options`.
     func search(_ query: [Float], shard: Int, options: SearchOptions) throws(SemblanceError) -> ShardHits {
         let index = shards[shard]
         let metric = index.configuration.metric
-        try options.validate(metric: metric)
         var (results, complete) = try index.search(
             query, k: options.k, ef: options.ef, maxDistance: options.distanceLimit(metric: metric), allowedIDs: options.ids,
             budget: SearchBudget(deadline: options.deadline, patience: options.patience, k: options.k),

@@ -32,6 +32,7 @@ extension VectorCollection {
     /// The nearest live records to `query`, as `options` say (see the labelled form).
     public func search(_ query: [Float], options: SearchOptions) async throws(SemblanceError) -> SearchResults {
         let k = options.k
+        try options.validate(metric: configuration.metric)
         let start = ContinuousClock.now
         let snapshot = snapshot()
         let results: SearchResults

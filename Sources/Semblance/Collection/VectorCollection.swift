@@ -55,11 +55,7 @@ public final class VectorCollection: Sendable {
     /// record fails the batch and writes nothing), then each shard's part is logged and
     /// indexed in parallel with the others.
     public func upsert(_ records: [VectorRecord]) async throws(SemblanceError) {
-        guard !records.isEmpty else { return }
-        let start = ContinuousClock.now
-        try await engine.upsert(records)
-        metrics.upserts.increment(by: records.count)
-        metrics.writeDuration.recordInterval(since: start)
+        try await write(records, inserting: false)
     }
 
     /// Adds a record under a new id: fails, writing nothing, when `id` is stored already.
@@ -87,9 +83,14 @@ public final class VectorCollection: Sendable {
     /// - Throws: `.idExists`; `.duplicateID` when an id appears twice in `records`; the
     ///   errors of an upsert.
     public func insert(_ records: [VectorRecord]) async throws(SemblanceError) {
+        try await write(records, inserting: true)
+    }
+
+    /// A batch of whole records, timed and counted.
+    private func write(_ records: [VectorRecord], inserting: Bool) async throws(SemblanceError) {
         guard !records.isEmpty else { return }
         let start = ContinuousClock.now
-        try await engine.insert(records)
+        if inserting { try await engine.insert(records) } else { try await engine.upsert(records) }
         metrics.upserts.increment(by: records.count)
         metrics.writeDuration.recordInterval(since: start)
     }

@@ -39,7 +39,7 @@ final class GroupView {
         case .none:
             return .success(records)
         case .idsAbsent:
-            let existing = records.map(\.id).filter { if case .stored = known($0) { true } else { false } }
+            let existing = records.map(\.id).filter(isStored)
             guard existing.isEmpty else { return .failure(.idsExist(existing)) }
             return .success(records)
         case .idsStoredKeepingMetadata:
@@ -66,9 +66,15 @@ final class GroupView {
             case .upsertWithMetadata(let id, _, let metadata): changed[id] = .stored(metadata)
             case .delete(let id): changed[id] = .absent
             case .setMetadata(let id, let metadata):
-                if case .stored = known(id) { changed[id] = .stored(metadata) }
+                if isStored(id) { changed[id] = .stored(metadata) }
             }
         }
+    }
+
+    /// Whether `id` is stored here, without reading its metadata.
+    private func isStored(_ id: String) -> Bool {
+        if let known = changed[id] { if case .stored = known { return true } else { return false } }
+        return indexes[ShardRouting.shard(of: id, shardCount: indexes.count)].contains(id)
     }
 
     private func known(_ id: String) -> Known {
