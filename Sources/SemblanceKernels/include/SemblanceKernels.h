@@ -99,8 +99,8 @@ int sk_level_supported(int level);
 /// below it, never code that would fault.
 sk_kernel_table sk_kernels(int level);
 
-/// The sk_feature bits of the running CPU (detected once, cached); only the bits that some
-/// table can use are reported.
+/// The sk_feature extensions the running CPU has, as bits (detected once, cached). A level's
+/// table uses those of them that it can (see `sk_feature`).
 unsigned sk_cpu_features(void);
 
 /// The kernels of `level` (clamped as by `sk_kernels`) using at most the optional features in
