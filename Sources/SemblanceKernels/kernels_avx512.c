@@ -2,8 +2,8 @@
 // without -mavx512f and its code only runs after dispatch.c has checked the CPU.
 // Four independent __m512 accumulators (64 floats per iteration) hide the FMA latency;
 // the last 1...15 floats are read with a zero-masked load, which never faults past `n`.
-// The encoded kernels (after the float32 ones) decode codes into __m512 (bfloat16: a shift
-// and a mask; float16: vcvtph2ps, part of AVX-512F) and run the same FMA loops;
+// The encoded kernels (after the float32 ones) decode codes into vectors of floats (bfloat16:
+// a shift and a mask; float16: vcvtph2ps, part of AVX-512F/VL) and run the same FMA loops;
 // the int8 kernels widen to 16 bits and use vpmaddwd. Where the CPU has them, AVX512_BF16
 // (vdpbf16ps: 32 bfloat16 products per instruction) and AVX512_VNNI (vpdpbusd, vpdpwssd)
 // variants replace the dot product of bfloat16 and both int8 kernels; dispatch.c picks them
@@ -153,55 +153,74 @@ SK_AVX512_INLINE __m512 sk_avx512_f16x16_partial(const uint16_t *p, size_t r) {
     return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(sk_avx512_mask(r), p));
 }
 
-// The float32 l2sq and dot loops over float16 codes, 64 codes (four accumulators) per iteration.
-#define SK_AVX512_ENCODED_L2SQ(NAME, LOAD, PARTIAL)                                    \
-    SK_AVX512 float NAME(const uint16_t *a, const uint16_t *b, size_t n) {             \
-        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();                 \
-        __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();                 \
-        size_t i = 0;                                                                  \
-        for (; i + 64 <= n; i += 64) {                                                 \
-            __m512 d0 = _mm512_sub_ps(LOAD(a + i), LOAD(b + i));                       \
-            __m512 d1 = _mm512_sub_ps(LOAD(a + i + 16), LOAD(b + i + 16));             \
-            __m512 d2 = _mm512_sub_ps(LOAD(a + i + 32), LOAD(b + i + 32));             \
-            __m512 d3 = _mm512_sub_ps(LOAD(a + i + 48), LOAD(b + i + 48));             \
-            acc0 = _mm512_fmadd_ps(d0, d0, acc0);                                      \
-            acc1 = _mm512_fmadd_ps(d1, d1, acc1);                                      \
-            acc2 = _mm512_fmadd_ps(d2, d2, acc2);                                      \
-            acc3 = _mm512_fmadd_ps(d3, d3, acc3);                                      \
-        }                                                                              \
-        for (; i + 16 <= n; i += 16) {                                                 \
-            __m512 d = _mm512_sub_ps(LOAD(a + i), LOAD(b + i));                        \
-            acc0 = _mm512_fmadd_ps(d, d, acc0);                                        \
-        }                                                                              \
-        if (i < n) {                                                                   \
-            __m512 d = _mm512_sub_ps(PARTIAL(a + i, n - i), PARTIAL(b + i, n - i));    \
-            acc1 = _mm512_fmadd_ps(d, d, acc1);                                        \
-        }                                                                              \
-        return sk_avx512_sum4(acc0, acc1, acc2, acc3);                                 \
-    }
+// float16 kernels in 256-bit vectors: the EVEX vcvtph2ps ymm (AVX-512F + VL, no F16C needed)
+// and ymm FMAs. Measured on an AMD EPYC (Zen 4), where 512-bit operations are split in two:
+// the zmm form of this loop took 47 ns at d = 768 and this one 37 ns (as the AVX2 + F16C
+// loop), against 37 ns for float32. 32 codes (four accumulators) per iteration, then 8 at a
+// time, then the last 1...7 with a zero-masked load.
+SK_AVX512_INLINE __m256 sk_avx512_f16x8_load(const uint16_t *p) {
+    return _mm256_maskz_cvtph_ps((__mmask8)0xff, _mm_loadu_si128((const __m128i_u *)p));
+}
 
-#define SK_AVX512_ENCODED_DOT(NAME, LOAD, PARTIAL)                                     \
-    SK_AVX512 float NAME(const uint16_t *a, const uint16_t *b, size_t n) {             \
-        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();                 \
-        __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();                 \
-        size_t i = 0;                                                                  \
-        for (; i + 64 <= n; i += 64) {                                                 \
-            acc0 = _mm512_fmadd_ps(LOAD(a + i), LOAD(b + i), acc0);                    \
-            acc1 = _mm512_fmadd_ps(LOAD(a + i + 16), LOAD(b + i + 16), acc1);          \
-            acc2 = _mm512_fmadd_ps(LOAD(a + i + 32), LOAD(b + i + 32), acc2);          \
-            acc3 = _mm512_fmadd_ps(LOAD(a + i + 48), LOAD(b + i + 48), acc3);          \
-        }                                                                              \
-        for (; i + 16 <= n; i += 16) {                                                 \
-            acc0 = _mm512_fmadd_ps(LOAD(a + i), LOAD(b + i), acc0);                    \
-        }                                                                              \
-        if (i < n) {                                                                   \
-            acc1 = _mm512_fmadd_ps(PARTIAL(a + i, n - i), PARTIAL(b + i, n - i), acc1); \
-        }                                                                              \
-        return sk_avx512_sum4(acc0, acc1, acc2, acc3);                                 \
-    }
+SK_AVX512_INLINE __m256 sk_avx512_f16x8_partial(const uint16_t *p, size_t r) {
+    __mmask8 m = (__mmask8)((1u << r) - 1u);
+    return _mm256_maskz_cvtph_ps((__mmask8)0xff, _mm_maskz_loadu_epi16(m, p));
+}
 
-SK_AVX512_ENCODED_L2SQ(sk_l2sq_f16_avx512, sk_avx512_f16x16_load, sk_avx512_f16x16_partial)
-SK_AVX512_ENCODED_DOT(sk_dot_f16_avx512, sk_avx512_f16x16_load, sk_avx512_f16x16_partial)
+SK_AVX512_INLINE float sk_avx512_hsum256(__m256 v) {
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    __m128 s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
+    return _mm_cvtss_f32(s1);
+}
+
+SK_AVX512_INLINE float sk_avx512_sum4_256(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+    return sk_avx512_hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+}
+
+SK_AVX512 float sk_l2sq_f16_avx512(const uint16_t *a, const uint16_t *b, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 d0 = _mm256_sub_ps(sk_avx512_f16x8_load(a + i), sk_avx512_f16x8_load(b + i));
+        __m256 d1 = _mm256_sub_ps(sk_avx512_f16x8_load(a + i + 8), sk_avx512_f16x8_load(b + i + 8));
+        __m256 d2 = _mm256_sub_ps(sk_avx512_f16x8_load(a + i + 16), sk_avx512_f16x8_load(b + i + 16));
+        __m256 d3 = _mm256_sub_ps(sk_avx512_f16x8_load(a + i + 24), sk_avx512_f16x8_load(b + i + 24));
+        acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+        acc2 = _mm256_fmadd_ps(d2, d2, acc2);
+        acc3 = _mm256_fmadd_ps(d3, d3, acc3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(sk_avx512_f16x8_load(a + i), sk_avx512_f16x8_load(b + i));
+        acc0 = _mm256_fmadd_ps(d, d, acc0);
+    }
+    if (i < n) {
+        __m256 d = _mm256_sub_ps(sk_avx512_f16x8_partial(a + i, n - i), sk_avx512_f16x8_partial(b + i, n - i));
+        acc1 = _mm256_fmadd_ps(d, d, acc1);
+    }
+    return sk_avx512_sum4_256(acc0, acc1, acc2, acc3);
+}
+
+SK_AVX512 float sk_dot_f16_avx512(const uint16_t *a, const uint16_t *b, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        acc0 = _mm256_fmadd_ps(sk_avx512_f16x8_load(a + i), sk_avx512_f16x8_load(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(sk_avx512_f16x8_load(a + i + 8), sk_avx512_f16x8_load(b + i + 8), acc1);
+        acc2 = _mm256_fmadd_ps(sk_avx512_f16x8_load(a + i + 16), sk_avx512_f16x8_load(b + i + 16), acc2);
+        acc3 = _mm256_fmadd_ps(sk_avx512_f16x8_load(a + i + 24), sk_avx512_f16x8_load(b + i + 24), acc3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        acc0 = _mm256_fmadd_ps(sk_avx512_f16x8_load(a + i), sk_avx512_f16x8_load(b + i), acc0);
+    }
+    if (i < n) {
+        acc1 = _mm256_fmadd_ps(sk_avx512_f16x8_partial(a + i, n - i), sk_avx512_f16x8_partial(b + i, n - i), acc1);
+    }
+    return sk_avx512_sum4_256(acc0, acc1, acc2, acc3);
+}
 
 // bfloat16: 64 codes (two vectors, each split into even and odd) per iteration; the last
 // 1...31 codes with a zero-masked load.
