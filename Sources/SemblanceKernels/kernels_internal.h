@@ -46,10 +46,11 @@ static inline uint16_t sk_bf16_encode(float f) {
     return (uint16_t)(bits >> 16);
 }
 
-/// float16 → float32, exactly: normals rebias the exponent, subnormals (and zero) are
-/// mantissa × 2^−24 (exact in float32, and computed without float32 subnormals, so also
-/// right with denormals-are-zero), inf keeps its bits and a NaN is quieted with its payload
-/// (as vcvtph2ps does). Written as selects, without branches, so loops over it vectorise.
+/// float16 → float32, exactly: normals rebias the exponent (127 − 15); subnormals (and zero)
+/// m · 2^−24 are computed as (2^−14 + m · 2^−24) − 2^−14, both operands normal floats and the
+/// difference exact, so no float32 subnormal is involved and denormals-are-zero cannot change
+/// it; exponent 31 is rebiased to 255, and a NaN is quieted with its payload (as vcvtph2ps
+/// does). Written as selects, without branches, so loops over it vectorise.
 static inline float sk_f16_decode(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     uint32_t shifted = (uint32_t)(h & 0x7fffu) << 13;
