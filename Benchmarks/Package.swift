@@ -24,6 +24,12 @@ let package = Package(
             name: "semblance-microbench",
             dependencies: [.product(name: "Semblance", package: "Semblance")]
         ),
+        // The C kernels over float32 and the compact encodings (bfloat16, float16, int8), per
+        // variant; imports SemblanceKernels, which reaches it through Semblance.
+        .executableTarget(
+            name: "semblance-kernel-bench",
+            dependencies: [.product(name: "Semblance", package: "Semblance")]
+        ),
         // Versioning: branch creation, past commits, diff, merge, disk use with garbage collection.
         .executableTarget(
             name: "semblance-versioning-bench",
