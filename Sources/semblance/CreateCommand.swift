@@ -34,6 +34,16 @@ struct CreateCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Candidates examined by a search that names no --ef (1-100000).")
     var ef = 64
 
+    @Option(help: ArgumentHelp(
+        "The vectors' form for the graph search and build: float32, float16, bfloat16 or int8 (f32, f16, bf16, int8); the float32 originals are kept too.",
+        valueName: "encoding"))
+    var encoding: VectorEncoding = .float32
+
+    @Option(name: .customLong("rerank-multiple"), parsing: .unconditional, help: ArgumentHelp(
+        "With a compact --encoding, re-score this many times k of a search's best candidates with the float32 originals (1-100).",
+        valueName: "n"))
+    var rerankMultiple = 3
+
     @Option(help: "When writes reach the disk: durable (fsync before each acknowledgement), periodic, or none.")
     var durability: DurabilityName = .durable
 
@@ -44,13 +54,14 @@ struct CreateCommand: AsyncParsableCommand {
     var configuration: CollectionConfiguration {
         CollectionConfiguration(
             dimension: dimension, metric: metric.metric, shardCount: shards, m: m, efConstruction: efConstruction,
-            defaultEf: ef, durability: durability.durability(interval: syncInterval))
+            defaultEf: ef, durability: durability.durability(interval: syncInterval), encoding: encoding,
+            rerankMultiple: rerankMultiple)
     }
 
     /// The library's names of the settings, and the options that set them.
     static let optionNames = [
         ("dimension", "--dimension"), ("m", "--m"), ("efConstruction", "--ef-construction"), ("defaultEf", "--ef"),
-        ("shard count", "--shards"), ("the periodic sync interval", "--sync-interval"),
+        ("shard count", "--shards"), ("the periodic sync interval", "--sync-interval"), ("rerankMultiple", "--rerank-multiple"),
     ]
 
     /// The library checks the settings (before the directory is created, so a typo leaves
@@ -76,7 +87,7 @@ struct CreateCommand: AsyncParsableCommand {
         if options.json {
             try Output.json(description)
         } else {
-            Output.line("created collection \(name): \(dimension)-d, \(description.metric), "
+            Output.line("created collection \(name): \(dimension)-d, \(description.metric), \(description.encoding), "
                 + "\(shards == 1 ? "1 shard" : "\(shards) shards"), \(durability.rawValue) writes, in \(description.directory)")
         }
     }
@@ -88,6 +99,8 @@ struct CollectionDescription: Encodable {
     var directory: String
     var dimension: Int
     var metric: String
+    var encoding: String
+    var rerankMultiple: Int
     var shards: Int
     var m: Int
     var efConstruction: Int
@@ -100,6 +113,8 @@ struct CollectionDescription: Encodable {
         self.directory = directory
         dimension = configuration.dimension
         metric = configuration.metric.rawValue
+        encoding = configuration.encoding.rawValue
+        rerankMultiple = configuration.rerankMultiple
         shards = configuration.shardCount
         m = configuration.m
         efConstruction = configuration.efConstruction
@@ -138,6 +153,12 @@ enum MetricName: String, ExpressibleByArgument, CaseIterable {
         case .innerProduct: .innerProduct
         }
     }
+}
+
+/// Encodings by their Swift names or short forms (`f32`, `f16`, `bf16`, `int8`).
+extension VectorEncoding: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
 /// The durability modes, by name.

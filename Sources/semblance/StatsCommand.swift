@@ -51,7 +51,8 @@ struct StatsCommand: AsyncParsableCommand {
             ("collection", s.name),
             ("branch", s.branch),
             ("directory", c.directory),
-            ("vectors", "\(c.dimension)-d, \(c.metric)"),
+            ("vectors", "\(c.dimension)-d, \(c.metric), \(c.encoding)"
+                + (c.encoding == VectorEncoding.float32.rawValue ? "" : " (re-scoring \(c.rerankMultiple) × k with float32)")),
             ("live", Terminal.grouped(s.live)),
             ("deleted", Terminal.grouped(s.deleted) + " (\(Terminal.fixed(s.deletionRatio * 100, 1))%"
                 + (s.needsCompaction ? ", needs compaction)" : ")")),

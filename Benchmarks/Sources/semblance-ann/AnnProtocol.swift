@@ -1,4 +1,5 @@
 import Foundation
+import Semblance
 
 /// The inputs of the benchmark harness's external-program protocol (version 1), read from
 /// the environment.
@@ -66,11 +67,25 @@ enum TexmexWriter {
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
-func peakResidentMiB() -> Double {
+func peakResidentMiB() -> Double { processStatusMiB("VmHWM:") }
+
+/// Resident memory of this process now (VmRSS), in MiB.
+func residentMiB() -> Double { processStatusMiB("VmRSS:") }
+
+private func processStatusMiB(_ field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    for line in status.split(separator: "\n") where line.hasPrefix(field) {
         let kib = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
         return kib / 1024
     }
     return 0
+}
+
+/// The `--encoding` argument (`f32`, `f16`, `bf16`, `int8` or the Swift names); float32 when absent.
+func encodingArgument(_ arguments: [String] = CommandLine.arguments) throws -> VectorEncoding {
+    guard let flag = arguments.firstIndex(of: "--encoding") else { return .float32 }
+    guard flag + 1 < arguments.count, let encoding = VectorEncoding(name: arguments[flag + 1]) else {
+        throw AnnError("--encoding takes f32, f16, bf16 or int8")
+    }
+    return encoding
 }

@@ -1,6 +1,7 @@
 // semblance-ann: Semblance behind the external-program protocol of ../shared/bench.
 // Builds a VectorIndex from ANN_BASE, answers ANN_QUERY one query per call on one thread
 // for every ef in ANN_EF_SEARCH, and prints the result JSON on the last stdout line.
+// `--encoding f32|f16|bf16|int8` picks the vectors' encoding (float32 by default).
 import Foundation
 import Semblance
 
@@ -18,20 +19,26 @@ let base = try FVecs.read(spec.base)
 let queries = try FVecs.read(spec.query)
 guard let dimension = base.first?.count else { throw AnnError("empty base file") }
 let metric: DistanceMetric = spec.metric == "l2" ? .squaredEuclidean : .innerProduct
+let encoding = try encodingArgument()
 let configuration = IndexConfiguration(
-    dimension: dimension, metric: metric, m: spec.m, efConstruction: spec.efConstruction)
-log("semblance-ann: \(base.count) × \(dimension) \(metric), \(queries.count) queries, kernels \(DistanceKernels.best.variant)")
+    dimension: dimension, metric: metric, m: spec.m, efConstruction: spec.efConstruction, encoding: encoding)
+log("semblance-ann: \(base.count) × \(dimension) \(metric), \(encoding), \(queries.count) queries, kernels \(DistanceKernels.best.variant)")
 
 var builds: [[String: Any]] = []
 var index = try VectorIndex(configuration)
 for threads in spec.buildThreads {
-    index = try VectorIndex(configuration)
+    index = try VectorIndex(configuration)  // frees the previous build first
+    let records = base.enumerated().map { (id: String($0.offset), vector: $0.element) }
+    let before = residentMiB()
     let start = ContinuousClock.now
-    try index.insert(contentsOf: base.enumerated().map { (id: String($0.offset), vector: $0.element) }, parallelism: threads)
+    try index.insert(contentsOf: records, parallelism: threads)
     let seconds = elapsedSeconds(since: start)
     let peak = peakResidentMiB()
-    log("built on \(threads) thread(s) in \(seconds) s, peak \(peak) MiB")
-    builds.append(["threads": threads, "build_seconds": seconds, "peak_rss_mib": peak])
+    // The index's memory: after the build and one search pass (float32 originals included).
+    for query in queries { _ = try index.search(query, k: spec.k, ef: spec.efSearch.first ?? 64) }
+    let delta = residentMiB() - before
+    log("built on \(threads) thread(s) in \(seconds) s, peak \(peak) MiB, index +\(delta) MiB")
+    builds.append(["threads": threads, "build_seconds": seconds, "peak_rss_mib": peak, "index_rss_delta_mib": delta])
 }
 
 /// One timed pass over every query at one ef.
@@ -97,7 +104,7 @@ let result: [String: Any] = [
     "build_seconds": last["build_seconds"] ?? 0, "build_threads": last["threads"] ?? 1,
     "peak_rss_mib": first["peak_rss_mib"] ?? 0, "index_bytes": stats.allocatedBytes,
     "builds": builds, "runs": runs,
-    "notes": "VectorIndex, kernels \(DistanceKernels.best.variant)",
+    "notes": "VectorIndex, \(encoding), kernels \(DistanceKernels.best.variant)",
 ]
 let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

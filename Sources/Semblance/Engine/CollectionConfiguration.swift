@@ -20,6 +20,12 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
     public var efConstruction: Int
     /// Candidates examined by a search that names no `ef`. Default 64.
     public var defaultEf: Int
+    /// The form of the vectors searches and the build read; the float32 originals are kept
+    /// as well, on disk and in memory. Default `.float32`.
+    public var encoding: VectorEncoding
+    /// With a compact encoding, how many times `k` of a search's best candidates are
+    /// re-scored with the float32 originals. Default 3.
+    public var rerankMultiple: Int
     /// When acknowledged writes reach the disk. Default `.durable`.
     public var durability: Durability
     /// When the logs are folded into a commit by themselves.
@@ -33,12 +39,12 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
     /// Settings for vectors of `dimension` components. The other parameters set the properties
     /// of the same names; by default: cosine, one shard, `m` 16, `efConstruction` 200,
     /// `defaultEf` 64, durable writes, the default ``CheckpointPolicy``, compaction above 0.2,
-    /// every commit kept.
+    /// every commit kept, float32 vectors, re-scoring 3 × k.
     public init(
         dimension: Int, metric: DistanceMetric = .cosine, shardCount: Int = 1, m: Int = 16,
         efConstruction: Int = 200, defaultEf: Int = 64, durability: Durability = .durable,
         checkpointPolicy: CheckpointPolicy = CheckpointPolicy(), compactionThreshold: Double = 0.2,
-        retention: RetentionPolicy = .keepAll
+        retention: RetentionPolicy = .keepAll, encoding: VectorEncoding = .float32, rerankMultiple: Int = 3
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -46,6 +52,8 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
         self.m = m
         self.efConstruction = efConstruction
         self.defaultEf = defaultEf
+        self.encoding = encoding
+        self.rerankMultiple = rerankMultiple
         self.durability = durability
         self.checkpointPolicy = checkpointPolicy
         self.compactionThreshold = compactionThreshold
@@ -54,7 +62,8 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
 
     /// The index parameters of each shard.
     public var index: IndexConfiguration {
-        IndexConfiguration(dimension: dimension, metric: metric, m: m, efConstruction: efConstruction, defaultEf: defaultEf)
+        IndexConfiguration(dimension: dimension, metric: metric, m: m, efConstruction: efConstruction, defaultEf: defaultEf,
+                           encoding: encoding, rerankMultiple: rerankMultiple)
     }
 
     /// Throws `.invalidConfiguration` naming the first bad setting.

@@ -6,7 +6,7 @@ import Foundation
 /// the canonical encoding of the other fields makes a changed byte an error instead of a
 /// silently different collection (docs/file-format.md lists every field).
 struct StoredConfiguration: Equatable, Sendable {
-    static let formatVersion = 3
+    static let formatVersion = 4
 
     var format: Int
     /// A random id, also written in every log header: a log from another collection is refused.
@@ -34,7 +34,8 @@ struct StoredConfiguration: Equatable, Sendable {
         CollectionConfiguration(
             dimension: index.dimension, metric: index.metric, shardCount: shardCount, m: index.m,
             efConstruction: index.efConstruction, defaultEf: index.defaultEf, durability: durability,
-            checkpointPolicy: checkpointPolicy, compactionThreshold: compactionThreshold, retention: retention)
+            checkpointPolicy: checkpointPolicy, compactionThreshold: compactionThreshold, retention: retention,
+            encoding: index.encoding, rerankMultiple: index.rerankMultiple)
     }
 
     /// The file's JSON form: the fields, and `checksum` over all of them.

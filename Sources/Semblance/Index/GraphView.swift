@@ -1,33 +1,70 @@
 import SemblanceKernels
 
-/// The distance of the index's metric over raw rows: `bias + sign · kernel(a, b)`.
-/// Cosine runs the dot kernel on unit vectors (1 − a·b); inner product negates the dot.
+/// The distance of the index's metric over raw rows of one encoding:
+/// `bias + sign · kernel(a, b)`. Cosine runs the dot kernel on unit vectors (1 − a·b);
+/// inner product negates the dot. Over int8 rows (``VectorCodec``) the residuals' dot is
+/// the codes' exact dot times both scales, and the distances follow from it and the rows'
+/// stored norms and projections on the centre.
 struct DistanceFunction {
-    let kernel: RawKernel
+    let encoding: VectorEncoding
+    let float32: RawKernel
+    let half: HalfKernel
+    let int8: Int8Kernel
+    let euclidean: Bool
     let dimension: Int
     let bias: Float
     let sign: Float
+    /// ‖centre‖² of int8 rows.
+    let centreNormSquared: Float
 
-    init(metric: DistanceMetric, dimension: Int, kernels: DistanceKernels) {
+    init(metric: DistanceMetric, dimension: Int, kernels: DistanceKernels, encoding: VectorEncoding = .float32,
+         centreNormSquared: Float = 0) {
+        self.encoding = encoding
+        self.centreNormSquared = centreNormSquared
         self.dimension = dimension
+        euclidean = metric == .squaredEuclidean
+        int8 = kernels.dotInt8
         switch metric {
-        case .squaredEuclidean: (kernel, bias, sign) = (kernels.l2sq, 0, 1)
-        case .innerProduct: (kernel, bias, sign) = (kernels.dot, 0, -1)
-        case .cosine: (kernel, bias, sign) = (kernels.dot, 1, -1)
+        case .squaredEuclidean: (bias, sign) = (0, 1)
+        case .innerProduct: (bias, sign) = (0, -1)
+        case .cosine: (bias, sign) = (1, -1)
         }
+        float32 = euclidean ? kernels.l2sq : kernels.dot
+        half = encoding == .float16
+            ? (euclidean ? kernels.l2sqFloat16 : kernels.dotFloat16)
+            : (euclidean ? kernels.l2sqBFloat16 : kernels.dotBFloat16)
     }
 
     @inline(__always)
-    func callAsFunction(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>) -> Float {
-        bias + sign * kernel(a, b, dimension)
+    func callAsFunction(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) -> Float {
+        switch encoding {
+        case .float32:
+            return bias + sign * float32(a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self), dimension)
+        case .float16, .bfloat16:
+            return bias + sign * half(a.assumingMemoryBound(to: UInt16.self), b.assumingMemoryBound(to: UInt16.self), dimension)
+        case .int8:
+            let header = VectorCodec.int8HeaderBytes
+            let codes = int8((a + header).assumingMemoryBound(to: Int8.self), (b + header).assumingMemoryBound(to: Int8.self), dimension)
+            let residualDot = a.load(as: Float.self) * b.load(as: Float.self) * Float(codes)
+            if euclidean {
+                return max(0, a.load(fromByteOffset: 4, as: Float.self) + b.load(fromByteOffset: 4, as: Float.self) - 2 * residualDot)
+            }
+            let dot = residualDot + a.load(fromByteOffset: 8, as: Float.self) + b.load(fromByteOffset: 8, as: Float.self)
+                + centreNormSquared
+            return bias + sign * dot
+        }
     }
 }
 
 /// Raw, reference-count-free read access to an index value's pages, valid only inside
 /// ``VectorIndex/withGraphView(_:)``. Every search and graph walk reads through it.
 struct GraphView {
-    let vectorPages: UnsafePointer<UnsafeMutablePointer<Float>>
-    let vectorShift: Int, vectorStride: Int
+    /// The rows searches read: the float32 originals, or the code rows of a compact encoding.
+    let vectorPages: UnsafePointer<UnsafeMutableRawPointer>
+    let vectorShift: Int, vectorRowBytes: Int
+    /// The float32 originals, for re-scoring and exact scans.
+    let originalPages: UnsafePointer<UnsafeMutablePointer<Float>>
+    let originalShift: Int, originalStride: Int
     let level0Pages: UnsafePointer<UnsafeMutablePointer<UInt32>>
     let level0Shift: Int, level0Stride: Int
     let upperPages: UnsafePointer<UnsafeMutablePointer<UInt32>>
@@ -35,14 +72,25 @@ struct GraphView {
     let nodePages: UnsafePointer<UnsafeMutablePointer<NodeRecord>>
     let nodeShift: Int
     let nodeCount: Int
+    /// The distance between search rows (the query encoded the same way).
     let distance: DistanceFunction
+    /// The exact distance between float32 originals.
+    let exactDistance: DistanceFunction
     /// Bytes of a vector worth prefetching ahead of its distance computation.
     let prefetchBytes: Int
 
+    /// The search row of `node`.
     @inline(__always)
-    func vector(_ node: UInt32) -> UnsafePointer<Float> {
+    func vector(_ node: UInt32) -> UnsafeRawPointer {
         let n = Int(node)
-        return UnsafePointer(vectorPages[n >> vectorShift] + (n & ((1 << vectorShift) - 1)) * vectorStride)
+        return UnsafeRawPointer(vectorPages[n >> vectorShift] + (n & ((1 << vectorShift) - 1)) * vectorRowBytes)
+    }
+
+    /// The float32 original of `node`.
+    @inline(__always)
+    func original(_ node: UInt32) -> UnsafePointer<Float> {
+        let n = Int(node)
+        return UnsafePointer(originalPages[n >> originalShift] + (n & ((1 << originalShift) - 1)) * originalStride)
     }
 
     @inline(__always)
@@ -60,6 +108,16 @@ struct GraphView {
         }
         let row = Int(record(node).upperStart) + level - 1
         return UnsafePointer(upperPages[row >> upperShift] + (row & ((1 << upperShift) - 1)) * upperStride)
+    }
+
+    /// `hits` (nearest first by search-row distance) as a search returns them: under a
+    /// compact encoding, the first `keep` re-scored with the float32 originals and sorted by
+    /// that exact distance; under float32, unchanged.
+    func rescored(_ hits: [HeapEntry], query: UnsafePointer<Float>, keep: Int) -> [HeapEntry] {
+        guard distance.encoding != .float32 else { return hits }
+        var exact = hits.prefix(keep).map { HeapEntry(distance: exactDistance(query, original($0.node)), node: $0.node) }
+        exact.sort { ($0.distance, $0.node) < ($1.distance, $1.node) }
+        return exact
     }
 
     // Prefetches are left out of debug builds: unoptimized, computing the address costs
@@ -82,23 +140,40 @@ struct GraphView {
 extension VectorIndex {
     /// Calls `body` with a raw view of this value's pages. The view must not escape.
     func withGraphView<R>(_ body: (GraphView) throws -> R) rethrows -> R {
-        let distance = DistanceFunction(
-            metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
-        let prefetchBytes = min(configuration.dimension * 4, 256)
-        return try vectors.withPageBases { vectorPages in
-            try level0Links.withPageBases { level0Pages in
-                try upperLinks.withPageBases { upperPages in
-                    try nodes.withPageBases { nodePages in
-                        try body(GraphView(
-                            vectorPages: vectorPages, vectorShift: vectors.shift, vectorStride: vectors.stride,
-                            level0Pages: level0Pages, level0Shift: level0Links.shift,
-                            level0Stride: level0Links.stride,
-                            upperPages: upperPages, upperShift: upperLinks.shift, upperStride: upperLinks.stride,
-                            nodePages: nodePages, nodeShift: nodes.shift, nodeCount: nodes.count,
-                            distance: distance, prefetchBytes: prefetchBytes))
+        let exact = DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
+        let distance = searchDistance
+        let compact = codec.isCompact
+        let rowBytes = compact ? codes.stride : vectors.stride * 4
+        let prefetchBytes = min(rowBytes, 256)
+        return try vectors.withPageBases { originalPages in
+            try withSearchRowBases { vectorPages in
+                try level0Links.withPageBases { level0Pages in
+                    try upperLinks.withPageBases { upperPages in
+                        try nodes.withPageBases { nodePages in
+                            try body(GraphView(
+                                vectorPages: vectorPages, vectorShift: compact ? codes.shift : vectors.shift,
+                                vectorRowBytes: rowBytes,
+                                originalPages: originalPages, originalShift: vectors.shift, originalStride: vectors.stride,
+                                level0Pages: level0Pages, level0Shift: level0Links.shift,
+                                level0Stride: level0Links.stride,
+                                upperPages: upperPages, upperShift: upperLinks.shift, upperStride: upperLinks.stride,
+                                nodePages: nodePages, nodeShift: nodes.shift, nodeCount: nodes.count,
+                                distance: distance, exactDistance: exact, prefetchBytes: prefetchBytes))
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// The distance between search rows (code rows under a compact encoding).
+    var searchDistance: DistanceFunction {
+        DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels,
+                         encoding: configuration.encoding, centreNormSquared: centreNormSquared)
+    }
+
+    /// The page addresses of the rows searches read: the code rows, or the originals.
+    private func withSearchRowBases<R>(_ body: (UnsafePointer<UnsafeMutableRawPointer>) throws -> R) rethrows -> R {
+        codec.isCompact ? try codes.withRawPageBases(body) : try vectors.withRawPageBases(body)
     }
 }

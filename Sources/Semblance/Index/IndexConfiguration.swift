@@ -12,17 +12,25 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
     public var defaultEf: Int
     /// Seed of the level generator: the same seed and the same inserts give the same graph.
     public var seed: UInt64
+    /// The form of the vectors the graph search and the build read. Default `.float32`.
+    public var encoding: VectorEncoding
+    /// With a compact encoding, a search re-scores its best `rerankMultiple × k` candidates
+    /// (at most `ef` of them) with the float32 originals and returns the best `k` of those,
+    /// with exact distances. Default 3; unused under `.float32`.
+    public var rerankMultiple: Int
 
     /// Parameters for vectors of `dimension` components. The other parameters set the
     /// properties of the same names; by default: cosine, `m` 16, `efConstruction` 200,
-    /// `defaultEf` 64, a fixed seed.
+    /// `defaultEf` 64, a fixed seed, float32, re-scoring 3 × k.
     public init(
         dimension: Int,
         metric: DistanceMetric = .cosine,
         m: Int = 16,
         efConstruction: Int = 200,
         defaultEf: Int = 64,
-        seed: UInt64 = 0x5EB1_A4CE
+        seed: UInt64 = 0x5EB1_A4CE,
+        encoding: VectorEncoding = .float32,
+        rerankMultiple: Int = 3
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -30,6 +38,8 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
         self.efConstruction = efConstruction
         self.defaultEf = defaultEf
         self.seed = seed
+        self.encoding = encoding
+        self.rerankMultiple = rerankMultiple
     }
 
     /// The largest dimension accepted.
@@ -49,6 +59,9 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
         }
         guard (1...100_000).contains(defaultEf) else {
             throw fail("defaultEf must be between 1 and 100000, got \(defaultEf)")
+        }
+        guard (1...100).contains(rerankMultiple) else {
+            throw fail("rerankMultiple must be between 1 and 100, got \(rerankMultiple)")
         }
     }
 }

@@ -2,7 +2,7 @@ extension GraphView {
     /// Greedy descent on one upper layer: moves to a closer neighbour until none is closer.
     @inline(__always)
     func greedyClosest<R: LinkReader>(
-        _ query: UnsafePointer<Float>, from start: HeapEntry, level: Int, reader: R, buffer: UnsafeMutablePointer<UInt32>
+        _ query: UnsafeRawPointer, from start: HeapEntry, level: Int, reader: R, buffer: UnsafeMutablePointer<UInt32>
     ) -> HeapEntry {
         var best = start
         var changed = true
@@ -24,7 +24,7 @@ extension GraphView {
 
     /// Walks from the entry point down to layer 1 greedily and returns the closest node found.
     func descend<R: LinkReader>(
-        _ query: UnsafePointer<Float>, entryPoint: UInt32, fromLevel top: Int, toLevel bottom: Int,
+        _ query: UnsafeRawPointer, entryPoint: UInt32, fromLevel top: Int, toLevel bottom: Int,
         reader: R, buffer: UnsafeMutablePointer<UInt32>
     ) -> HeapEntry {
         var current = HeapEntry(distance: distance(query, vector(entryPoint)), node: entryPoint)
@@ -47,7 +47,7 @@ extension GraphView {
     /// - Returns: false when the budget stopped the search early.
     @inline(__always) @discardableResult
     func searchLayer<F: NodeFilter, R: LinkReader>(
-        _ query: UnsafePointer<Float>, entry: HeapEntry, ef: Int, level: Int,
+        _ query: UnsafeRawPointer, entry: HeapEntry, ef: Int, level: Int,
         filter: F, reader: R, scratch: SearchScratch, budget: SearchBudget? = nil
     ) -> Bool {
         let buffer = scratch.linkBuffer

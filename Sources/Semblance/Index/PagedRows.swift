@@ -71,6 +71,16 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
         try bases.withUnsafeBufferPointer { try body($0.baseAddress ?? UnsafePointer(bitPattern: 8)!) }
     }
 
+    /// ``withPageBases(_:)`` with untyped page addresses.
+    @inline(__always)
+    func withRawPageBases<R>(_ body: (UnsafePointer<UnsafeMutableRawPointer>) throws -> R) rethrows -> R {
+        try bases.withUnsafeBufferPointer { buffer in
+            try buffer.withMemoryRebound(to: UnsafeMutableRawPointer.self) {
+                try body($0.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+            }
+        }
+    }
+
     @inline(never)
     fileprivate mutating func copyPage(_ p: Int) {
         let used = min(rowsPerPage, count - p * rowsPerPage) * stride

@@ -22,8 +22,12 @@ final class SearchScratch: @unchecked Sendable {
     private(set) var queryCapacity: Int
     /// Room for one node's links, copied out under its lock during a parallel build.
     let linkBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 256 + 1)
+    /// The query as a code row of the index's compact encoding.
+    private let code: UnsafeMutableRawPointer
 
-    init(nodes: Int, dimension: Int) {
+    init(nodes: Int, dimension: Int, codeBytes: Int) {
+        code = UnsafeMutableRawPointer.allocate(byteCount: max(codeBytes, 64), alignment: 64)
+        code.initializeMemory(as: UInt8.self, repeating: 0, count: max(codeBytes, 64))
         visitedCapacity = max(nodes, 1024)
         visited = .allocate(capacity: visitedCapacity)
         visited.initialize(repeating: 0, count: visitedCapacity)
@@ -35,6 +39,7 @@ final class SearchScratch: @unchecked Sendable {
     deinit {
         visited.deallocate()
         UnsafeMutableRawPointer(query).deallocate()
+        code.deallocate()
         candidates.deallocate()
         results.deallocate()
         best.deallocate()
@@ -71,6 +76,14 @@ final class SearchScratch: @unchecked Sendable {
         return UnsafePointer(query)
     }
 
+    /// The query as the rows searches read: `query` itself under float32, else its code
+    /// row in this scratch's buffer.
+    func encodeQuery(_ query: UnsafePointer<Float>, codec: VectorCodec, centre: [Float]) -> UnsafeRawPointer {
+        guard codec.isCompact else { return UnsafeRawPointer(query) }
+        codec.encode(query, into: code, centre: centre)
+        return UnsafeRawPointer(code)
+    }
+
     @inline(never)
     private func growVisited(to nodes: Int) {
         visited.deallocate()
@@ -86,11 +99,16 @@ final class SearchScratch: @unchecked Sendable {
 final class SearchScratchPool: Sendable {
     private let free = Mutex<[SearchScratch]>([])
     private let dimension: Int
+    private let codeBytes: Int
 
-    init(dimension: Int) { self.dimension = dimension }
+    init(dimension: Int, codeBytes: Int) {
+        self.dimension = dimension
+        self.codeBytes = codeBytes
+    }
 
     func withScratch<R>(nodes: Int, _ body: (SearchScratch) throws -> R) rethrows -> R {
-        let scratch = free.withLock { $0.popLast() } ?? SearchScratch(nodes: nodes, dimension: dimension)
+        let scratch = free.withLock { $0.popLast() }
+            ?? SearchScratch(nodes: nodes, dimension: dimension, codeBytes: codeBytes)
         defer { free.withLock { if $0.count < 64 { $0.append(scratch) } } }
         return try body(scratch)
     }

@@ -94,6 +94,7 @@ extension VectorIndex {
         } else {
             for i in 0..<vector.count { destination[i] = vector[i] }
         }
+        if codec.isCompact { appendCodeRow() }
 
         let record = NodeRecord(
             upperStart: level > 0 ? UInt32(upperLinks.count) : 0, level: UInt8(level), flags: 0, reserved: 0)
@@ -117,14 +118,18 @@ extension VectorIndex {
         }
         let layers = searchNeighbourhoods(of: node, level: level, entryPoint: entryPoint, topLevel: maxLevel,
                                           reader: DirectLinkReader())
-        let vectorRows = vectors  // read-only while linking; sharing it copies nothing
-        let distance = DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
+        // Read-only while linking; sharing them copies nothing. The build measures what
+        // searches measure: code rows under a compact encoding.
+        let vectorRows = vectors, codeRows = codes, compact = codec.isCompact
+        let distance = searchDistance
         let m = configuration.m
         withUnsafeMutablePointer(to: &self) { index in
             var writer = CopyOnWriteLinkWriter(index: index)
             for (layer, candidates) in layers {
                 Self.connect(node, to: candidates, level: layer, m: m, writer: &writer) {
-                    distance(vectorRows.row(Int($0)), vectorRows.row(Int($1)))
+                    compact
+                        ? distance(codeRows.row(Int($0)), codeRows.row(Int($1)))
+                        : distance(vectorRows.row(Int($0)), vectorRows.row(Int($1)))
                 }
             }
         }

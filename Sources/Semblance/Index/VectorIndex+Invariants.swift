@@ -10,6 +10,9 @@ extension VectorIndex {
         if vectors.count != nodeCount || level0Links.count != nodeCount || nodeIDs.count != nodeCount {
             problems.append("table sizes differ: \(vectors.count) vectors, \(level0Links.count) link rows, \(nodeCount) nodes, \(nodeIDs.count) ids")
         }
+        if codes.count != (codec.isCompact ? nodeCount : 0) {
+            problems.append("\(codes.count) code rows for \(nodeCount) nodes under \(configuration.encoding)")
+        }
         var live = 0
         var topLevel = -1
         var upperRows = 0

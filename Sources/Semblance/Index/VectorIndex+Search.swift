@@ -78,12 +78,13 @@ extension VectorIndex {
         let (hits, finished) = scratchPool.withScratch(nodes: nodes.count) { scratch in
             withGraphView { view in
                 let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
+                let code = scratch.encodeQuery(q, codec: codec, centre: centre)
+                let entry = view.descend(code, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
                                          reader: DirectLinkReader(), buffer: scratch.linkBuffer)
                 let finished = liveCount == nodes.count
-                    ? view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
-                    : view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
-                return (scratch.results.drainAscending(), finished)
+                    ? view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
+                    : view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
+                return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescoreCount(k: k)), finished)
             }
         }
         if !finished { complete = false; return Array(hits.prefix(k)) }
@@ -106,12 +107,13 @@ extension VectorIndex {
             scratchPool.withScratch(nodes: nodes.count) { scratch in
                 withGraphView { view in
                     let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                    let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
+                    let code = scratch.encodeQuery(q, codec: codec, centre: centre)
+                    let entry = view.descend(code, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
                                          reader: DirectLinkReader(), buffer: scratch.linkBuffer)
                     let filter = AcceptAllowedNodes(bits: bitsBuffer.baseAddress!)
-                    let finished = view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(),
+                    let finished = view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(),
                                                     scratch: scratch, budget: budget)
-                    return (scratch.results.drainAscending(), finished)
+                    return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescoreCount(k: k)), finished)
                 }
             }
         }
@@ -119,6 +121,9 @@ extension VectorIndex {
         if hits.count >= min(k, allowed.count) { return Array(hits.prefix(k)) }
         return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
     }
+
+    /// How many of a graph search's best candidates a compact encoding re-scores.
+    private func rescoreCount(k: Int) -> Int { k * configuration.rerankMultiple }
 
     /// Up to this many matching nodes are scanned exactly rather than searched in the graph:
     /// 4,096, or √(2,000 · live) when that is more (about 11,000 of 60,000; 45,000 of a
@@ -137,12 +142,13 @@ extension VectorIndex {
         let (hits, finished) = scratchPool.withScratch(nodes: nodes.count) { scratch in
             withGraphView { view in
                 let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                let entry = view.descend(q, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
+                let code = scratch.encodeQuery(q, codec: codec, centre: centre)
+                let entry = view.descend(code, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
                                          reader: DirectLinkReader(), buffer: scratch.linkBuffer)
                 let accept = AcceptMatchingNodes(index: self, filter: filter)
-                let finished = view.searchLayer(q, entry: entry, ef: ef, level: 0, filter: accept, reader: DirectLinkReader(),
+                let finished = view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: accept, reader: DirectLinkReader(),
                                                 scratch: scratch, budget: budget)
-                return (scratch.results.drainAscending(), finished)
+                return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescoreCount(k: k)), finished)
             }
         }
         if !finished { complete = false; return Array(hits.prefix(k)) }
@@ -158,7 +164,7 @@ extension VectorIndex {
         return exactSearch(query, k: k, among: candidates, budget: nil, complete: &complete)
     }
 
-    /// The exact scan, checking `budget` every 1,024 nodes; `complete` becomes false if it
+    /// The exact scan (over the float32 originals, whatever the encoding), checking `budget` every 1,024 nodes; `complete` becomes false if it
     /// stopped early (the best of the nodes scanned so far are returned).
     func exactSearch(
         _ query: [Float], k: Int, among candidates: [UInt32]?, budget: SearchBudget?, complete: inout Bool
@@ -172,7 +178,7 @@ extension VectorIndex {
                 defer { best.deallocate() }
                 func offer(_ node: UInt32) {
                     if view.record(node).isDeleted { return }
-                    let d = view.distance(q, view.vector(node))
+                    let d = view.exactDistance(q, view.original(node))
                     if best.count < k {
                         best.push(HeapEntry(distance: d, node: node))
                     } else if d < best.top.distance {

@@ -17,7 +17,16 @@ public struct VectorIndex: Sendable {
     /// The parameters the index was created with.
     public let configuration: IndexConfiguration
 
+    /// The float32 originals (unit length under cosine), padded to 16 components.
     var vectors: PagedRows<Float>
+    /// The code rows of a compact encoding, one per node; empty under float32.
+    var codes: PagedRows<UInt8>
+    let codec: VectorCodec
+    /// int8: the mean of the shard's first nodes' originals (see
+    /// ``VectorCodec/trainingNodes(forNodeCount:)``), subtracted before scaling; else empty.
+    var centre: [Float] = []
+    /// ‖centre‖².
+    var centreNormSquared: Float = 0
     var level0Links: PagedRows<UInt32>
     var upperLinks: PagedRows<UInt32>
     var nodes: PagedRows<NodeRecord>
@@ -40,13 +49,15 @@ public struct VectorIndex: Sendable {
         self.configuration = configuration
         let paddedDimension = (configuration.dimension + 15) / 16 * 16
         vectors = PagedRows(stride: paddedDimension)
+        codec = VectorCodec(encoding: configuration.encoding, dimension: configuration.dimension)
+        codes = PagedRows(stride: max(codec.rowBytes, 1))
         // Link pages are small: an insert rewrites the lists of up to 2·M random neighbours,
         // and after a copy each of those writes copies one page.
         level0Links = PagedRows(stride: 2 * configuration.m + 1, targetPageBytes: 64 << 10)
         upperLinks = PagedRows(stride: configuration.m + 1, targetPageBytes: 32 << 10)
         nodes = PagedRows(stride: 1, targetPageBytes: 16 << 10)
         levels = LevelGenerator(seed: configuration.seed, m: configuration.m)
-        scratchPool = SearchScratchPool(dimension: configuration.dimension)
+        scratchPool = SearchScratchPool(dimension: configuration.dimension, codeBytes: codec.rowBytes)
         kernels = .best
     }
 
@@ -100,6 +111,44 @@ public struct VectorIndex: Sendable {
     }
 
     func record(of node: UInt32) -> NodeRecord { nodes.row(Int(node)).pointee }
+
+    /// Fills the code rows from the originals, once these were restored from pages: codes
+    /// (and the int8 centre) are derived, never stored.
+    mutating func encodeRestoredVectors() {
+        guard codec.isCompact else { return }
+        precondition(codes.count == 0, "codes are encoded once, into an empty table")
+        if codec.encoding == .int8 { train() }
+        for node in 0..<vectors.count {
+            codec.encode(vectors.row(node), into: codes.mutableRow(codes.appendRow()), centre: centre)
+        }
+    }
+
+    /// Encodes the last original into a new code row; under int8, at each training size
+    /// retrains the centre and re-encodes every row.
+    mutating func appendCodeRow() {
+        let node = codes.appendRow()
+        let count = vectors.count
+        if codec.encoding == .int8 && VectorCodec.trainingNodes(forNodeCount: count) == count
+            && count > VectorCodec.trainingNodes(forNodeCount: count - 1) {
+            train()
+            for row in 0..<count { codec.encode(vectors.row(row), into: codes.mutableRow(row), centre: centre) }
+        } else {
+            codec.encode(vectors.row(node), into: codes.mutableRow(node), centre: centre)
+        }
+    }
+
+    /// Sets the int8 centre to the mean of the first training nodes' originals.
+    private mutating func train() {
+        let training = VectorCodec.trainingNodes(forNodeCount: vectors.count)
+        guard training > 0 else { return }
+        var sums = [Double](repeating: 0, count: configuration.dimension)
+        for node in 0..<training {
+            let row = vectors.row(node)
+            for i in sums.indices { sums[i] += Double(row[i]) }
+        }
+        centre = sums.map { Float($0 / Double(training)) }
+        centreNormSquared = Float(centre.reduce(0.0) { $0 + Double($1) * Double($1) })
+    }
 }
 
 /// One search hit: the id and its distance to the query (lower is more similar).
@@ -144,9 +193,9 @@ extension VectorIndex {
             }
         }
         return IndexStatistics(
-            allocatedBytes: vectors.allocatedBytes + level0Links.allocatedBytes
+            allocatedBytes: vectors.allocatedBytes + codes.allocatedBytes + level0Links.allocatedBytes
                 + upperLinks.allocatedBytes + nodes.allocatedBytes,
-            copiedBytes: vectors.copiedBytes + level0Links.copiedBytes + upperLinks.copiedBytes
+            copiedBytes: vectors.copiedBytes + codes.copiedBytes + level0Links.copiedBytes + upperLinks.copiedBytes
                 + nodes.copiedBytes,
             edges: edges)
     }

@@ -35,6 +35,11 @@ public struct DistanceKernels: Sendable {
     let l2sq: RawKernel
     let dot: RawKernel
     let cosine: RawKernel
+    let l2sqBFloat16: HalfKernel
+    let dotBFloat16: HalfKernel
+    let l2sqFloat16: HalfKernel
+    let dotFloat16: HalfKernel
+    let dotInt8: Int8Kernel
 
     /// The kernels of `variant`, or of the best supported variant below it.
     public init(variant: Variant) {
@@ -44,6 +49,11 @@ public struct DistanceKernels: Sendable {
         l2sq = table.l2sq!
         dot = table.dot!
         cosine = table.cosine!
+        l2sqBFloat16 = table.l2sq_bf16!
+        dotBFloat16 = table.dot_bf16!
+        l2sqFloat16 = table.l2sq_f16!
+        dotFloat16 = table.dot_f16!
+        dotInt8 = table.dot_i8!
     }
 
     /// Σ (aᵢ − bᵢ)².
@@ -86,3 +96,7 @@ public struct DistanceKernels: Sendable {
 
 /// A C distance kernel: (a, b, component count) -> distance.
 typealias RawKernel = @convention(c) (UnsafePointer<Float>?, UnsafePointer<Float>?, Int) -> Float
+/// A C kernel over 16-bit codes (bfloat16 or float16), summed in float32.
+typealias HalfKernel = @convention(c) (UnsafePointer<UInt16>?, UnsafePointer<UInt16>?, Int) -> Float
+/// The exact int8 dot product kernel.
+typealias Int8Kernel = @convention(c) (UnsafePointer<Int8>?, UnsafePointer<Int8>?, Int) -> Int32

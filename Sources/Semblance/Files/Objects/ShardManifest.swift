@@ -174,6 +174,7 @@ extension VectorIndex {
                                          source: "\(store.directory) (\(kind) pages)")
         }
         index.vectors = try rows(index.vectors, manifest.vectors, .vectors, count: manifest.nodeCount)
+        index.encodeRestoredVectors()
         index.level0Links = try rows(index.level0Links, manifest.level0Links, .level0Links, count: manifest.nodeCount)
         index.upperLinks = try rows(index.upperLinks, manifest.upperLinks, .upperLinks, count: manifest.upperRowCount)
         index.nodes = try rows(index.nodes, manifest.nodeRecords, .nodeRecords, count: manifest.nodeCount)

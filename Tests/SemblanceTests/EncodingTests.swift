@@ -1,0 +1,152 @@
+import Testing
+import SemblanceFixtures
+@testable import Semblance
+
+/// Compact encodings: the graph search and the build read code rows, the best candidates
+/// are re-scored with the float32 originals, so recall holds and distances are exact.
+@Suite("Vector encodings: recall, exact distances, originals kept")
+struct EncodingTests {
+    static let compact: [VectorEncoding] = [.float16, .bfloat16, .int8]
+
+    /// The exact distance of a stored (normalised under cosine) vector to `query`, as the
+    /// index defines it.
+    static func exactDistance(_ query: [Float], _ stored: [Float], metric: DistanceMetric) -> Float {
+        let kernels = DistanceKernels.best
+        switch metric {
+        case .squaredEuclidean: return kernels.squaredEuclidean(query, stored)
+        case .innerProduct: return -kernels.dotProduct(query, stored)
+        case .cosine:
+            let length = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return 1 - kernels.dotProduct(query.map { $0 / length }, stored)
+        }
+    }
+
+    @Test("real sentence embeddings: recall@10 ≥ 0.95 at the default ef, exact distances, get returns the original", arguments: VectorEncoding.allCases)
+    func realEmbeddings(encoding: VectorEncoding) throws {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        var index = try VectorIndex(IndexConfiguration(dimension: fixture.dimension, metric: .cosine, encoding: encoding))
+        let records = fixture.base.enumerated().map { (id: "doc-\($0.offset)", vector: $0.element) }
+        try index.insert(contentsOf: records)
+        #expect(index.invariantViolations().isEmpty)
+        let recall = try Recall.recall(of: index, queries: fixture.queries, records: records, k: 10)
+        print("minilm fixture, \(encoding): recall@10 = \(recall) at ef \(index.configuration.defaultEf)")
+        #expect(recall >= 0.95, "recall@10 \(recall) under \(encoding)")
+
+        var reference = try VectorIndex(IndexConfiguration(dimension: fixture.dimension, metric: .cosine))
+        try reference.insert(contentsOf: records.prefix(50))
+        for query in fixture.queries.prefix(20) {
+            let hits = try index.search(query, k: 10)
+            #expect(hits.count == 10)
+            #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.distance <= $1.distance })
+            for hit in hits {
+                let stored = try #require(index.get(hit.id))
+                let expected = Self.exactDistance(query, stored, metric: .cosine)
+                #expect(abs(hit.distance - expected) <= 1e-5, "\(hit.id): \(hit.distance) vs exact \(expected)")
+            }
+        }
+        // The originals are kept bit for bit: the same as a float32 index stores.
+        for record in records.prefix(50) { #expect(index.get(record.id) == reference.get(record.id)) }
+    }
+
+    @Test("clustered squared-L2 and inner-product data: recall@10 ≥ 0.95", arguments: compact)
+    func clusteredData(encoding: VectorEncoding) throws {
+        let data = ClusteredData(count: 4000, queries: 100, dimension: 64, clusters: 40, seed: 20261203)
+        let records = data.vectors.enumerated().map { (id: "v\($0.offset)", vector: $0.element) }
+        for metric in [DistanceMetric.squaredEuclidean, .innerProduct] {
+            var index = try VectorIndex(IndexConfiguration(dimension: data.dimension, metric: metric, encoding: encoding))
+            try index.insert(contentsOf: records)
+            #expect(index.invariantViolations().isEmpty)
+            let recall = try Recall.recall(of: index, queries: data.queries, records: records, k: 10)
+            print("clustered \(metric), \(encoding): recall@10 = \(recall)")
+            #expect(recall >= 0.95, "recall@10 \(recall) under \(encoding), \(metric)")
+            let query = data.queries[0]
+            for hit in try index.search(query, k: 5) {
+                let expected = Self.exactDistance(query, try #require(index.get(hit.id)), metric: metric)
+                #expect(abs(hit.distance - expected) <= 1e-6 * max(1, abs(expected)))
+            }
+        }
+    }
+
+    @Test("after deleting half and compacting, and under filters, recall@10 stays ≥ 0.95", arguments: compact)
+    func deletesCompactionAndFilters(encoding: VectorEncoding) throws {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        var index = try VectorIndex(IndexConfiguration(dimension: fixture.dimension, metric: .cosine, encoding: encoding))
+        let records = fixture.base.enumerated().map { (id: "doc-\($0.offset)", vector: $0.element) }
+        try index.insert(contentsOf: records)
+        for (i, record) in records.enumerated() where i % 2 == 1 { #expect(try index.delete(record.id)) }
+        let live = records.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        let afterDeletes = try Recall.recall(of: index, queries: fixture.queries, records: live, k: 10)
+        let compacted = try index.rebuiltWithoutDeletions(parallelism: 2)
+        #expect(compacted.invariantViolations().isEmpty && compacted.deletedCount == 0)
+        #expect(compacted.configuration.encoding == encoding)
+        let afterCompaction = try Recall.recall(of: compacted, queries: fixture.queries, records: live, k: 10)
+        print("\(encoding): recall@10 after deleting half \(afterDeletes), after compaction \(afterCompaction)")
+        #expect(afterDeletes >= 0.95 && afterCompaction >= 0.95, "\(encoding): \(afterDeletes), \(afterCompaction)")
+
+        // A filter matching more than the exact-scan limit searches the graph, testing nodes.
+        let data = ClusteredData(count: 12_000, queries: 50, dimension: 32, clusters: 30, seed: 99)
+        var clustered = try VectorIndex(IndexConfiguration(dimension: 32, metric: .squaredEuclidean, encoding: encoding))
+        let clusteredRecords = data.vectors.enumerated().map { (id: "c\($0.offset)", vector: $0.element) }
+        try clustered.insert(contentsOf: clusteredRecords, parallelism: 2)
+        for (i, record) in clusteredRecords.enumerated() { try clustered.setMetadata(["even": .bool(i % 2 == 0)], for: record.id) }
+        let matching = clusteredRecords.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        #expect(matching.count > VectorIndex.exactScanLimit(live: clustered.count))
+        let filtered = try Recall.recall(queries: data.queries, records: matching, k: 10, metric: .squaredEuclidean) {
+            try clustered.search($0, k: 10, filter: .equals("even", true))
+        }
+        print("\(encoding): filtered recall@10 \(filtered)")
+        #expect(filtered >= 0.95, "\(encoding): filtered recall@10 \(filtered)")
+    }
+
+    @Test("float16 refuses components beyond ±65504 (unless cosine normalises them), and changes nothing")
+    func float16Range() throws {
+        var index = try VectorIndex(IndexConfiguration(dimension: 3, metric: .squaredEuclidean, encoding: .float16))
+        try index.insert(id: "a", vector: [65_504, -65_504, 1])
+        let refused = #expect(throws: SemblanceError.self) { try index.insert(id: "b", vector: [1, 70_000, 0]) }
+        #expect(refused?.code == .nonFiniteComponent)
+        #expect(refused?.message.contains("float16") == true)
+        let query = #expect(throws: SemblanceError.self) { try index.search([0, 0, -1e6], k: 1) }
+        #expect(query?.code == .nonFiniteComponent)
+        #expect(index.count == 1 && index.invariantViolations().isEmpty)
+        var cosine = try VectorIndex(IndexConfiguration(dimension: 3, metric: .cosine, encoding: .float16))
+        try cosine.insert(id: "big", vector: [1e30, 2e30, 0])
+        #expect(try cosine.search([1, 2, 0], k: 1).first?.id == "big")
+    }
+
+    @Test("int8 rows: codes within ±127 of the vector's own scale; zero vectors and copies stay sound")
+    func int8Rows() throws {
+        let codec = VectorCodec(encoding: .int8, dimension: 5)
+        #expect(codec.rowBytes == 32)
+        let vector: [Float] = [0.5, -2, 1.25, 0, 2]
+        let row = UnsafeMutableRawPointer.allocate(byteCount: codec.rowBytes, alignment: 64)
+        defer { row.deallocate() }
+        vector.withUnsafeBufferPointer { codec.encode($0.baseAddress!, into: row, centre: []) }
+        let scale = row.load(as: Float.self)
+        #expect(scale == Float(2) / 127)
+        #expect(row.load(fromByteOffset: 4, as: Float.self) == 0.25 + 4 + 1.5625 + 4)
+        #expect(row.load(fromByteOffset: 8, as: Float.self) == 0)
+        let codes = (0..<5).map { row.load(fromByteOffset: 16 + $0, as: Int8.self) }
+        #expect(codes == [32, -127, 79, 0, 127])
+        for (code, x) in zip(codes, vector) { #expect(abs(Float(code) * scale - x) <= scale / 2) }
+
+        var index = try VectorIndex(IndexConfiguration(dimension: 2, metric: .squaredEuclidean, encoding: .int8))
+        try index.insert(id: "zero", vector: [0, 0])
+        let copy = index
+        try index.insert(id: "one", vector: [1, 1])
+        #expect(try index.search([0.9, 0.9], k: 2).map(\.id) == ["one", "zero"])
+        #expect(try copy.search([0.9, 0.9], k: 2).map(\.id) == ["zero"])
+        #expect(index.invariantViolations().isEmpty && copy.invariantViolations().isEmpty)
+    }
+
+    @Test("encodings are named by their Swift names and short forms")
+    func names() {
+        for (name, encoding) in [("f32", VectorEncoding.float32), ("float16", .float16), ("bf16", .bfloat16), ("int8", .int8)] {
+            #expect(VectorEncoding(name: name) == encoding)
+        }
+        #expect(VectorEncoding(name: "fp8") == nil)
+        let error = #expect(throws: SemblanceError.self) {
+            try VectorIndex(IndexConfiguration(dimension: 4, encoding: .int8, rerankMultiple: 0))
+        }
+        #expect(error?.code == .invalidConfiguration)
+    }
+}
