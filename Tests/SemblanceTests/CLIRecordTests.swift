@@ -14,12 +14,12 @@ extension CLITests {
         for (i, (given, printed)) in names.enumerated() {
             let created = try Self.run(["create", "c\(i)", "--dimension", "2", "--metric", given, "--path", data])
             try created.expectSuccess()
-            #expect(created.stdout.contains("2-d, \(printed), 1 shard"), "\(given): \(created)")
+            #expect(created.stdout.contains("2-d, \(printed), float32, 1 shard"), "\(given): \(created)")
             let stats = try Self.run(["stats", "c\(i)", "--path", data, "--json"])
             try stats.expectSuccess()
             let configuration = try #require(try stats.jsonLines().first?["configuration"] as? [String: Any])
             #expect(Self.string(configuration, "metric") == printed, "\(given): \(stats)")
-            #expect(try Self.run(["stats", "c\(i)", "--path", data]).stdout.contains("2-d, \(printed)\n"), "\(given)")
+            #expect(try Self.run(["stats", "c\(i)", "--path", data]).stdout.contains("2-d, \(printed), float32\n"), "\(given)")
         }
         let created = try Self.run(["create", "c", "--dimension", "2", "--metric", "dot", "--path", data, "--json"])
         #expect(Self.string(try #require(try created.jsonLines().first), "metric") == "innerProduct", "\(created)")
@@ -29,6 +29,36 @@ extension CLITests {
         #expect(unknown.status == 64, "\(unknown)")
         let help = try Self.run(["create", "--help"])
         #expect(help.stdout.contains("squaredEuclidean") && help.stdout.contains("innerProduct"), "\(help)")
+    }
+
+    @Test("create --encoding takes the Swift names and f32|f16|bf16|int8; stats shows it; searches return exact distances")
+    func encodings() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = scratch.file("data")
+        for (i, (given, printed)) in [("f32", "float32"), ("f16", "float16"), ("bfloat16", "bfloat16"), ("int8", "int8")].enumerated() {
+            let created = try Self.run(["create", "e\(i)", "--dimension", "3", "--metric", "l2", "--encoding", given, "--path", data])
+            try created.expectSuccess()
+            #expect(created.stdout.contains("3-d, squaredEuclidean, \(printed), 1 shard"), "\(given): \(created)")
+            for (id, vector) in [("a", "[1, 2, 3]"), ("b", "[0.5, 0.25, 4]"), ("c", "[10, 0, 0]")] {
+                try Self.run(["upsert", "e\(i)", id, "--vector", vector, "--path", data]).expectSuccess()
+            }
+            let search = try Self.run(["search", "e\(i)", "--vector", "[1, 2, 2.5]", "--k", "2", "--path", data, "--json"])
+            try search.expectSuccess()
+            let hits: [[String: Any]] = Self.hits(try #require(try search.jsonLines().first))
+            #expect(hits.map { Self.string($0, "id") } == ["a", "b"], "\(given): \(search)")
+            #expect(hits.first.map { Self.double($0, "distance") } == 0.25, "\(given): the distance is exact, \(search)")
+            let stats = try Self.run(["stats", "e\(i)", "--path", data, "--json"])
+            let configuration = try #require(try stats.jsonLines().first?["configuration"] as? [String: Any])
+            #expect(Self.string(configuration, "encoding") == printed, "\(given): \(stats)")
+            let text = try Self.run(["stats", "e\(i)", "--path", data]).stdout
+            #expect(text.contains(printed == "float32" ? "3-d, squaredEuclidean, float32\n"
+                                  : "3-d, squaredEuclidean, \(printed) (re-scoring 3 × k with float32)"), "\(text)")
+        }
+        let unknown = try Self.run(["create", "bad", "--dimension", "2", "--encoding", "fp8", "--path", data])
+        try unknown.expectOneLineFailure(mentioning: "fp8")
+        #expect(unknown.status == 64, "\(unknown)")
+        let badMultiple = try Self.run(["create", "bad", "--dimension", "2", "--encoding", "int8", "--rerank-multiple", "0", "--path", data])
+        try badMultiple.expectOneLineFailure(mentioning: "--rerank-multiple must be between 1 and 100")
     }
 
     @Test("with --json an error is one JSON object on stderr: the code, the message, and the path or offset when known")

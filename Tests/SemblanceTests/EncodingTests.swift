@@ -150,3 +150,42 @@ struct EncodingTests {
         #expect(error?.code == .invalidConfiguration)
     }
 }
+
+@Suite("Vector encodings in collections: stored, reopened, compacted")
+struct CollectionEncodingTests {
+    @Test("a collection keeps its encoding; after a checkpoint, logged writes and a reopen, searches answer the same", arguments: EncodingTests.compact)
+    func reopen(encoding: VectorEncoding) async throws {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        let folder = TemporaryDirectory()
+        let configuration = CollectionConfiguration(dimension: fixture.dimension, metric: .cosine, shardCount: 2,
+                                                    checkpointPolicy: .manual, encoding: encoding, rerankMultiple: 2)
+        let records = fixture.base.enumerated().map { VectorRecord(id: "doc-\($0.offset)", vector: $0.element) }
+        var client = try await Client(directory: folder.path)
+        var docs = try await client.createCollection("docs", configuration: configuration)
+        try await docs.upsert(Array(records.prefix(2000)))
+        _ = try await docs.checkpoint()
+        try await docs.upsert(Array(records.dropFirst(2000)))  // logged, replayed at open
+        _ = try await docs.delete(records.prefix(100).map(\.id))
+        let before = try await docs.search(fixture.queries, k: 10)
+        await client.close()
+
+        client = try await Client(directory: folder.path)
+        docs = try await client.collection("docs")
+        #expect(docs.configuration.encoding == encoding && docs.configuration.rerankMultiple == 2)
+        let after = try await docs.search(fixture.queries, k: 10)
+        #expect(after == before, "\(encoding): answers changed across a reopen")
+        let live = records.dropFirst(100).map { (id: $0.id, vector: $0.vector) }
+        let recall = Recall.recall(queries: fixture.queries, records: live, k: 10, metric: .cosine) { query in
+            after[fixture.queries.firstIndex(of: query)!].hits
+        }
+        #expect(recall >= 0.95, "\(encoding): recall@10 \(recall)")
+        #expect(docs.get("doc-2500")?.vector == records[2500].vector)  // the fixture is unit length: stored as given
+        _ = try await docs.compact()
+        let compacted = try await docs.search(fixture.queries, k: 10)
+        let compactedRecall = Recall.recall(queries: fixture.queries, records: live, k: 10, metric: .cosine) { query in
+            compacted[fixture.queries.firstIndex(of: query)!].hits
+        }
+        #expect(compactedRecall >= 0.95, "\(encoding): recall@10 after compaction \(compactedRecall)")
+        await client.close()
+    }
+}
