@@ -98,7 +98,7 @@ struct EncodingTests {
         #expect(filtered >= 0.95, "\(encoding): filtered recall@10 \(filtered)")
     }
 
-    @Test("float16 refuses components beyond ±65504 (unless cosine normalises them), and changes nothing")
+    @Test("float16 and bfloat16 refuse components beyond their range (unless cosine normalises them), and change nothing")
     func float16Range() throws {
         var index = try VectorIndex(IndexConfiguration(dimension: 3, metric: .squaredEuclidean, encoding: .float16))
         try index.insert(id: "a", vector: [65_504, -65_504, 1])
@@ -110,10 +110,17 @@ struct EncodingTests {
         #expect(index.count == 1 && index.invariantViolations().isEmpty)
         var cosine = try VectorIndex(IndexConfiguration(dimension: 3, metric: .cosine, encoding: .float16))
         try cosine.insert(id: "big", vector: [1e30, 2e30, 0])
+        try cosine.insert(id: "other", vector: [0, 1e30, 3e30])
         #expect(try cosine.search([1, 2, 0], k: 1).first?.id == "big")
+        #expect(try cosine.search([0, 1, 3], k: 1).first?.id == "other")
+        var bfloat = try VectorIndex(IndexConfiguration(dimension: 2, metric: .innerProduct, encoding: .bfloat16))
+        try bfloat.insert(id: "large", vector: [3e38, 1])
+        let overflow = #expect(throws: SemblanceError.self) { try bfloat.insert(id: "b", vector: [Float.greatestFiniteMagnitude, 0]) }
+        #expect(overflow?.code == .nonFiniteComponent)
+        #expect(bfloat.count == 1 && bfloat.invariantViolations().isEmpty)
     }
 
-    @Test("int8 rows: codes within ±127 of the vector's own scale; zero vectors and copies stay sound")
+    @Test("int8 rows: codes within ±127 of the residual's own scale; zero and tiny vectors, retraining and copies stay sound")
     func int8Rows() throws {
         let codec = VectorCodec(encoding: .int8, dimension: 5)
         #expect(codec.rowBytes == 32)
@@ -129,13 +136,23 @@ struct EncodingTests {
         #expect(codes == [32, -127, 79, 0, 127])
         for (code, x) in zip(codes, vector) { #expect(abs(Float(code) * scale - x) <= scale / 2) }
 
+        // Retraining at 2 nodes re-encodes node 0 under a new centre: the copy taken at one
+        // node keeps its own code row (pages are copied before they are written).
         var index = try VectorIndex(IndexConfiguration(dimension: 2, metric: .squaredEuclidean, encoding: .int8))
         try index.insert(id: "zero", vector: [0, 0])
         let copy = index
+        let before = Array(UnsafeRawBufferPointer(start: copy.codes.row(0), count: codec.rowBytes))
         try index.insert(id: "one", vector: [1, 1])
+        #expect(index.centre == [0.5, 0.5] && copy.centre == [0, 0])
+        #expect(Array(UnsafeRawBufferPointer(start: copy.codes.row(0), count: codec.rowBytes)) == before)
+        #expect(Array(UnsafeRawBufferPointer(start: index.codes.row(0), count: codec.rowBytes)) != before)
         #expect(try index.search([0.9, 0.9], k: 2).map(\.id) == ["one", "zero"])
-        #expect(try copy.search([0.9, 0.9], k: 2).map(\.id) == ["zero"])
         #expect(index.invariantViolations().isEmpty && copy.invariantViolations().isEmpty)
+
+        // A residual too small to invert is coded as zeros, never as NaN-derived codes.
+        let tiny: [Float] = [1e-38, -Float.leastNormalMagnitude / 4, 0, 0, 0]
+        tiny.withUnsafeBufferPointer { codec.encode($0.baseAddress!, into: row, centre: []) }
+        #expect((0..<5).allSatisfy { row.load(fromByteOffset: 16 + $0, as: Int8.self) == 0 } && row.load(as: Float.self) == 0)
     }
 
     @Test("encodings are named by their Swift names and short forms")

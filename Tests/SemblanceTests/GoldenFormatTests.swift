@@ -10,7 +10,8 @@ import Testing
 /// `Fixtures/worked-example-v3.log` is the log shown byte by byte in the spec. (Formats 1 to 3 of
 /// the collection were never released: no reader for them is kept.)
 ///
-/// To regenerate them (only when the format version changes; keep the old directory):
+/// To regenerate them (only when the format version changes; an unreleased version's
+/// directory is replaced, since no reader for it is kept):
 ///
 ///     SEMBLANCE_WRITE_GOLDEN=1 swift test --filter GoldenFormatTests
 ///
@@ -314,6 +315,23 @@ struct GoldenFormatTests {
                 upperRows += level
             }
             #expect(upperRows == manifest.upperRowCount)
+        }
+    }
+
+    @Test("an unreleased older config.json (format 3, no encoding) is refused with unsupportedFormatVersion")
+    func olderVersionRefused() throws {
+        let directory = TemporaryDirectory()
+        let path = try goldenCopy(directory)
+        let file = path + "/config.json"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("\"format\" : 4"))
+        try text.replacingOccurrences(of: "\"format\" : 4", with: "\"format\" : 3").write(toFile: file, atomically: false, encoding: .utf8)
+        do {
+            _ = try OnDisk(fs, path)
+            Issue.record("a format 3 collection opened")
+        } catch {
+            #expect(error.code == .unsupportedFormatVersion && error.path == file, "\(error)")
+            #expect(error.message.contains("collection format 3 was never released"), "\(error.message)")
         }
     }
 

@@ -113,6 +113,30 @@ struct ReadmeExampleTests {
         await #expect(throws: SemblanceError.self) { try await catalogue(in: path) }
     }
 
+    @Test("the README's encodings example runs: bfloat16 search rows, exact distances, the original kept")
+    func readmeEncodingExample() async throws {
+        // ---- the README's encodings code ----
+        func smallCollection(in path: String) async throws -> (id: String, distance: Float, stored: [Float]) {
+            let client = try await Client(directory: path)
+            var settings = CollectionConfiguration(dimension: 3, metric: .squaredEuclidean)
+            settings.encoding = .bfloat16  // or .float16, .int8; .float32 by default
+            let sensors = try await client.createCollection("sensors", configuration: settings)
+            try await sensors.upsert(id: "s1", vector: [20.1, 0.5, 1013.25])
+            try await sensors.upsert(id: "s2", vector: [19.7, 0.4, 1009.5])
+            let nearest = try await sensors.search([20.0, 0.5, 1013.0], k: 1)[0]
+            let stored = sensors.get("s1")?.vector ?? []  // [20.1, 0.5, 1013.25]: the float32 original
+            await client.close()
+            return (nearest.id, nearest.distance, stored)  // "s1", exact: 0.0725 (0.1² + 0.25²)
+        }
+        // ---- end of the README's code ----
+        let folder = TemporaryDirectory()
+        let (id, distance, stored) = try await smallCollection(in: folder.file("semblance-data"))
+        #expect(id == "s1" && stored == [20.1, 0.5, 1013.25])
+        let exact: Float = (20.1 - 20.0) * (20.1 - 20.0) + (1013.25 - 1013.0) * (1013.25 - 1013.0)
+        #expect(abs(distance - exact) < 1e-4, "\(distance) vs \(exact)")
+        #expect(abs(distance - 0.0725) < 1e-4)
+    }
+
     @Test("the README's versioning example runs: a branch, then a fast-forward merge into main")
     func readmeVersioningExample() async throws {
         // ---- the README's versioning code ----

@@ -14,7 +14,7 @@ public struct CollectionStatistics: Sendable, Hashable, Codable {
     public var edges: Int
     /// edges / vectors (0 when empty).
     public var averageDegree: Double
-    /// Bytes allocated for vectors, links and node records.
+    /// Bytes allocated for vectors (float32 originals and any code rows), links and node records.
     public var memoryBytes: Int
     /// Bytes in the write-ahead logs since the last checkpoint.
     public var logBytes: Int64

@@ -61,13 +61,15 @@ struct VectorCodec: Sendable {
             squaredNorm += Double(r) * Double(r)
             if !centre.isEmpty { alongCentre += Double(r) * Double(centre[i]) }
         }
-        let inverse = largest > 0 ? 127 / largest : 0
-        row.storeBytes(of: largest / 127, as: Float.self)
+        // A residual too small to invert, or one that overflowed, is coded as zeros.
+        let inverse = largest > 0 && (127 / largest).isFinite ? 127 / largest : 0
+        row.storeBytes(of: inverse > 0 ? largest / 127 : 0, as: Float.self)
         row.storeBytes(of: Float(squaredNorm), toByteOffset: 4, as: Float.self)
         row.storeBytes(of: Float(alongCentre), toByteOffset: 8, as: Float.self)
         let codes = (row + Self.int8HeaderBytes).assumingMemoryBound(to: Int8.self)
         for i in 0..<dimension {
-            codes[i] = Int8(max(-127, min(127, (residual(i) * inverse).rounded())))
+            let code = (residual(i) * inverse).rounded()
+            codes[i] = code.isNaN ? 0 : Int8(max(-127, min(127, code)))
         }
     }
 

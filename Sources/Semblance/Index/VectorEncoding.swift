@@ -7,10 +7,10 @@
 ///
 /// | encoding | bytes per component | pick it when |
 /// |---|---|---|
-/// | `float32` | 4 | every distance must be exact during the walk, or memory is plentiful |
+/// | `float32` | 4 | every distance must be exact during the walk as well |
 /// | `bfloat16` | 2 | sentence embeddings and other unit-length vectors: float32's range, 8 bits of precision |
 /// | `float16` | 2 | components within ±65,504 (checked on insert): 11 bits of precision |
-/// | `int8` | 1 (+16 per vector) | the smallest rows; each vector is scaled by its own largest component |
+/// | `int8` | 1 (+16 per vector) | the smallest rows: the residual from a centre, scaled per vector |
 public enum VectorEncoding: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     /// IEEE 754 single precision, as given.
     case float32
@@ -18,8 +18,11 @@ public enum VectorEncoding: String, Sendable, Hashable, Codable, CaseIterable, C
     case float16
     /// The top 16 bits of float32, rounded to nearest even.
     case bfloat16
-    /// Signed 8-bit codes with one scale per vector (its largest magnitude ÷ 127), which
-    /// depends only on that vector: codes are never retrained, whatever is inserted later.
+    /// Signed 8-bit codes of the vector's residual from a centre (the mean of the shard's
+    /// first vectors, up to 1,024), with one scale per vector (the residual's largest
+    /// magnitude ÷ 127). The centre is retrained only while a shard holds its first 1,024
+    /// vectors (at each power of two) and when compaction rebuilds it; codes live in memory
+    /// only, so retraining rewrites no page.
     case int8
 
     /// The encoding named `name`: a case name (`bfloat16`) or its short form (`bf16`).
@@ -43,8 +46,18 @@ public enum VectorEncoding: String, Sendable, Hashable, Codable, CaseIterable, C
         }
     }
 
+    /// The Swift name: `float32`, `float16`, `bfloat16` or `int8`.
     public var description: String { rawValue }
 
-    /// The largest magnitude float16 holds; larger components are refused under `.float16`.
-    public static let float16Maximum: Float = 65_504
+    /// The largest magnitude a component may have under this encoding (a metric other than
+    /// cosine; cosine stores unit vectors): float16's 65,504 and bfloat16's 3.3895e38, the
+    /// largest finite values they hold; larger components are refused on insert and in
+    /// queries, since they would encode as infinity.
+    public var largestComponent: Float {
+        switch self {
+        case .float16: 65_504
+        case .bfloat16: Float(bitPattern: 0x7F7F_0000)
+        case .float32, .int8: .greatestFiniteMagnitude
+        }
+    }
 }

@@ -1,7 +1,8 @@
 extension VectorIndex {
     /// Walks the whole structure and lists every broken invariant: links out of range,
     /// self-links, duplicate links, degrees over their bound, links to nodes that do not
-    /// reach that layer, a wrong entry point, and id tables out of step. Empty means sound.
+    /// reach that layer, a wrong entry point, id tables out of step, and code rows that are
+    /// not the encoding of their originals. Empty means sound.
     /// O(n·M); meant for tests and debugging, after mutations.
     func invariantViolations() -> [String] {
         var problems: [String] = []
@@ -10,9 +11,7 @@ extension VectorIndex {
         if vectors.count != nodeCount || level0Links.count != nodeCount || nodeIDs.count != nodeCount {
             problems.append("table sizes differ: \(vectors.count) vectors, \(level0Links.count) link rows, \(nodeCount) nodes, \(nodeIDs.count) ids")
         }
-        if codes.count != (codec.isCompact ? nodeCount : 0) {
-            problems.append("\(codes.count) code rows for \(nodeCount) nodes under \(configuration.encoding)")
-        }
+        problems += codeRowViolations()
         var live = 0
         var topLevel = -1
         var upperRows = 0

@@ -75,18 +75,9 @@ extension VectorIndex {
     private func searchLive(_ query: [Float], k: Int, ef: Int, budget: SearchBudget?, complete: inout Bool) -> [HeapEntry] {
         guard let entryPoint, liveCount > 0 else { return [] }
         let wanted = min(k, liveCount)
-        let (hits, finished) = scratchPool.withScratch(nodes: nodes.count) { scratch in
-            withGraphView { view in
-                let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                let code = scratch.encodeQuery(q, codec: codec, centre: centre)
-                let entry = view.descend(code, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
-                                         reader: DirectLinkReader(), buffer: scratch.linkBuffer)
-                let finished = liveCount == nodes.count
-                    ? view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: AcceptAllNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
-                    : view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: AcceptLiveNodes(), reader: DirectLinkReader(), scratch: scratch, budget: budget)
-                return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescoreCount(k: k)), finished)
-            }
-        }
+        let (hits, finished) = liveCount == nodes.count
+            ? graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptAllNodes(), budget: budget)
+            : graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptLiveNodes(), budget: budget)
         if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= wanted { return Array(hits.prefix(k)) }
         return exactSearch(query, k: k, among: nil, budget: budget, complete: &complete)
@@ -104,26 +95,36 @@ extension VectorIndex {
         var bits = [UInt64](repeating: 0, count: (nodes.count + 63) / 64)
         for node in allowed { bits[Int(node) >> 6] |= 1 << UInt64(node & 63) }
         let (hits, finished) = bits.withUnsafeBufferPointer { bitsBuffer in
-            scratchPool.withScratch(nodes: nodes.count) { scratch in
-                withGraphView { view in
-                    let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                    let code = scratch.encodeQuery(q, codec: codec, centre: centre)
-                    let entry = view.descend(code, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
-                                         reader: DirectLinkReader(), buffer: scratch.linkBuffer)
-                    let filter = AcceptAllowedNodes(bits: bitsBuffer.baseAddress!)
-                    let finished = view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(),
-                                                    scratch: scratch, budget: budget)
-                    return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescoreCount(k: k)), finished)
-                }
-            }
+            graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptAllowedNodes(bits: bitsBuffer.baseAddress!),
+                        budget: budget)
         }
         if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= min(k, allowed.count) { return Array(hits.prefix(k)) }
         return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
     }
 
-    /// How many of a graph search's best candidates a compact encoding re-scores.
-    private func rescoreCount(k: Int) -> Int { k * configuration.rerankMultiple }
+    /// The HNSW search: greedy descent from `entryPoint`, then the beam search of width `ef`
+    /// on layer 0 keeping the nodes `filter` accepts, over the search rows (the query
+    /// encoded as they are). Its hits, nearest first, are re-scored as ``GraphView/rescored``
+    /// says: the first `rerankMultiple × k` with exact distances under a compact encoding.
+    /// `finished` is false when the budget stopped it.
+    private func graphSearch<F: NodeFilter>(
+        _ query: [Float], from entryPoint: UInt32, k: Int, ef: Int, filter: F, budget: SearchBudget?
+    ) -> (hits: [HeapEntry], finished: Bool) {
+        let (product, overflow) = k.multipliedReportingOverflow(by: configuration.rerankMultiple)
+        let rescored = overflow ? Int.max : product
+        return scratchPool.withScratch(nodes: nodes.count) { scratch in
+            withGraphView { view in
+                let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
+                let code = scratch.encodeQuery(q, codec: codec, centre: centre)
+                let entry = view.descend(code, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
+                                         reader: DirectLinkReader(), buffer: scratch.linkBuffer)
+                let finished = view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(),
+                                                scratch: scratch, budget: budget)
+                return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescored), finished)
+            }
+        }
+    }
 
     /// Up to this many matching nodes are scanned exactly rather than searched in the graph:
     /// 4,096, or √(2,000 · live) when that is more (about 11,000 of 60,000; 45,000 of a
@@ -139,18 +140,8 @@ extension VectorIndex {
         _ query: [Float], filter: Filter, k: Int, ef: Int, budget: SearchBudget?, complete: inout Bool
     ) -> [HeapEntry] {
         guard let entryPoint, liveCount > 0 else { return [] }
-        let (hits, finished) = scratchPool.withScratch(nodes: nodes.count) { scratch in
-            withGraphView { view in
-                let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                let code = scratch.encodeQuery(q, codec: codec, centre: centre)
-                let entry = view.descend(code, entryPoint: entryPoint, fromLevel: maxLevel, toLevel: 0,
-                                         reader: DirectLinkReader(), buffer: scratch.linkBuffer)
-                let accept = AcceptMatchingNodes(index: self, filter: filter)
-                let finished = view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: accept, reader: DirectLinkReader(),
-                                                scratch: scratch, budget: budget)
-                return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescoreCount(k: k)), finished)
-            }
-        }
+        let (hits, finished) = graphSearch(query, from: entryPoint, k: k, ef: ef,
+                                           filter: AcceptMatchingNodes(index: self, filter: filter), budget: budget)
         if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= k { return Array(hits.prefix(k)) }
         let matching = matchingNodes(filter)

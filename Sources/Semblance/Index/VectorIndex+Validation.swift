@@ -1,8 +1,9 @@
 extension IndexConfiguration {
     /// Checks a vector before anything is changed: length, finiteness, and a direction
     /// under cosine. `role` names it in the message ("vector", "query").
-    /// Under ``VectorEncoding/float16`` (and a metric other than cosine, which stores unit
-    /// vectors), a component beyond ±65,504 has no finite float16 form and is refused too.
+    /// Under ``VectorEncoding/float16`` or ``VectorEncoding/bfloat16`` (and a metric other
+    /// than cosine, which stores unit vectors), a component beyond the encoding's
+    /// ``VectorEncoding/largestComponent`` has no finite code and is refused too.
     /// - Throws: `.dimensionMismatch`, `.nonFiniteComponent` or `.zeroVector`.
     public func validate(vector: [Float], role: String = "vector") throws(SemblanceError) {
         guard vector.count == dimension else {
@@ -16,10 +17,10 @@ extension IndexConfiguration {
             }
             sumOfSquares += x * x
         }
-        if encoding == .float16 && metric != .cosine,
-           let i = vector.firstIndex(where: { abs($0) > VectorEncoding.float16Maximum }) {
+        let largest = encoding.largestComponent
+        if metric != .cosine && largest < .greatestFiniteMagnitude, let i = vector.firstIndex(where: { abs($0) > largest }) {
             throw SemblanceError(.nonFiniteComponent,
-                "\(role) component \(i) is \(vector[i]), beyond float16's ±65504; the index stores float16 (pick bfloat16 or float32 for larger values)")
+                "\(role) component \(i) is \(vector[i]), beyond \(encoding)'s ±\(largest), the index's encoding (float32 holds it)")
         }
         if metric == .cosine && sumOfSquares == 0 && !vector.contains(where: { $0 != 0 }) {
             throw SemblanceError(.zeroVector, "\(role) is all zeros, which has no direction under the cosine metric")

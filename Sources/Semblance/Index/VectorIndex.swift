@@ -111,44 +111,6 @@ public struct VectorIndex: Sendable {
     }
 
     func record(of node: UInt32) -> NodeRecord { nodes.row(Int(node)).pointee }
-
-    /// Fills the code rows from the originals, once these were restored from pages: codes
-    /// (and the int8 centre) are derived, never stored.
-    mutating func encodeRestoredVectors() {
-        guard codec.isCompact else { return }
-        precondition(codes.count == 0, "codes are encoded once, into an empty table")
-        if codec.encoding == .int8 { train() }
-        for node in 0..<vectors.count {
-            codec.encode(vectors.row(node), into: codes.mutableRow(codes.appendRow()), centre: centre)
-        }
-    }
-
-    /// Encodes the last original into a new code row; under int8, at each training size
-    /// retrains the centre and re-encodes every row.
-    mutating func appendCodeRow() {
-        let node = codes.appendRow()
-        let count = vectors.count
-        if codec.encoding == .int8 && VectorCodec.trainingNodes(forNodeCount: count) == count
-            && count > VectorCodec.trainingNodes(forNodeCount: count - 1) {
-            train()
-            for row in 0..<count { codec.encode(vectors.row(row), into: codes.mutableRow(row), centre: centre) }
-        } else {
-            codec.encode(vectors.row(node), into: codes.mutableRow(node), centre: centre)
-        }
-    }
-
-    /// Sets the int8 centre to the mean of the first training nodes' originals.
-    private mutating func train() {
-        let training = VectorCodec.trainingNodes(forNodeCount: vectors.count)
-        guard training > 0 else { return }
-        var sums = [Double](repeating: 0, count: configuration.dimension)
-        for node in 0..<training {
-            let row = vectors.row(node)
-            for i in sums.indices { sums[i] += Double(row[i]) }
-        }
-        centre = sums.map { Float($0 / Double(training)) }
-        centreNormSquared = Float(centre.reduce(0.0) { $0 + Double($1) * Double($1) })
-    }
 }
 
 /// One search hit: the id and its distance to the query (lower is more similar).
@@ -173,7 +135,7 @@ public struct SearchResult: Sendable, Hashable {
 
 /// Memory and copy-on-write figures of an index value.
 public struct IndexStatistics: Sendable, Hashable {
-    /// Bytes allocated for vectors, links and node records.
+    /// Bytes allocated for vectors (the float32 originals and any code rows), links and node records.
     public var allocatedBytes: Int
     /// Bytes this value copied because pages it wrote were shared with another value.
     public var copiedBytes: Int
