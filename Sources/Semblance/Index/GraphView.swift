@@ -142,17 +142,15 @@ extension VectorIndex {
     func withGraphView<R>(_ body: (GraphView) throws -> R) rethrows -> R {
         let exact = DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
         let distance = searchDistance
-        let compact = codec.isCompact
-        let rowBytes = compact ? codes.stride : vectors.stride * 4
-        let prefetchBytes = min(rowBytes, 256)
+        let rows = searchRows
+        let prefetchBytes = min(rows.rowBytes, 256)
         return try vectors.withPageBases { originalPages in
-            try withSearchRowBases { vectorPages in
+            try rows.withPageBases { vectorPages in
                 try level0Links.withPageBases { level0Pages in
                     try upperLinks.withPageBases { upperPages in
                         try nodes.withPageBases { nodePages in
                             try body(GraphView(
-                                vectorPages: vectorPages, vectorShift: compact ? codes.shift : vectors.shift,
-                                vectorRowBytes: rowBytes,
+                                vectorPages: vectorPages, vectorShift: rows.shift, vectorRowBytes: rows.rowBytes,
                                 originalPages: originalPages, originalShift: vectors.shift, originalStride: vectors.stride,
                                 level0Pages: level0Pages, level0Shift: level0Links.shift,
                                 level0Stride: level0Links.stride,
@@ -172,8 +170,28 @@ extension VectorIndex {
                          encoding: configuration.encoding, centreNormSquared: centreNormSquared)
     }
 
-    /// The page addresses of the rows searches read: the code rows, or the originals.
-    private func withSearchRowBases<R>(_ body: (UnsafePointer<UnsafeMutableRawPointer>) throws -> R) rethrows -> R {
-        codec.isCompact ? try codes.withRawPageBases(body) : try vectors.withRawPageBases(body)
+    /// The rows the graph search and build read.
+    var searchRows: SearchRows { SearchRows(originals: vectors, codes: codes, compact: codec.isCompact) }
+}
+
+/// The rows the graph search and the graph build read: the code rows of a compact encoding,
+/// or the float32 originals. Holding one shares the pages; it copies nothing.
+struct SearchRows {
+    let originals: PagedRows<Float>
+    let codes: PagedRows<UInt8>
+    let compact: Bool
+
+    var shift: Int { compact ? codes.shift : originals.shift }
+    var rowBytes: Int { compact ? codes.stride : originals.stride * MemoryLayout<Float>.stride }
+
+    /// The row of `node`.
+    @inline(__always)
+    func row(_ node: UInt32) -> UnsafeRawPointer {
+        compact ? UnsafeRawPointer(codes.row(Int(node))) : UnsafeRawPointer(originals.row(Int(node)))
+    }
+
+    /// Calls `body` with the address of every page of these rows.
+    func withPageBases<R>(_ body: (UnsafePointer<UnsafeMutableRawPointer>) throws -> R) rethrows -> R {
+        compact ? try codes.withRawPageBases(body) : try originals.withRawPageBases(body)
     }
 }

@@ -120,16 +120,14 @@ extension VectorIndex {
                                           reader: DirectLinkReader())
         // Read-only while linking; sharing them copies nothing. The build measures what
         // searches measure: code rows under a compact encoding.
-        let vectorRows = vectors, codeRows = codes, compact = codec.isCompact
+        let rows = searchRows
         let distance = searchDistance
         let m = configuration.m
         withUnsafeMutablePointer(to: &self) { index in
             var writer = CopyOnWriteLinkWriter(index: index)
             for (layer, candidates) in layers {
                 Self.connect(node, to: candidates, level: layer, m: m, writer: &writer) {
-                    compact
-                        ? distance(codeRows.row(Int($0)), codeRows.row(Int($1)))
-                        : distance(vectorRows.row(Int($0)), vectorRows.row(Int($1)))
+                    distance(rows.row($0), rows.row($1))
                 }
             }
         }

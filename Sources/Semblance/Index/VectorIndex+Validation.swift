@@ -10,17 +10,17 @@ extension IndexConfiguration {
             throw SemblanceError(.dimensionMismatch,
                 "\(role) has \(vector.count) components, the index expects \(dimension)")
         }
+        let largest = metric == .cosine ? .greatestFiniteMagnitude : encoding.largestComponent
         var sumOfSquares: Float = 0
         for (i, x) in vector.enumerated() {
             guard x.isFinite else {
                 throw SemblanceError(.nonFiniteComponent, "\(role) component \(i) is \(x); components must be finite")
             }
+            guard abs(x) <= largest else {
+                throw SemblanceError(.nonFiniteComponent,
+                    "\(role) component \(i) is \(x), beyond \(encoding)'s ±\(largest), the index's encoding (float32 holds it)")
+            }
             sumOfSquares += x * x
-        }
-        let largest = encoding.largestComponent
-        if metric != .cosine && largest < .greatestFiniteMagnitude, let i = vector.firstIndex(where: { abs($0) > largest }) {
-            throw SemblanceError(.nonFiniteComponent,
-                "\(role) component \(i) is \(vector[i]), beyond \(encoding)'s ±\(largest), the index's encoding (float32 holds it)")
         }
         if metric == .cosine && sumOfSquares == 0 && !vector.contains(where: { $0 != 0 }) {
             throw SemblanceError(.zeroVector, "\(role) is all zeros, which has no direction under the cosine metric")
