@@ -22,12 +22,6 @@ struct CompactCommand: AsyncParsableCommand {
     @Flag(name: .customLong("only-when-needed"), help: "Compact only shards past the collection's compaction threshold.")
     var onlyWhenNeeded = false
 
-    struct Progress: Encodable {
-        var event: String
-        var linked: Int
-        var total: Int
-    }
-
     struct Done: Encodable {
         var event = "done"
         var collection: String
@@ -41,24 +35,11 @@ struct CompactCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let json = options.json
-        let bar = !json && Terminal.standardErrorIsTerminal ? ProgressBar(label: "compacting") : nil
-        let throttle = Throttle(.milliseconds(500))
+        let progress = RebuildProgress(label: "compacting", json: json)
         let done = try await Session.withClient(options) { client in
             let collection = try await branch.collection(client, name)
-            defer { bar?.clear() }
-            // Called from the rebuilding thread with (linked, total) of the shard at work.
-            let removed = try await collection.compact(onlyWhenNeeded: onlyWhenNeeded) { linked, total in
-                if json {
-                    if linked == total || throttle.isDue() {
-                        try? Output.json(Progress(event: "progress", linked: linked, total: total))
-                    }
-                } else if let bar {
-                    let elapsed = (clock.now - start).seconds
-                    let fraction = total > 0 ? Double(linked) / Double(total) : 1
-                    bar.show(fraction: fraction, detail: "\(Terminal.grouped(linked)) of \(Terminal.grouped(total)) vectors  "
-                        + "\(Terminal.clock(fraction > 0 ? elapsed * (1 - fraction) / fraction : .infinity)) left")
-                }
-            }
+            defer { progress.clear() }
+            let removed = try await collection.compact(onlyWhenNeeded: onlyWhenNeeded, progress: progress.report)
             let statistics = collection.statistics()
             return Done(collection: name, removed: removed, live: statistics.live,
                         elapsedSeconds: DemoReport.rounded((clock.now - start).seconds, 3), headCommit: statistics.headCommit)

@@ -59,6 +59,23 @@ extension CLITests {
         #expect(unknown.status == 64, "\(unknown)")
         let badMultiple = try Self.run(["create", "bad", "--dimension", "2", "--encoding", "int8", "--rerank-multiple", "0", "--path", data])
         try badMultiple.expectOneLineFailure(mentioning: "--rerank-multiple must be between 1 and 100")
+
+        // e0 was created float32: re-encoded, it keeps its records and searches exactly.
+        let reencoded = try Self.run(["reencode", "e0", "--encoding", "bf16", "--rerank-multiple", "4", "--path", data, "--json"])
+        try reencoded.expectSuccess()
+        let done = try #require(try reencoded.jsonLines().last)
+        #expect(Self.string(done, "event") == "done" && Self.string(done, "encoding") == "bfloat16", "\(reencoded)")
+        #expect(done["rerankMultiple"] as? Int == 4 && done["live"] as? Int == 3, "\(reencoded)")
+        let stats = try Self.run(["stats", "e0", "--path", data]).stdout
+        #expect(stats.contains("3-d, squaredEuclidean, bfloat16 (re-scoring 4 × k with float32)"), "\(stats)")
+        let search = try Self.run(["search", "e0", "--vector", "[1, 2, 2.5]", "--k", "2", "--path", data, "--json"])
+        let hits: [[String: Any]] = Self.hits(try #require(try search.jsonLines().first))
+        #expect(hits.map { Self.string($0, "id") } == ["a", "b"] && hits.first.map { Self.double($0, "distance") } == 0.25, "\(search)")
+        let text = try Self.run(["reencode", "e0", "--encoding", "int8", "--path", data])
+        try text.expectSuccess()
+        #expect(text.stdout.hasPrefix("re-encoded e0 as int8 (re-scoring 4 × k): 3 live vectors in "), "\(text)")
+        try Self.run(["reencode", "e0", "--encoding", "int8", "--rerank-multiple", "101", "--path", data])
+            .expectOneLineFailure(mentioning: "--rerank-multiple must be between 1 and 100, got 101")
     }
 
     @Test("with --json an error is one JSON object on stderr: the code, the message, and the path or offset when known")

@@ -205,4 +205,64 @@ struct CollectionEncodingTests {
         #expect(compactedRecall >= 0.95, "\(encoding): recall@10 after compaction \(compactedRecall)")
         await client.close()
     }
+
+    @Test("a float32 collection is re-encoded by a rebuild; its commits stay readable and the encoding lasts", arguments: EncodingTests.compact)
+    func reencode(encoding: VectorEncoding) async throws {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        let folder = TemporaryDirectory()
+        let configuration = CollectionConfiguration(dimension: fixture.dimension, metric: .cosine, shardCount: 2, checkpointPolicy: .manual)
+        let records = fixture.base.enumerated().map { VectorRecord(id: "doc-\($0.offset)", vector: $0.element) }
+        var client = try await Client(directory: folder.path)
+        let original = try await client.createCollection("docs", configuration: configuration)
+        try await original.upsert(Array(records.prefix(2000)))
+        let first = try await original.commit(message: "first 2000")
+        try await original.upsert(Array(records.dropFirst(2000)))  // logged only
+        _ = try await original.delete(records.prefix(100).map(\.id))
+
+        var docs = try await client.reencodeCollection("docs", to: encoding, rerankMultiple: 2)
+        await #expect(throws: SemblanceError.self) { try await original.upsert(id: "late", vector: records[0].vector) }
+        #expect(docs.configuration.encoding == encoding && docs.configuration.rerankMultiple == 2)
+        let statistics = docs.statistics()
+        #expect(statistics.live == records.count - 100 && statistics.deleted == 0, "rebuilt without the deleted vectors")
+        #expect(docs.get("doc-2500")?.vector == records[2500].vector)
+        let answers = try await docs.search(fixture.queries, k: 10)
+        let live = records.dropFirst(100).map { (id: $0.id, vector: $0.vector) }
+        let recall = Recall.recall(queries: fixture.queries, records: live, k: 10, metric: .cosine) { query in
+            answers[fixture.queries.firstIndex(of: query)!].hits
+        }
+        #expect(recall >= 0.95, "\(encoding): recall@10 after re-encoding \(recall)")
+        let old = try await docs.snapshot(at: first.id)
+        #expect(old.count == 2000 && old.get("doc-5") == records[5].vector, "a commit made under float32 still reads")
+        let report = try await client.verify("docs")
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        await client.close()
+
+        client = try await Client(directory: folder.path)
+        docs = try await client.collection("docs")
+        #expect(docs.configuration.encoding == encoding && docs.configuration.rerankMultiple == 2)
+        #expect(try await docs.search(fixture.queries, k: 10) == answers, "\(encoding): answers changed across a reopen")
+        await client.close()
+    }
+
+    @Test("a re-encoding with a bad setting, or of an in-memory collection, changes nothing")
+    func reencodeRefused() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.createCollection("docs", dimension: 4)
+        try await docs.upsert(id: "a", vector: [1, 0, 0, 0])
+        let error = await #expect(throws: SemblanceError.self) {
+            try await client.reencodeCollection("docs", to: .int8, rerankMultiple: 0)
+        }
+        #expect(error?.code == .invalidConfiguration)
+        try await docs.upsert(id: "b", vector: [0, 1, 0, 0])  // the handle stayed open
+        #expect(try await client.collection("docs") === docs && docs.configuration.encoding == .float32)
+        await #expect(throws: SemblanceError.self) { try await client.reencodeCollection("missing", to: .int8) }
+        await client.close()
+
+        let memory = Client.inMemory()
+        _ = try await memory.createCollection("docs", dimension: 4)
+        let refused = await #expect(throws: SemblanceError.self) { try await memory.reencodeCollection("docs", to: .int8) }
+        #expect(refused?.code == .invalidArgument)
+        await memory.close()
+    }
 }

@@ -215,6 +215,41 @@ public actor Client {
         logger.debug("dropped collection", metadata: ["collection": "\(name)"])
     }
 
+    /// Re-encodes a stored collection: rewrites its settings with `encoding` (and
+    /// `rerankMultiple`), then, when the encoding changed, rebuilds the shards of `main` on it
+    /// (as ``VectorCollection/compact(onlyWhenNeeded:progress:)`` rebuilds, so deleted vectors
+    /// go too) and checkpoints. The pages keep the float32 originals: every commit stays
+    /// readable, and other branches search under the new encoding from their next open.
+    /// Handles to the collection given out before are closed first and fail with `.closed`.
+    /// - Parameters:
+    ///   - rerankMultiple: the new ``CollectionConfiguration/rerankMultiple``; nil keeps it.
+    ///   - progress: (records linked, records in all) of the shard being rebuilt.
+    /// - Returns: the collection's `main` branch, open under the new encoding.
+    /// - Throws: `.invalidName`, `.unknownCollection`, `.invalidConfiguration` for a
+    ///   `rerankMultiple` out of range, `.invalidArgument` for an in-memory collection.
+    @discardableResult
+    public func reencodeCollection(
+        _ name: String, to encoding: VectorEncoding, rerankMultiple: Int? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws(SemblanceError) -> VectorCollection {
+        try ensureOpen()
+        try CollectionName.validate(name)
+        guard try exists(name) else { throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)") }
+        guard let directory else {
+            throw SemblanceError(.invalidArgument, "an in-memory collection keeps the encoding it was created with")
+        }
+        if let rerankMultiple { try IndexConfiguration.validate(rerankMultiple: rerankMultiple) }
+        for key in collections.keys where key.name == name { await collections.removeValue(forKey: key)?.close() }
+        releaseFilesIfUnused(name)
+        let current: CollectionFiles
+        if let known = files[name] { current = known } else { current = try CollectionFiles.open(fs, directory: try pathInsideRoot(directory, name)) }
+        let previous = current.configuration.index
+        files[name] = try current.reencoded(encoding, rerankMultiple: rerankMultiple ?? previous.rerankMultiple)
+        let collection = try await self.collection(name)
+        if encoding != previous.encoding { try await collection.rebuild(progress: progress) }
+        logger.debug("re-encoded collection", metadata: ["collection": "\(name)", "encoding": "\(encoding.rawValue)"])
+        return collection
+    }
+
     /// Closes one open collection handle (one branch of a collection): its queued writes
     /// finish and its log is synced and closed. Other branches stay open; the collection's
     /// files are released with its last open branch. A later ``collection(_:branch:)`` opens

@@ -206,10 +206,22 @@ public final class VectorCollection: Sendable {
     /// - Returns: tombstones removed.
     @discardableResult
     public func compact(onlyWhenNeeded: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(SemblanceError) -> Int {
+        try await rebuildShards(progress: progress) { index in
+            index.deletedCount > 0 && (!onlyWhenNeeded || Self.deletionRatio(index) > configuration.compactionThreshold)
+        }
+    }
+
+    /// Rebuilds every shard, as ``compact(onlyWhenNeeded:progress:)`` rebuilds one: after a
+    /// re-encoding, so that the graph is built on the new encoding.
+    func rebuild(progress: (@Sendable (Int, Int) -> Void)?) async throws(SemblanceError) {
+        _ = try await rebuildShards(progress: progress) { $0.nodeCount > 0 }
+    }
+
+    private func rebuildShards(
+        progress: (@Sendable (Int, Int) -> Void)?, where chosen: (VectorIndex) -> Bool
+    ) async throws(SemblanceError) -> Int {
         var removed = 0
-        for (shard, index) in engine.snapshot.enumerated() {
-            if index.deletedCount == 0 { continue }
-            if onlyWhenNeeded && Self.deletionRatio(index) <= configuration.compactionThreshold { continue }
+        for (shard, index) in engine.snapshot.enumerated() where chosen(index) {
             let start = ContinuousClock.now
             removed += try await engine.compact(shard: shard, progress: progress)
             metrics.compactionDuration.recordInterval(since: start)

@@ -192,13 +192,32 @@ final class CollectionFiles: Sendable {
         if let replaced { try fs.removeTree(replaced) }
     }
 
+    // MARK: Re-encoding
+
+    /// Rewrites config.json with another encoding and rerankMultiple (atomically) and answers
+    /// the collection's files under the new settings, holding this lock. The pages do not
+    /// change, since code rows are derived when a shard is loaded, so the collection opens
+    /// on either side of the rename and every commit stays readable.
+    /// - Throws: `.invalidArgument` while a branch is open in this process (its shards hold
+    ///   code rows of the old encoding); `.invalidConfiguration` for a bad `rerankMultiple`.
+    func reencoded(_ encoding: VectorEncoding, rerankMultiple: Int) throws(SemblanceError) -> CollectionFiles {
+        precondition(persistent, "an in-memory collection has no config.json")
+        let settings = configuration.reencoded(encoding, rerankMultiple: rerankMultiple)
+        try settings.collectionConfiguration.validate()
+        guard openBranches.withLock({ $0.isEmpty }) else {
+            throw SemblanceError(.invalidArgument, "a branch of the collection is open; close it before re-encoding", path: directory)
+        }
+        try fs.writeFileAtomically(directory + "/config.json", try settings.encoded())
+        return CollectionFiles(fs: fs, directory: directory, configuration: settings, lock: lock, persistent: true)
+    }
+
     // MARK: Commits
 
     /// The commit object `hash`, checked against its name.
     func commit(_ hash: ObjectHash) throws(SemblanceError) -> CommitObject {
         let objects = objects
         let commit = try CommitObject.decode(try objects.get(hash), file: objects.path(of: hash))
-        guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
+        guard commit.shards.count == configuration.shardCount, commit.configuration.storesSamePages(as: configuration.index) else {
             throw SemblanceError(.corruptFile, "commit does not match config.json (shards or parameters)", path: objects.path(of: hash), offset: 0)
         }
         return commit

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 
-/// `<collection>/config.json`: what the collection is, written once at creation, checked at
-/// every open. Every setting is validated on create and on open, and a SHA-256 checksum of
+/// `<collection>/config.json`: what the collection is, written at creation (and again only
+/// by a re-encoding), checked at every open. Every setting is validated on create and on open, and a SHA-256 checksum of
 /// the canonical encoding of the other fields makes a changed byte an error instead of a
 /// silently different collection (docs/file-format.md lists every field).
 struct StoredConfiguration: Equatable, Sendable {
@@ -27,6 +27,14 @@ struct StoredConfiguration: Equatable, Sendable {
         checkpointPolicy = configuration.checkpointPolicy
         compactionThreshold = configuration.compactionThreshold
         retention = configuration.retention
+    }
+
+    /// These settings with another encoding and rerankMultiple: what a re-encoding changes.
+    func reencoded(_ encoding: VectorEncoding, rerankMultiple: Int) -> StoredConfiguration {
+        var settings = self
+        settings.index.encoding = encoding
+        settings.index.rerankMultiple = rerankMultiple
+        return settings
     }
 
     /// The client-level view of the stored settings.

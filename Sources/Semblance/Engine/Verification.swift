@@ -312,7 +312,7 @@ private struct Verifier {
     /// The head's shards, read as an open reads them: counts, link bounds, ids, entry point.
     /// Returns the shards when every one of them could be rebuilt.
     mutating func checkHeadStructure(_ commit: CommitObject, path: String, configuration: StoredConfiguration) -> [VectorIndex]? {
-        guard commit.shards.count == configuration.shardCount, commit.configuration == configuration.index else {
+        guard commit.shards.count == configuration.shardCount, commit.configuration.storesSamePages(as: configuration.index) else {
             report.record(SemblanceError(.corruptFile, "commit does not match config.json (shards or parameters)", path: path, offset: 0), file: path)
             return nil
         }

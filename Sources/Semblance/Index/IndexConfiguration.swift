@@ -42,6 +42,22 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
         self.rerankMultiple = rerankMultiple
     }
 
+    /// True when `other` differs from this at most in ``encoding`` and ``rerankMultiple``:
+    /// the settings a re-encoding changes, which leave the stored pages as they are.
+    func storesSamePages(as other: IndexConfiguration) -> Bool {
+        var other = other
+        other.encoding = encoding
+        other.rerankMultiple = rerankMultiple
+        return self == other
+    }
+
+    /// Throws `.invalidConfiguration` unless `rerankMultiple` is between 1 and 100.
+    static func validate(rerankMultiple: Int) throws(SemblanceError) {
+        guard (1...100).contains(rerankMultiple) else {
+            throw SemblanceError(.invalidConfiguration, "rerankMultiple must be between 1 and 100, got \(rerankMultiple)")
+        }
+    }
+
     /// The largest dimension accepted.
     public static let maximumDimension = 65_536
     /// The longest id accepted, in UTF-8 bytes.
@@ -60,8 +76,6 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
         guard (1...100_000).contains(defaultEf) else {
             throw fail("defaultEf must be between 1 and 100000, got \(defaultEf)")
         }
-        guard (1...100).contains(rerankMultiple) else {
-            throw fail("rerankMultiple must be between 1 and 100, got \(rerankMultiple)")
-        }
+        try Self.validate(rerankMultiple: rerankMultiple)
     }
 }
