@@ -70,12 +70,16 @@ struct CreateCommand: AsyncParsableCommand {
         do {
             try configuration.validate()
         } catch {
-            let message = error.message
-            for (setting, option) in Self.optionNames where message.hasPrefix(setting + " must") {
-                throw ValidationError(option + message.dropFirst(setting.count))
-            }
-            throw ValidationError(message)
+            throw ValidationError(Self.namingOptions(error.message))
         }
+    }
+
+    /// A message of the library's settings check, with the setting named by its option.
+    static func namingOptions(_ message: String) -> String {
+        for (setting, option) in optionNames where message.hasPrefix(setting + " must") {
+            return option + message.dropFirst(setting.count)
+        }
+        return message
     }
 
     func run() async throws {

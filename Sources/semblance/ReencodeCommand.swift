@@ -7,10 +7,11 @@ import Semblance
 struct ReencodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reencode",
-        abstract: "Change a collection's encoding and rebuild its main branch on it; then checkpoint.",
+        abstract: "Change a collection's encoding and rebuild its main branch on it, committing each rebuilt shard.",
         discussion: """
             The pages keep the float32 originals, so every commit stays readable; other \
-            branches search under the new encoding from their next open. On a terminal, a \
+            branches search under the new encoding from their next open. Run again with the \
+            same encoding, it finishes an interrupted re-encoding. On a terminal, a \
             progress bar; with --json, a progress line about twice a second ({"event": \
             "progress", "linked", "total"}), then {"event": "done", "encoding", ...}.
             """
@@ -37,7 +38,7 @@ struct ReencodeCommand: AsyncParsableCommand {
         do {
             try CollectionConfiguration(dimension: 1, rerankMultiple: rerankMultiple).validate()
         } catch {
-            throw ValidationError("--rerank-multiple" + error.message.dropFirst("rerankMultiple".count))
+            throw ValidationError(CreateCommand.namingOptions(error.message))
         }
     }
 
@@ -59,14 +60,16 @@ struct ReencodeCommand: AsyncParsableCommand {
             defer { progress.clear() }
             let collection = try await client.reencodeCollection(name, to: encoding, rerankMultiple: rerankMultiple, progress: progress.report)
             let statistics = collection.statistics()
-            return Done(collection: name, encoding: encoding.rawValue, rerankMultiple: collection.configuration.rerankMultiple,
+            return Done(collection: name, encoding: collection.configuration.encoding.rawValue,
+                        rerankMultiple: collection.configuration.rerankMultiple,
                         live: statistics.live, elapsedSeconds: DemoReport.rounded((clock.now - start).seconds, 3),
                         headCommit: statistics.headCommit)
         }
         if options.json {
             try Output.json(done)
         } else {
-            Output.line("re-encoded \(name) as \(done.encoding) (re-scoring \(done.rerankMultiple) × k): "
+            let rescoring = done.encoding == VectorEncoding.float32.rawValue ? "" : " (re-scoring \(done.rerankMultiple) × k)"
+            Output.line("re-encoded \(name) as \(done.encoding)\(rescoring): "
                 + "\(Terminal.grouped(done.live)) live vectors in \(Terminal.fixed(done.elapsedSeconds, 2)) s")
         }
     }

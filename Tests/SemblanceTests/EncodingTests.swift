@@ -216,6 +216,7 @@ struct CollectionEncodingTests {
         let original = try await client.createCollection("docs", configuration: configuration)
         try await original.upsert(Array(records.prefix(2000)))
         let first = try await original.commit(message: "first 2000")
+        try await original.createBranch("before")  // its head stays a float32 commit
         try await original.upsert(Array(records.dropFirst(2000)))  // logged only
         _ = try await original.delete(records.prefix(100).map(\.id))
 
@@ -231,10 +232,20 @@ struct CollectionEncodingTests {
             answers[fixture.queries.firstIndex(of: query)!].hits
         }
         #expect(recall >= 0.95, "\(encoding): recall@10 after re-encoding \(recall)")
+        let rebuilt = try await docs.history(limit: 2).map(\.message)
+        #expect(Set(rebuilt) == ["compaction of shard 0", "compaction of shard 1"], "each shard rebuilt and committed: \(rebuilt)")
         let old = try await docs.snapshot(at: first.id)
         #expect(old.count == 2000 && old.get("doc-5") == records[5].vector, "a commit made under float32 still reads")
-        let report = try await client.verify("docs")
-        #expect(report.problems.isEmpty, "\(report.problems)")
+        let report = try await client.verify("docs")  // "before"'s head is a float32 commit
+        #expect(report.problems.isEmpty && report.branches == 2, "\(report)")
+        let before = try await client.collection("docs", branch: "before")
+        #expect(before.configuration.encoding == encoding && before.count == 2000)
+        let beforeAnswers = try await before.search(fixture.queries, k: 10)
+        let firstRecords = records.prefix(2000).map { (id: $0.id, vector: $0.vector) }
+        let beforeRecall = Recall.recall(queries: fixture.queries, records: firstRecords, k: 10, metric: .cosine) { query in
+            beforeAnswers[fixture.queries.firstIndex(of: query)!].hits
+        }
+        #expect(beforeRecall >= 0.95, "\(encoding): a branch made before, searched under the new encoding: \(beforeRecall)")
         await client.close()
 
         client = try await Client(directory: folder.path)
@@ -244,7 +255,7 @@ struct CollectionEncodingTests {
         await client.close()
     }
 
-    @Test("a re-encoding with a bad setting, or of an in-memory collection, changes nothing")
+    @Test("a re-encoding with a bad setting, of a missing or an in-memory collection changes nothing; the same encoding again rebuilds")
     func reencodeRefused() async throws {
         let folder = TemporaryDirectory()
         let client = try await Client(directory: folder.path)
@@ -256,7 +267,13 @@ struct CollectionEncodingTests {
         #expect(error?.code == .invalidConfiguration)
         try await docs.upsert(id: "b", vector: [0, 1, 0, 0])  // the handle stayed open
         #expect(try await client.collection("docs") === docs && docs.configuration.encoding == .float32)
-        await #expect(throws: SemblanceError.self) { try await client.reencodeCollection("missing", to: .int8) }
+        let missing = await #expect(throws: SemblanceError.self) { try await client.reencodeCollection("missing", to: .int8) }
+        #expect(missing?.code == .unknownCollection)
+        // The same encoding again: the settings change and main is rebuilt all the same (how
+        // an interrupted re-encoding is finished).
+        let again = try await client.reencodeCollection("docs", to: .float32, rerankMultiple: 5)
+        #expect(again.configuration.rerankMultiple == 5 && again.count == 2)
+        #expect(try await again.history(limit: 1).first?.message == "compaction of shard 0")
         await client.close()
 
         let memory = Client.inMemory()

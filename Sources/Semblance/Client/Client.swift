@@ -203,7 +203,7 @@ public actor Client {
         try ensureOpen()
         try CollectionName.validate(name)
         guard try exists(name) else { throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)") }
-        for key in collections.keys where key.name == name { await collections.removeValue(forKey: key)?.close() }
+        await closeBranches(of: name)
         files.removeValue(forKey: name)?.lock?.release()
         guard let directory else { return }
         // Renamed first (atomic, then made durable), so a crash leaves either the whole
@@ -216,17 +216,19 @@ public actor Client {
     }
 
     /// Re-encodes a stored collection: rewrites its settings with `encoding` (and
-    /// `rerankMultiple`), then, when the encoding changed, rebuilds the shards of `main` on it
-    /// (as ``VectorCollection/compact(onlyWhenNeeded:progress:)`` rebuilds, so deleted vectors
-    /// go too) and checkpoints. The pages keep the float32 originals: every commit stays
-    /// readable, and other branches search under the new encoding from their next open.
-    /// Handles to the collection given out before are closed first and fail with `.closed`.
+    /// `rerankMultiple`), then rebuilds each non-empty shard of `main` on it, as
+    /// ``VectorCollection/compact(onlyWhenNeeded:progress:)`` rebuilds (deleted vectors go
+    /// too; each rebuilt shard is committed). The pages keep the float32 originals: every
+    /// commit stays readable, and other branches search under the new encoding from their
+    /// next open. Handles to the collection given out before are closed first and fail with
+    /// `.closed`. Called again with the same encoding, it finishes an interrupted rebuild.
     /// - Parameters:
     ///   - rerankMultiple: the new ``CollectionConfiguration/rerankMultiple``; nil keeps it.
     ///   - progress: (records linked, records in all) of the shard being rebuilt.
     /// - Returns: the collection's `main` branch, open under the new encoding.
     /// - Throws: `.invalidName`, `.unknownCollection`, `.invalidConfiguration` for a
-    ///   `rerankMultiple` out of range, `.invalidArgument` for an in-memory collection.
+    ///   `rerankMultiple` out of range, `.invalidArgument` for an in-memory collection or
+    ///   when a branch of it was being opened meanwhile (nothing is changed then).
     @discardableResult
     public func reencodeCollection(
         _ name: String, to encoding: VectorEncoding, rerankMultiple: Int? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
@@ -238,14 +240,18 @@ public actor Client {
             throw SemblanceError(.invalidArgument, "an in-memory collection keeps the encoding it was created with")
         }
         if let rerankMultiple { try IndexConfiguration.validate(rerankMultiple: rerankMultiple) }
-        for key in collections.keys where key.name == name { await collections.removeValue(forKey: key)?.close() }
+        await closeBranches(of: name)
         releaseFilesIfUnused(name)
-        let current: CollectionFiles
-        if let known = files[name] { current = known } else { current = try CollectionFiles.open(fs, directory: try pathInsideRoot(directory, name)) }
-        let previous = current.configuration.index
-        files[name] = try current.reencoded(encoding, rerankMultiple: rerankMultiple ?? previous.rerankMultiple)
+        // An open that began while the branches closed holds the old settings: refused, so
+        // that no branch can use them once config.json is rewritten (nothing awaits from
+        // this check until the new files are in place).
+        guard files[name] == nil else {
+            throw SemblanceError(.invalidArgument, "a branch of collection \(name.debugDescription) was being opened; nothing was re-encoded, try again")
+        }
+        let current = try CollectionFiles.open(fs, directory: try pathInsideRoot(directory, name))
+        files[name] = try current.reencoded(encoding, rerankMultiple: rerankMultiple ?? current.configuration.index.rerankMultiple)
         let collection = try await self.collection(name)
-        if encoding != previous.encoding { try await collection.rebuild(progress: progress) }
+        try await collection.rebuild(progress: progress)
         logger.debug("re-encoded collection", metadata: ["collection": "\(name)", "encoding": "\(encoding.rawValue)"])
         return collection
     }
@@ -260,6 +266,11 @@ public actor Client {
         collections[key] = nil
         await collection.close()
         releaseFilesIfUnused(collection.name)
+    }
+
+    /// Closes every open branch of the collection `name`; handles to them fail with `.closed`.
+    private func closeBranches(of name: String) async {
+        for key in collections.keys where key.name == name { await collections.removeValue(forKey: key)?.close() }
     }
 
     /// Releases a collection's files (its lock) once no branch of it is open or opening.

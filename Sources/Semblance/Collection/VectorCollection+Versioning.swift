@@ -110,7 +110,7 @@ extension VectorCollection {
         try requireWritable("createBranch")
         let files = files
         let stored = files.configuration
-        guard snapshot.shards.count == stored.shardCount, snapshot.shards.allSatisfy({ $0.configuration == stored.index }) else {
+        guard snapshot.shards.count == stored.shardCount, snapshot.shards.allSatisfy({ $0.configuration.storesSamePages(as: stored.index) }) else {
             throw SemblanceError(.invalidArgument, "the snapshot is not of this collection (other shards or settings)")
         }
         let parent = snapshot.baseCommit

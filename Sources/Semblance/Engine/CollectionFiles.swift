@@ -195,7 +195,8 @@ final class CollectionFiles: Sendable {
     // MARK: Re-encoding
 
     /// Rewrites config.json with another encoding and rerankMultiple (atomically) and answers
-    /// the collection's files under the new settings, holding this lock. The pages do not
+    /// the collection's files under the new settings; the lock passes to them (call it on
+    /// files just opened, which no branch has used). The pages do not
     /// change, since code rows are derived when a shard is loaded, so the collection opens
     /// on either side of the rename and every commit stays readable.
     /// - Throws: `.invalidArgument` while a branch is open in this process (its shards hold
