@@ -22,6 +22,32 @@ struct ClientTests {
     static let invalidNames = ["../x", "a/b", "", "a\u{0}b", String(repeating: "n", count: 65), ".hidden", "LOCK", "con",
                            "..", ".", "lock", "COM1", "a b", "é"]
 
+    @Test("an id's canonically equivalent spellings (NFC and NFD) are one record, on disk, whatever the shard count")
+    func canonicallyEquivalentIDs() async throws {
+        // Precomposed spellings; each NFD form differs in its bytes but not as a String.
+        let words = ["café", "naïve", "Ångström", "jalapeño", "résumé", "crème brûlée", "São Paulo", "Zürich",
+                     "façade", "smörgåsbord", "Dvořák", "piñata", "Ελλάδα", "Köln", "déjà vu", "über"]
+        let composed = words.map(\.precomposedStringWithCanonicalMapping)
+        let decomposed = words.map(\.decomposedStringWithCanonicalMapping)
+        #expect(zip(composed, decomposed).allSatisfy { $0 == $1 && Array($0.utf8) != Array($1.utf8) })
+        let folder = TemporaryDirectory()
+        var client = try await Client(directory: folder.path)
+        var docs = try await client.createCollection("docs", configuration: CollectionConfiguration(dimension: 4, metric: .squaredEuclidean, shardCount: 8))
+        try await docs.upsert(composed.enumerated().map { VectorRecord(id: $0.element, vector: Self.vector($0.offset)) })
+        for (i, id) in decomposed.enumerated() {
+            #expect(docs.get(id)?.vector == Self.vector(i), "\(id.debugDescription) is not found by its other spelling")
+            try await docs.upsert(id: id, vector: Self.vector(i + 100))  // replaces, not adds
+        }
+        #expect(docs.count == words.count)
+        #expect(try await docs.delete(Array(decomposed.prefix(4))) == 4)
+        await client.close()
+        client = try await Client(directory: folder.path)
+        docs = try await client.collection("docs")
+        #expect(docs.count == words.count - 4)
+        for (i, id) in composed.enumerated().dropFirst(4) { #expect(docs.get(id)?.vector == Self.vector(i + 100)) }
+        await client.close()
+    }
+
     @Test("bad names are .invalidName for every call, and nothing is created on disk", arguments: invalidNames)
     func badNames(_ name: String) async throws {
         // The client's root is a subfolder, so a name that escaped it would show up beside it.

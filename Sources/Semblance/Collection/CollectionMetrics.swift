@@ -4,6 +4,8 @@ import Metrics
 /// metrics backend bootstrapped they cost next to nothing.
 struct CollectionMetrics: Sendable {
     let upserts: Counter
+    let inserts: Counter
+    let updates: Counter
     let deletes: Counter
     let searches: Counter
     let writeDuration: Metrics.Timer
@@ -18,6 +20,8 @@ struct CollectionMetrics: Sendable {
     init(collection: String) {
         let dimensions = [("collection", collection)]
         upserts = Counter(label: "semblance_upserts_total", dimensions: dimensions)
+        inserts = Counter(label: "semblance_inserts_total", dimensions: dimensions)
+        updates = Counter(label: "semblance_updates_total", dimensions: dimensions)
         deletes = Counter(label: "semblance_deletes_total", dimensions: dimensions)
         searches = Counter(label: "semblance_searches_total", dimensions: dimensions)
         writeDuration = Metrics.Timer(label: "semblance_write_duration", dimensions: dimensions)

@@ -91,7 +91,7 @@ public final class VectorCollection: Sendable {
         guard !records.isEmpty else { return }
         let start = ContinuousClock.now
         if inserting { try await engine.insert(records) } else { try await engine.upsert(records) }
-        metrics.upserts.increment(by: records.count)
+        (inserting ? metrics.inserts : metrics.upserts).increment(by: records.count)
         metrics.writeDuration.recordInterval(since: start)
     }
 
@@ -102,7 +102,7 @@ public final class VectorCollection: Sendable {
     public func update(id: String, vector: [Float]) async throws(SemblanceError) {
         let start = ContinuousClock.now
         try await engine.updateVectors([(id, vector)])
-        metrics.upserts.increment()
+        metrics.updates.increment()
         metrics.writeDuration.recordInterval(since: start)
     }
 

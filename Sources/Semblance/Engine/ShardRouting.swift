@@ -1,9 +1,17 @@
-/// Which shard owns an id: FNV-1a of its UTF-8 bytes modulo the shard count, stable across
-/// processes and versions (the files depend on it).
+import Foundation
+
+/// Which shard owns an id: FNV-1a of the UTF-8 bytes of its canonical composition (NFC)
+/// modulo the shard count, stable across processes and versions (the files depend on it).
+///
+/// Swift's `String` compares by canonical equivalence, so "café" spelled with a precomposed
+/// "é" and with "e" plus a combining accent is one id to a shard's id map; both spellings
+/// must therefore reach the same shard. An ASCII id is its own composition and is hashed as
+/// it is, with no copy.
 enum ShardRouting {
     static func shard(of id: String, shardCount: Int) -> Int {
+        let bytes = id.utf8.allSatisfy { $0 < 0x80 } ? id.utf8 : id.precomposedStringWithCanonicalMapping.utf8
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in id.utf8 {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }
