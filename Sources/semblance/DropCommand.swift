@@ -7,7 +7,8 @@ struct DropCommand: AsyncParsableCommand {
         commandName: "drop",
         abstract: "Delete a collection and all its files.",
         discussion: """
-            On a terminal it asks first, naming the records it holds; --yes skips the question. \
+            On a terminal it asks first, naming the records it holds (or the damage that keeps \
+            it from opening); --yes skips the question. \
             When standard input is not a terminal (a script), --yes is required. There is no undo.
             """
     )
@@ -32,8 +33,14 @@ struct DropCommand: AsyncParsableCommand {
         }
         try await Session.withClient(options) { client in
             if !yes {
-                let records = try await client.collection(name).count
-                guard Terminal.confirm("Drop collection \(name) (\(Terminal.count(records, "record")), all branches and history)?") else {
+                // A damaged collection is named with its damage: that is often why it goes.
+                let holding: String
+                do {
+                    holding = "\(Terminal.count(try await client.collection(name).count, "record")), all branches and history"
+                } catch let error as SemblanceError where [.corruptFile, .unsupportedFormatVersion].contains(error.code) {
+                    holding = "which does not open: \(error.message)"
+                }
+                guard Terminal.confirm("Drop collection \(name) (\(holding))?") else {
                     throw CommandFailure("not confirmed; nothing was deleted", code: "notConfirmed")
                 }
             }

@@ -162,6 +162,25 @@ extension CLITests {
         #expect(try Self.run(["list", "--path", data]).stdout.isEmpty)
     }
 
+    @Test("drop on a terminal asks about a collection that does not open, naming the damage")
+    func dropAsksAboutADamagedCollection() throws {
+        let scratch = TemporaryDirectory("semblance-cli")
+        let data = try Self.filteredCollection(in: scratch)
+        let config = data + "/docs/config.json"
+        var text = try String(contentsOfFile: config, encoding: .utf8)
+        let id = try #require(text.range(of: #""collectionID" : ""#)).upperBound
+        text.replaceSubrange(id...id, with: text[id] == "0" ? "1" : "0")  // another id: the checksum fails
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let no = try PseudoTerminal(typing: "n\n")
+        let refused = try Self.run(["drop", "docs", "--path", data], standardInput: no.device)
+        #expect(refused.stderr.hasPrefix("Drop collection docs (which does not open: \(config): the collection configuration does not match its checksum"), "\(refused)")
+        #expect(refused.status != 0 && refused.stderr.contains("nothing was deleted"), "\(refused)")
+        let yes = try PseudoTerminal(typing: "y\n")
+        let run = try Self.run(["drop", "docs", "--path", data], standardInput: yes.device)
+        try run.expectSuccess(allowingStderr: true)
+        #expect(!FileManager.default.fileExists(atPath: data + "/docs"), "\(run)")
+    }
+
     // MARK: Single records
 
     /// A collection `docs` of 4-d vectors under squaredEuclidean (stored as given, not
