@@ -194,20 +194,15 @@ final class CollectionFiles: Sendable {
 
     // MARK: Re-encoding
 
-    /// Rewrites config.json with another encoding and rerankMultiple (atomically) and answers
-    /// the collection's files under the new settings; the lock passes to them (call it on
-    /// files just opened, which no branch has used). The pages do not
-    /// change, since code rows are derived when a shard is loaded, so the collection opens
-    /// on either side of the rename and every commit stays readable.
-    /// - Throws: `.invalidArgument` while a branch is open in this process (its shards hold
-    ///   code rows of the old encoding); `.invalidConfiguration` for a bad `rerankMultiple`.
+    /// Rewrites config.json with another encoding and a valid rerankMultiple (atomically)
+    /// and answers the collection's files under the new settings; the lock passes to them.
+    /// Call it on files just opened, which no branch has used: an open branch's shards
+    /// would hold code rows of the old encoding. The pages do not change, since code rows
+    /// are derived when a shard is loaded, so the collection opens on either side of the
+    /// rename and every commit stays readable.
     func reencoded(_ encoding: VectorEncoding, rerankMultiple: Int) throws(SemblanceError) -> CollectionFiles {
         precondition(persistent, "an in-memory collection has no config.json")
         let settings = configuration.reencoded(encoding, rerankMultiple: rerankMultiple)
-        try settings.collectionConfiguration.validate()
-        guard openBranches.withLock({ $0.isEmpty }) else {
-            throw SemblanceError(.invalidArgument, "a branch of the collection is open; close it before re-encoding", path: directory)
-        }
         try fs.writeFileAtomically(directory + "/config.json", try settings.encoded())
         return CollectionFiles(fs: fs, directory: directory, configuration: settings, lock: lock, persistent: true)
     }

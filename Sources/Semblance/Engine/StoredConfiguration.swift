@@ -2,9 +2,10 @@ import Crypto
 import Foundation
 
 /// `<collection>/config.json`: what the collection is, written at creation (and again only
-/// by a re-encoding), checked at every open. Every setting is validated on create and on open, and a SHA-256 checksum of
-/// the canonical encoding of the other fields makes a changed byte an error instead of a
-/// silently different collection (docs/file-format.md lists every field).
+/// by a re-encoding), checked at every open. Every setting is validated on create and on
+/// open, and a SHA-256 checksum of the canonical encoding of the other fields makes a
+/// changed byte an error instead of a silently different collection (docs/file-format.md
+/// lists every field).
 struct StoredConfiguration: Equatable, Sendable {
     static let formatVersion = 4
 
