@@ -223,6 +223,8 @@ public actor Client {
     /// next open. Handles to the collection given out before are closed first and fail with
     /// `.closed`. Called again with the same encoding, it finishes an interrupted rebuild.
     /// - Parameters:
+    ///   - name: the collection.
+    ///   - encoding: the encoding its vectors are searched under from now on.
     ///   - rerankMultiple: the new ``CollectionConfiguration/rerankMultiple``; nil keeps it.
     ///   - progress: (records linked, records in all) of the shard being rebuilt.
     /// - Returns: the collection's `main` branch, open under the new encoding.
