@@ -18,6 +18,11 @@ import Semblance
 //       Opens a client there, creates (or opens) the collection, upserts the id "held",
 //       prints `holding`, and sleeps with it open (the locks held) until killed, or 120 s.
 //
+//   semblance-crash-worker write-batches <directory> <batches> <batch-size>
+//   semblance-crash-worker read-batches <directory> <batches> <batch-size> <seconds> [pause-µs]
+//       The writer and a reader of the readers' test (ReaderWorkload.swift); the reader
+//       sleeps pause-µs after reading each shard's log, so that writes land in between.
+//
 //   semblance-crash-worker serve
 //       Starts workers (this executable) on request and reports their pids and ends; the
 //       tests spawn their children through it (Spawner.swift says why).
@@ -31,6 +36,7 @@ func fail(_ message: String, status: Int32) -> Never {
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = "usage: semblance-crash-worker <directory> <seed> <crash-at> <yes|no> [trace] | hold <directory> | serve"
+    + " | write-batches <directory> <batches> <batch-size> | read-batches <directory> <batches> <batch-size> <seconds> [pause-µs]"
 
 if arguments == ["serve"] { Spawner.serve() }
 
@@ -47,6 +53,25 @@ if arguments.count == 2 && arguments[0] == "hold" {
         fail(error.description, status: 1)
     }
     exit(0)
+}
+
+if arguments.count == 4 && arguments[0] == "write-batches", let batches = Int(arguments[2]), let size = Int(arguments[3]), size > 0 {
+    do throws(SemblanceError) {
+        try await ReaderWorkload.write(directory: arguments[1], batches: batches, batchSize: size)
+    } catch {
+        fail(error.description, status: 1)
+    }
+    exit(0)
+}
+
+if (5...6).contains(arguments.count) && arguments[0] == "read-batches", let batches = Int(arguments[2]), let size = Int(arguments[3]), size > 0,
+   let seconds = Double(arguments[4]) {
+    if arguments.count == 6, let pause = Int(arguments[5]) { BranchReader.pauseAfterEachLogRead(microseconds: pause) }
+    do throws(SemblanceError) {
+        exit(try await ReaderWorkload.read(directory: arguments[1], batches: batches, batchSize: size, seconds: seconds))
+    } catch {
+        fail(error.description, status: 1)
+    }
 }
 
 guard (4...5).contains(arguments.count),

@@ -45,7 +45,7 @@ struct BranchCommand: AsyncParsableCommand {
             try await Session.withClient(options) { client in try await client.collection(name).deleteBranch(delete) }
             if options.json { try Output.json(Deleted(deleted: delete)) } else { Output.line("deleted branch \(delete)") }
         } else {
-            let branches = try await Session.withClient(options) { client in try await client.collection(name).branches() }
+            let branches = try await Session.withClient(options, access: .readOnly) { client in try await client.collection(name).branches() }
             if options.json {
                 try Output.json(branches)
             } else {

@@ -28,7 +28,7 @@ struct CountCommand: AsyncParsableCommand {
 
     func run() async throws {
         let filter = try FilterArgument.parse(self.filter)
-        let count = try await Session.withClient(options) { client in
+        let count = try await Session.withClient(options, access: .readOnly) { client in
             let snapshot = try await read.snapshot(client, name)
             return filter.map { snapshot.count(where: $0) } ?? snapshot.count
         }

@@ -42,7 +42,7 @@ struct DiffCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let diff = try await Session.withClient(options) { client in try await client.collection(name).diff(from: from, to: to) }
+        let diff = try await Session.withClient(options, access: .readOnly) { client in try await client.collection(name).diff(from: from, to: to) }
         if options.json {
             if ids {
                 try Output.json(WithIDs(added: diff.added.count, removed: diff.removed.count, vectorChanged: diff.vectorChanged.count,

@@ -63,7 +63,7 @@ struct ExportCommand: AsyncParsableCommand {
             }
         }
         let file = file
-        let exported = try await Session.withClient(options) { client in
+        let exported = try await Session.withClient(options, access: .readOnly) { client in
             let collection = try await client.collection(name, branch: read.branch ?? "main")
             let snapshot = try await read.snapshot(client, name)
             defer { bar?.clear() }

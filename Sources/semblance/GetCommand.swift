@@ -25,7 +25,7 @@ struct GetCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let record = try await Session.withClient(options) { client in
+        let record = try await Session.withClient(options, access: .readOnly) { client in
             try await read.snapshot(client, name).record(id)
         }
         guard let record else { throw CommandFailure("no record with id \(id.debugDescription) in collection \(name)", code: .unknownID) }

@@ -16,7 +16,7 @@ struct ListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let listing = try await Session.withClient(options) { client in
+        let listing = try await Session.withClient(options, access: .readOnly) { client in
             Listing(directory: client.directory ?? "", collections: try await client.listCollections())
         }
         if options.json {

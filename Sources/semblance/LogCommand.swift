@@ -22,7 +22,7 @@ struct LogCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let commits = try await Session.withClient(options) { client in
+        let commits = try await Session.withClient(options, access: .readOnly) { client in
             try await branch.collection(client, name).history(limit: limit ?? .max)
         }
         if options.json {

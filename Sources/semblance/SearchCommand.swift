@@ -82,7 +82,7 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let filter = try FilterArgument.parse(self.filter)
-        let answers = try await Session.withClient(options) { client in
+        let answers = try await Session.withClient(options, access: .readOnly) { client in
             let collection = try await client.collection(name, branch: read.branch ?? "main")
             let queries: [[Float]]
             if let vector {

@@ -7,11 +7,14 @@ import Semblance
 /// happens.
 enum Session {
     /// Runs `body` with a client on the directory the options name.
-    /// - Parameter creating: create the directory when missing (`create`, `demo`); every
-    ///   other command refuses a directory that does not exist, so a mistyped `--path`
-    ///   is an error and not a new, empty directory.
+    /// - Parameters:
+    ///   - creating: create the directory when missing (`create`, `demo`); every other
+    ///     command refuses a directory that does not exist, so a mistyped `--path` is an
+    ///     error and not a new, empty directory.
+    ///   - access: `.readOnly` for the commands that only read: they take no lock, so they
+    ///     run while another process writes, and on read-only media.
     static func withClient<T>(
-        _ options: DirectoryOptions, creating: Bool = false, _ body: (Client) async throws -> T
+        _ options: DirectoryOptions, creating: Bool = false, access: ClientAccess = .readWrite, _ body: (Client) async throws -> T
     ) async throws -> T {
         let directory = options.directory
         if !creating {
@@ -20,7 +23,7 @@ enum Session {
                 throw CommandFailure("no Semblance data directory at \(directory) (set --path or $\(DirectoryOptions.environmentVariable), or create a collection first)")
             }
         }
-        let client = try await Client(directory: directory, logger: logger())
+        let client = try await Client(directory: directory, access: access, logger: logger())
         do {
             let result = try await body(client)
             await client.close()

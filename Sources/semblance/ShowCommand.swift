@@ -18,7 +18,7 @@ struct ShowCommand: AsyncParsableCommand {
     var ref: String
 
     func run() async throws {
-        let commit = try await Session.withClient(options) { client in
+        let commit = try await Session.withClient(options, access: .readOnly) { client in
             try await client.collection(name).commit(id: ref)
         }
         if options.json { try Output.json(commit) } else { CommitText.details(commit).forEach(Output.line) }

@@ -31,7 +31,7 @@ struct StatsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await Session.withClient(options) { client in
+        let report = try await Session.withClient(options, access: .readOnly) { client in
             let collection = try await client.collection(name, branch: read.branch ?? "main")
             let statistics = if let at = read.at {
                 try await collection.statistics(at: at)

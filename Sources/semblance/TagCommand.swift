@@ -42,7 +42,7 @@ struct TagCommand: AsyncParsableCommand {
             try await Session.withClient(options) { client in try await client.collection(name).deleteTag(delete) }
             if options.json { try Output.json(Deleted(deleted: delete)) } else { Output.line("deleted tag \(delete)") }
         } else {
-            let tags = try await Session.withClient(options) { client in try await client.collection(name).tags() }
+            let tags = try await Session.withClient(options, access: .readOnly) { client in try await client.collection(name).tags() }
             if options.json { try Output.json(tags) } else { for ref in tags { Output.line("\(ref.name)  \(ref.commit.prefix(12))") } }
         }
     }

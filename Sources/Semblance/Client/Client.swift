@@ -10,17 +10,20 @@ import Logging
 /// await client.close()
 /// ```
 ///
-/// The client holds an exclusive lock on `<directory>/LOCK` while open: a second process
-/// that opens the same directory gets `.locked` and changes nothing. Each collection lives
-/// in `<directory>/<name>/` (see docs/file-format.md). A damaged collection gives a typed
-/// error when it is opened; the others keep working.
+/// Each collection lives in `<directory>/<name>/` (see docs/file-format.md). A client
+/// holds an exclusive lock on each collection it opens: another process that opens the
+/// same collection for writing gets `.locked` and changes nothing, while other collections
+/// of the directory stay free for other processes. Readers (``ClientAccess/readOnly``)
+/// take no lock and open collections that a writer has open. A damaged collection gives a
+/// typed error when it is opened; the others keep working.
 public actor Client {
     /// The root directory, or nil for an in-memory client.
     public nonisolated let directory: String?
     /// Where the client and its collections log (swift-log).
     public nonisolated let logger: Logger
+    /// Whether this client writes, or only reads beside a writer.
+    public nonisolated let access: ClientAccess
     let fs: any FileSystem
-    private var lock: FileHandleID?
     /// Open collections by name and branch.
     private var collections: [BranchKey: VectorCollection] = [:]
     /// Each open collection's directory, shared by its open branches.
@@ -34,34 +37,41 @@ public actor Client {
     /// same branch meanwhile waits for the first one's handle instead of opening it again.
     private var opening: [BranchKey: Task<Result<VectorCollection, SemblanceError>, Never>] = [:]
 
-    /// Opens (creating it if missing) the directory at `directory`.
-    /// - Throws: `.locked` when another process has it open; `.io` when it cannot be created.
-    public init(directory: String, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
-        try await self.init(directory: directory, fileSystem: PosixFileSystem(), logger: logger)
+    /// Opens the directory at `directory`: for writing (the default), creating it if
+    /// missing; or for reading beside a writer (``ClientAccess/readOnly``), which creates
+    /// and changes nothing, so it also reads a directory on read-only media.
+    /// - Throws: `.io` when it cannot be created, or, for a reader, does not exist;
+    ///   `.invalidArgument` for a refresh interval out of range.
+    public init(directory: String, access: ClientAccess = .readWrite, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+        try await self.init(directory: directory, access: access, fileSystem: PosixFileSystem(), logger: logger)
     }
 
     /// Opens `directory` through `fileSystem`: the tests' seam for a simulated or failing disk.
-    package init(directory: String, fileSystem fs: any FileSystem, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+    package init(directory: String, access: ClientAccess = .readWrite, fileSystem fs: any FileSystem,
+                 logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+        try access.validate()
         self.fs = fs
-        try fs.createDirectoryDurably(directory)
-        guard let root = fs.realPath(directory) else {
-            throw SemblanceError(.io, "realpath: the directory cannot be resolved", path: directory)
+        self.access = access
+        if !access.isReadOnly { try fs.createDirectoryDurably(directory) }
+        guard let root = fs.realPath(directory), fs.kind(root) == .directory else {
+            throw SemblanceError(.io, access.isReadOnly ? "no such directory (a reader does not create one)" : "realpath: the directory cannot be resolved",
+                                 path: directory, errno: ENOENT)
         }
         self.directory = root
         self.logger = logger
-        lock = try fs.lockExclusively(root + "/LOCK")
-        try Self.removeDroppedFolders(fs, root: root)
-        logger.debug("opened client directory", metadata: ["directory": "\(root)"])
+        if !access.isReadOnly { try Self.removeDroppedFolders(fs, root: root) }
+        logger.debug("opened client directory", metadata: ["directory": "\(root)", "access": "\(access)"])
     }
 
-    /// Opens (creating it if missing) the directory at `url`.
-    public init(directory url: URL, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
-        try await self.init(directory: url.path, logger: logger)
+    /// Opens the directory at `url` (see ``init(directory:access:logger:)-(String,_,_)``).
+    public init(directory url: URL, access: ClientAccess = .readWrite, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+        try await self.init(directory: url.path, access: access, logger: logger)
     }
 
     private init(inMemoryWith logger: Logger) {
         directory = nil
         self.logger = logger
+        access = .readWrite
         fs = PosixFileSystem()
     }
 
@@ -77,6 +87,7 @@ public actor Client {
     ///   created when it throws.
     public func createCollection(_ name: String, configuration: CollectionConfiguration) async throws(SemblanceError) -> VectorCollection {
         try ensureOpen()
+        try ensureWriter("createCollection")
         try CollectionName.validate(name)
         try configuration.validate()
         if try exists(name) { throw SemblanceError(.collectionExists, "collection \(name.debugDescription) already exists") }
@@ -126,7 +137,11 @@ public actor Client {
         // Opened here, with no suspension between the look-up and the store: two branches
         // opened at once must share one (a second lock of the same file would fail).
         let files: CollectionFiles
-        if let known = self.files[name] { files = known } else { files = try CollectionFiles.open(fs, directory: path) }
+        if let known = self.files[name] {
+            files = known
+        } else {
+            files = try CollectionFiles.open(fs, directory: path, readOnly: access.isReadOnly)
+        }
         self.files[name] = files
         // The branch as its ref spells it: another spelling finds the same open handle.
         if let match = try files.refs.existing(branch), match.kind == .branch,
@@ -160,6 +175,7 @@ public actor Client {
             try ensureOpen()
         }
         collections[BranchKey(name: name, branch: collection.branch)] = collection
+        if let seconds = access.refreshInterval { collection.follow(every: seconds) }
         logger.debug("opened collection", metadata: ["collection": "\(name)", "branch": "\(branch)", "live": "\(collection.count)"])
         return collection
     }
@@ -201,15 +217,20 @@ public actor Client {
     /// - Throws: `.invalidName`, `.unknownCollection`.
     public func dropCollection(_ name: String) async throws(SemblanceError) {
         try ensureOpen()
+        try ensureWriter("dropCollection")
         try CollectionName.validate(name)
         guard try exists(name) else { throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)") }
         await closeBranches(of: name)
         files.removeValue(forKey: name)?.lock?.release()
         guard let directory else { return }
+        // Dropped under the collection's lock: refused while another process writes to it.
+        let path = try pathInsideRoot(directory, name)
+        let lock = try fs.lockExclusively(path + "/LOCK")
+        defer { fs.close(lock) }
         // Renamed first (atomic, then made durable), so a crash leaves either the whole
         // collection or a folder that the next open removes.
         let dropped = directory + "/.dropped-\(name)-\(UInt64.random(in: 0...UInt64.max))"
-        try fs.rename(try pathInsideRoot(directory, name), to: dropped)
+        try fs.rename(path, to: dropped)
         try fs.syncDirectory(directory)
         try? fs.removeTree(dropped)
         logger.debug("dropped collection", metadata: ["collection": "\(name)"])
@@ -236,6 +257,7 @@ public actor Client {
         _ name: String, to encoding: VectorEncoding, rerankMultiple: Int? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws(SemblanceError) -> VectorCollection {
         try ensureOpen()
+        try ensureWriter("reencodeCollection")
         try CollectionName.validate(name)
         guard try exists(name) else { throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription)") }
         guard let directory else {
@@ -289,14 +311,6 @@ public actor Client {
         collections = [:]
         for files in files.values { files.lock?.release() }
         files = [:]
-        if let lock { fs.close(lock) }
-        lock = nil
-    }
-
-    // A client dropped without `close()` still lets go of the directory (its collections
-    // release theirs once their own handles are gone).
-    deinit {
-        if let lock { fs.close(lock) }
     }
 
     /// The collections opened so far.
@@ -306,6 +320,11 @@ public actor Client {
 
     private func ensureOpen() throws(SemblanceError) {
         if closed { throw SemblanceError(.closed, "the client is closed") }
+    }
+
+    private func ensureWriter(_ what: String) throws(SemblanceError) {
+        guard access.isReadOnly else { return }
+        throw SemblanceError(.readOnly, "\(what) needs a writer: this client is read-only", path: directory ?? "")
     }
 
     private func exists(_ name: String) throws(SemblanceError) -> Bool {

@@ -20,11 +20,13 @@ extension VectorCollection {
         }
     }
 
-    /// Refuses a change of refs or objects through a handle that is closed: its client no
-    /// longer holds the directory's lock, which another process may hold now.
+    /// Refuses a change of refs or objects through a read-only handle, or one that is
+    /// closed: its client no longer holds the directory's lock, which another process may
+    /// hold now.
     private func requireWritable(_ what: String) throws(SemblanceError) {
         try requirePersistent(what)
         if engine.isClosed { throw SemblanceError.collectionClosed(engine.directory) }
+        if engine.isReadOnly { throw SemblanceError.readOnly(engine.directory, what) }
     }
 
     private func onBackground<T: Sendable>(_ body: @escaping @Sendable () throws(SemblanceError) -> T) async throws(SemblanceError) -> T {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 
 /// A named collection of vectors: ids spread over shards, durable writes, searches that
 /// never wait for writers.
@@ -24,6 +25,8 @@ public final class VectorCollection: Sendable {
     let engine: CollectionEngine
     let logger: Logger
     let metrics: CollectionMetrics
+    /// A following reader's refresh loop (``ClientAccess/following(every:)``).
+    private let follower = Mutex<Task<Void, Never>?>(nil)
 
     init(name: String, configuration: CollectionConfiguration, engine: CollectionEngine, logger: Logger) {
         self.name = name
@@ -284,6 +287,50 @@ public final class VectorCollection: Sendable {
     /// `count`, `snapshot`) keep answering from its last state.
     public var isClosed: Bool { engine.isClosed }
 
+    // MARK: Reading beside a writer
+
+    /// True when this handle came from a read-only client (``ClientAccess/readOnly``): it
+    /// reads the files a writer, perhaps in another process, changes, and every change
+    /// through it throws `.readOnly`.
+    public var isReadOnly: Bool { engine.isReadOnly }
+
+    /// Moves a read-only handle to the newest state of its branch on disk: the head commit
+    /// and the writes logged after it (whole batches only). Searches that start afterwards
+    /// see it. A writer's handle always has its newest state, and this returns false.
+    /// - Returns: whether the state changed (a new head commit, or more logged writes).
+    /// - Throws: `.closed`; `.unknownRef` when the branch was deleted; `.corruptFile` for
+    ///   damage that persists (a writer's progress is never reported as damage).
+    @discardableResult
+    public func refresh() async throws(SemblanceError) -> Bool {
+        guard engine.isReadOnly else { return false }
+        let engine = engine
+        return try await runOnQueue(.global()) { () throws(SemblanceError) in try engine.refresh() }
+    }
+
+    /// How long ago the state a read-only handle serves was its branch's newest: the lag
+    /// behind the writer is at most this (plus the time the writer takes to log a batch).
+    /// Nil for a writer's handle, which is never behind.
+    public var staleness: Duration? { engine.staleness }
+
+    /// Refreshes every `seconds` until closed (a failed refresh is logged and tried again).
+    func follow(every seconds: Double) {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(seconds))
+                guard let self, !Task.isCancelled, !engine.isClosed else { return }
+                do throws(SemblanceError) {
+                    try await refresh()
+                } catch {
+                    logger.warning("refresh failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        follower.withLock { $0?.cancel(); $0 = task }
+    }
+
     /// Finishes queued writes, syncs and releases the files.
-    func close() async { await engine.close() }
+    func close() async {
+        follower.withLock { $0?.cancel() }
+        await engine.close()
+    }
 }

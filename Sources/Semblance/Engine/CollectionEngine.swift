@@ -83,6 +83,11 @@ final class CollectionEngine: Sendable {
     let files: CollectionFiles
     /// The branch this engine writes to.
     let branch: String
+    /// A branch opened read-only reads its files again through this; nil for a writer.
+    private let reader: BranchReader?
+    /// Held while a refresh reads and publishes, so that states are published in order;
+    /// it holds when the published state's read began (it was the newest then).
+    private let refreshing = Mutex(ContinuousClock.now)
 
     private init(_ opened: CollectionStore.Opened) {
         let store = opened.store
@@ -90,10 +95,11 @@ final class CollectionEngine: Sendable {
         branch = store.branch
         let indexes = opened.shards.map(\.index)
         let logBytes = opened.shards.map(\.logBytes)
-        published = Mutex(Published(shards: indexes, logBytes: logBytes.reduce(0, +), head: store.head))
+        reader = opened.reader?.0
+        published = Mutex(Published(shards: indexes, logBytes: opened.reader?.logBytes ?? logBytes.reduce(0, +), head: store.head))
         isPersistent = store.persistent
         stored = store.configuration
-        policy = store.persistent ? stored.checkpointPolicy : .manual
+        policy = store.persistent && opened.reader == nil ? stored.checkpointPolicy : .manual
         durability = stored.durability
         directory = store.directory
         droppedTornBytes = opened.droppedTornBytes
@@ -102,7 +108,7 @@ final class CollectionEngine: Sendable {
         writer = CollectionWriter(store: CollectionWriter.StoreBox(store: store), shards: actors, indexes: indexes,
                                   logBytes: logBytes, nextGroup: opened.nextGroup, policy: policy)
         let periodic = if case .periodic = durability { true } else { false }
-        if store.persistent && (periodic || policy.maxAgeSeconds.isFinite) { startTimer() }
+        if store.persistent && opened.reader == nil && (periodic || policy.maxAgeSeconds.isFinite) { startTimer() }
     }
 
     /// Creates a new collection in `directory` (created if missing; it must not hold one),
@@ -296,6 +302,35 @@ final class CollectionEngine: Sendable {
     /// True once `close()` has begun: no more work is taken.
     var isClosed: Bool { state.withLock { $0.closed } }
 
+    // MARK: Reading only
+
+    /// Whether this branch was opened read-only: every change is refused with `.readOnly`.
+    var isReadOnly: Bool { reader != nil }
+
+    /// A read-only branch: reads the branch's newest state from its files and publishes it.
+    /// Returns whether the head commit or the logged bytes changed; a writer's engine has
+    /// its newest state already and returns false.
+    @discardableResult
+    func refresh() throws(SemblanceError) -> Bool {
+        guard let reader else { return false }
+        return try refreshing.withLock { (freshAsOf) throws(SemblanceError) -> Bool in
+            if isClosed { throw SemblanceError.collectionClosed(directory) }
+            let started = ContinuousClock.now
+            let view = try reader.read()
+            let changed = published.withLock { $0.head != view.head || $0.logBytes != view.logBytes }
+            publish(shards: view.shards, logBytes: view.logBytes, head: view.head)
+            freshAsOf = started
+            return changed
+        }
+    }
+
+    /// A read-only branch: how long ago the state it serves was the branch's newest (it may
+    /// have been overtaken since); nil for a writer's.
+    var staleness: Duration? {
+        guard reader != nil else { return nil }
+        return ContinuousClock.now - refreshing.withLock { $0 }
+    }
+
     /// Finishes queued work, syncs, and releases the directory.
     func close() async {
         timer.withLock { $0?.cancel() }
@@ -310,10 +345,23 @@ final class CollectionEngine: Sendable {
     // MARK: The queue
 
     private func submit(_ work: Request.Work) async throws(SemblanceError) -> Outcome {
+        if reader != nil { throw SemblanceError.readOnly(directory, Self.describe(work)) }
         let result: Result<Outcome, SemblanceError> = await withCheckedContinuation { continuation in
             enqueue(Request(work: work) { continuation.resume(returning: $0) }, evenIfClosed: false)
         }
         return try result.get()
+    }
+
+    /// What a request is, for an error's message.
+    private static func describe(_ work: Request.Work) -> String {
+        switch work {
+        case .write: "a write"
+        case .checkpoint: "a checkpoint"
+        case .reset: "a reset"
+        case .merge: "a merge"
+        case .beginCompaction, .finishCompaction: "a compaction"
+        case .tick, .close: "the writer"
+        }
     }
 
     /// Queues `request`, and starts the writer's drain when none is running.

@@ -3,11 +3,12 @@ import Synchronization
 
 /// One collection's directory as this process holds it: the lock, the settings, the
 /// objects and the refs. Every branch open on the collection in this process shares it;
-/// each branch has its own ``CollectionStore``, logs and writer.
+/// each branch has its own ``CollectionStore``, logs and writer. Opened read-only, it takes
+/// no lock and changes no file; its branches are read by a ``BranchReader``.
 ///
 /// Layout under `directory` (docs/file-format.md):
 ///
-///     LOCK                              exclusive flock while open
+///     LOCK                              exclusive flock while a writer has it open
 ///     config.json                       id, settings, format version, checksum
 ///     objects/ab/cdef…                  page objects and commits, named by SHA-256
 ///     refs/heads/<branch>               each branch's head commit
@@ -24,6 +25,8 @@ final class CollectionFiles: Sendable {
     let lock: DirectoryLock?
     /// False for an in-memory collection: nothing is written.
     let persistent: Bool
+    /// Opened by a reader: no lock is held and no file is changed.
+    let readOnly: Bool
     /// Objects used by commits in progress, kept from a garbage collection.
     let pins = ObjectPins()
     /// The branches open in this process, and the ref changes made through it one at a time.
@@ -34,12 +37,14 @@ final class CollectionFiles: Sendable {
     var objects: ObjectStore { ObjectStore(fs: fs, directory: directory + "/objects", pins: pins) }
     var refs: Refs { Refs(fs: fs, directory: directory + "/refs") }
 
-    private init(fs: any FileSystem, directory: String, configuration: StoredConfiguration, lock: DirectoryLock?, persistent: Bool) {
+    private init(fs: any FileSystem, directory: String, configuration: StoredConfiguration, lock: DirectoryLock?, persistent: Bool,
+                 readOnly: Bool = false) {
         self.fs = fs
         self.directory = directory
         self.configuration = configuration
         self.lock = lock
         self.persistent = persistent
+        self.readOnly = readOnly
     }
 
     static func inMemory(_ configuration: CollectionConfiguration) throws(SemblanceError) -> CollectionFiles {
@@ -124,12 +129,17 @@ final class CollectionFiles: Sendable {
 
     // MARK: Opening
 
-    /// Takes the collection's lock and reads its settings.
+    /// Takes the collection's lock and reads its settings; with `readOnly`, only reads the
+    /// settings (no lock, no file changed, so a writer elsewhere may have it open).
     /// - Throws: `.unknownCollection` without config.json; `.locked` when another process
-    ///   has it open; `.corruptFile` or `.unsupportedFormatVersion` naming the file.
-    static func open(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> CollectionFiles {
+    ///   has it open for writing; `.corruptFile` or `.unsupportedFormatVersion` naming the file.
+    static func open(_ fs: any FileSystem, directory: String, readOnly: Bool = false) throws(SemblanceError) -> CollectionFiles {
         guard fs.fileExists(directory + "/config.json") else {
             throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
+        }
+        if readOnly {
+            let configuration = try StoredConfiguration.decode(try fs.readFile(directory + "/config.json"), path: directory + "/config.json")
+            return CollectionFiles(fs: fs, directory: directory, configuration: configuration, lock: nil, persistent: true, readOnly: true)
         }
         let lock = DirectoryLock(fs: fs, handle: try fs.lockExclusively(directory + "/LOCK"))
         let configuration = try StoredConfiguration.decode(try fs.readFile(directory + "/config.json"), path: directory + "/config.json")

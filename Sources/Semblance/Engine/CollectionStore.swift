@@ -41,6 +41,8 @@ final class CollectionStore {
         /// Frames dropped while opening because their group did not reach every shard it
         /// spans (a batch cut by a crash: it was never acknowledged).
         let droppedFrames: Int
+        /// A branch opened read-only: what reads it again, and the bytes of its logs read.
+        var reader: (BranchReader, logBytes: Int64)?
     }
 
     private init(files: CollectionFiles, branch: String, head: ObjectHash?) {
@@ -67,6 +69,7 @@ final class CollectionStore {
     /// - Throws: `.unknownRef` when the branch does not exist; `.corruptFile` or
     ///   `.unsupportedFormatVersion` naming the file.
     static func open(_ files: CollectionFiles, branch: String) throws(SemblanceError) -> Opened {
+        if files.readOnly { return try openReadOnly(files, branch: branch) }
         let fs = files.fs
         let directory = files.directory
         let configuration = files.configuration
@@ -128,6 +131,18 @@ final class CollectionStore {
         return Opened(store: store, shards: shards, nextGroup: nextGroup, droppedTornBytes: torn, droppedFrames: dropped)
     }
 
+    /// Opens `branch` for reading only (see ``BranchReader``): its shards have no log.
+    private static func openReadOnly(_ files: CollectionFiles, branch: String) throws(SemblanceError) -> Opened {
+        let reader = BranchReader(files: files, branch: branch)
+        let view = try reader.read()
+        let store = CollectionStore(files: files, branch: branch, head: view.head)
+        let shards = view.shards.enumerated().map { shard, index in
+            ShardStore(shard: shard, index: index, log: nil, fs: files.fs, identity: store.identity, directory: files.directory,
+                       branch: branch, lock: nil)
+        }
+        return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0, reader: (reader, view.logBytes))
+    }
+
     /// Which log file holds a shard's records since the head, after checking that it
     /// belongs to this collection, branch and shard and continues from the head commit.
     struct LogPlan {
@@ -137,7 +152,9 @@ final class CollectionStore {
         var staleNextLog: String?
     }
 
-    private static func readLog(_ fs: any FileSystem, _ path: String, branch: String, shard: Int, configuration: StoredConfiguration) throws(SemblanceError) -> LogContents {
+    /// The log at `path`, checked to belong to this collection, branch and shard and to hold
+    /// vectors of the collection's dimension.
+    static func readLog(_ fs: any FileSystem, _ path: String, branch: String, shard: Int, configuration: StoredConfiguration) throws(SemblanceError) -> LogContents {
         let contents = try LogReader.read(fs, path: path, maximumDimension: configuration.index.dimension)
         let header = contents.header
         guard header.identity.collectionID == configuration.collectionID else {
@@ -229,8 +246,11 @@ final class CollectionStore {
     /// later group means a log lost frames that were durable (an older copy put back, or
     /// damage): `.corruptFile` naming the log that lacks its part, and nothing is cut. Under
     /// `.periodic` and `.none` a power loss may take a shard's unsynced tail while another
-    /// shard kept later groups: those are cut.
-    static func keptFrames(_ plans: [LogPlan], shardCount: Int, durability: Durability) throws(SemblanceError) -> [Int] {
+    /// shard kept later groups: those are cut. A reader passes `.none` (it may read a shard
+    /// before a group reaches it and another after) and `groupsBelow`, a group number from
+    /// which nothing is kept.
+    static func keptFrames(_ plans: [LogPlan], shardCount: Int, durability: Durability,
+                           groupsBelow limit: UInt64? = nil) throws(SemblanceError) -> [Int] {
         var participants: [UInt64: ShardSet] = [:]
         var present: [UInt64: ShardSet] = [:]
         for (shard, plan) in plans.enumerated() {
@@ -254,8 +274,9 @@ final class CollectionStore {
                 present[group.number, default: ShardSet()].insert(shard)
             }
         }
-        let cut = participants.filter { number, shards in shards != present[number] }.keys.min()
-        if let cut, durability == .durable, let later = participants.keys.filter({ $0 > cut }).min(),
+        let incomplete = participants.filter { number, shards in shards != present[number] }.keys.min()
+        let cut = [incomplete, limit].compactMap { $0 }.min()
+        if let cut = incomplete, durability == .durable, let later = participants.keys.filter({ $0 > cut }).min(),
            let lacking = participants[cut]!.first(where: { !present[cut]!.contains($0) }) {
             throw SemblanceError(.corruptFile,
                 "the log has no part of group \(cut), which other shards logged before group \(later): frames that were durable are missing (an older copy of the log, or damage)",

@@ -5,6 +5,11 @@ extension SemblanceError {
         SemblanceError(.closed, "the collection is closed", path: directory)
     }
 
+    /// A change asked of a collection opened read-only.
+    static func readOnly(_ directory: String, _ what: String) -> SemblanceError {
+        SemblanceError(.readOnly, "\(what) needs a writer: this collection is open read-only", path: directory)
+    }
+
     /// Every write after `cause` failed one: the files may hold changes the memory does not.
     static func storageFailed(_ directory: String, after cause: SemblanceError) -> SemblanceError {
         var error = SemblanceError(.storageUnavailable,

@@ -25,6 +25,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
             case invalidName, unknownCollection, collectionExists, closed
             case invalidMetadata, invalidFilter
             case unknownRef, refExists, mergeConflict, historyPruned
+            case readOnly
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -89,6 +90,8 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         public static let mergeConflict = Code(.mergeConflict)
         /// The history needed (a merge's common ancestor) was pruned by retention.
         public static let historyPruned = Code(.historyPruned)
+        /// A change through a read-only client or collection (``ClientAccess/readOnly``).
+        public static let readOnly = Code(.readOnly)
 
         public var description: String { String(describing: wrapped) }
     }

@@ -1,0 +1,43 @@
+/// How a ``Client`` uses its directory: as a writer, or as a reader beside one.
+///
+/// ```swift
+/// // In a search service, while an importer process writes to the same directory:
+/// let client = try await Client(directory: "/var/lib/myapp/vectors", access: .following(every: 1))
+/// let docs = try await client.collection("docs")
+/// let hits = try await docs.search(query, k: 10)   // at most about a second behind the writer
+/// ```
+public struct ClientAccess: Sendable, Hashable, CustomStringConvertible {
+    /// True for a reader: no lock is taken, no file is created or changed, and every change
+    /// throws `.readOnly`.
+    public var isReadOnly: Bool
+    /// A reader's collections refresh themselves this often, in seconds; nil when they move
+    /// only on ``VectorCollection/refresh()``.
+    public var refreshInterval: Double?
+
+    /// Reads and writes (the default). A collection is written by one client at a time:
+    /// opening one that another process writes throws `.locked`. Other collections of the
+    /// same directory can be written by other processes meanwhile.
+    public static let readWrite = ClientAccess(isReadOnly: false, refreshInterval: nil)
+
+    /// Reads only, beside a writer or on read-only media: each collection opens at the
+    /// newest commit of its branch plus the whole batches logged after it, and stays there
+    /// until ``VectorCollection/refresh()``.
+    public static let readOnly = ClientAccess(isReadOnly: true, refreshInterval: nil)
+
+    /// Reads only, and each open collection refreshes itself every `seconds` (at least
+    /// 0.01), so that it follows the writer.
+    public static func following(every seconds: Double) -> ClientAccess {
+        ClientAccess(isReadOnly: true, refreshInterval: seconds)
+    }
+
+    public var description: String {
+        guard isReadOnly else { return "read-write" }
+        return refreshInterval.map { "read-only, following every \($0) s" } ?? "read-only"
+    }
+
+    func validate() throws(SemblanceError) {
+        if let seconds = refreshInterval, !(seconds.isFinite && seconds >= 0.01) {
+            throw SemblanceError(.invalidArgument, "a reader refreshes at most every 0.01 s and at a finite interval, got \(seconds)")
+        }
+    }
+}
