@@ -55,7 +55,7 @@ struct ClientTests {
         let root = folder.file("root")
         let client = try await Client(directory: root)
         let before = try Self.entries(root)
-        #expect(before == ["LOCK"])
+        #expect(before == [])
         let create = await #expect(throws: SemblanceError.self) { try await client.createCollection(name, dimension: 4) }
         #expect(create?.code == .invalidName, "\(name.debugDescription): \(String(describing: create))")
         let open = await #expect(throws: SemblanceError.self) { try await client.collection(name) }
@@ -199,7 +199,7 @@ struct ClientTests {
         try await client.dropCollection("docs")
         #expect(try await client.listCollections() == ["keep"])
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/docs"))
-        #expect(try Self.entries(folder.path) == ["LOCK", "keep"], "no .dropped- folder is left behind")
+        #expect(try Self.entries(folder.path) == ["keep"], "no .dropped- folder is left behind")
 
         let upsert = await #expect(throws: SemblanceError.self) { try await docs.upsert(id: "late", vector: Self.vector(99)) }
         #expect(upsert?.code == .closed)
@@ -220,7 +220,7 @@ struct ClientTests {
         try FileManager.default.createDirectory(atPath: folder.path + "/.dropped-old-1", withIntermediateDirectories: false)
         _ = FileManager.default.createFile(atPath: folder.path + "/.dropped-old-1/config.json", contents: Data("{}".utf8))
         let reopened = try await Client(directory: folder.path)
-        #expect(try Self.entries(folder.path) == ["LOCK", "docs", "keep"])
+        #expect(try Self.entries(folder.path) == ["docs", "keep"])
         #expect(try await reopened.listCollections() == ["docs", "keep"])
         await reopened.close()
     }
@@ -308,23 +308,29 @@ struct ClientTests {
         await client.close()
     }
 
-    @Test("a second client on the same directory in the same process is .locked until the first closes")
+    @Test("two clients of one directory write different collections; a collection one of them has open is .locked for the other until it closes")
     func locked() async throws {
         let folder = TemporaryDirectory()
         let first = try await Client(directory: folder.path)
-        _ = try await first.createCollection("docs", dimension: 4)
-        let second = await #expect(throws: SemblanceError.self) { try await Client(directory: folder.path) }
-        #expect(second?.code == .locked)
-        // The same directory through another spelling of its path is the same lock.
-        let other = await #expect(throws: SemblanceError.self) { try await Client(directory: folder.path + "/./") }
-        #expect(other?.code == .locked)
-        #expect(try await first.listCollections() == ["docs"], "the failed attempt changed nothing")
+        let docs = try await first.createCollection("docs", dimension: 4)
+        try await docs.upsert(id: "a", vector: [1, 0, 0, 0])
+        // Another spelling of the directory's path.
+        let second = try await Client(directory: folder.path + "/./")
+        let notes = try await second.createCollection("notes", dimension: 4)
+        try await notes.upsert(id: "n", vector: [0, 1, 0, 0])
+        try await docs.upsert(id: "b", vector: [0, 0, 1, 0])
+        let taken = await #expect(throws: SemblanceError.self) { try await second.collection("docs") }
+        #expect(taken?.code == .locked)
+        #expect(taken?.path == folder.path + "/docs/LOCK")
+        let dropped = await #expect(throws: SemblanceError.self) { try await second.dropCollection("docs") }
+        #expect(dropped?.code == .locked, "a collection another client writes is not dropped under it")
+        #expect(try await first.listCollections() == ["docs", "notes"], "the failed attempts changed nothing")
+        #expect(docs.count == 2)
         await first.close()
         let closed = await #expect(throws: SemblanceError.self) { try await first.listCollections() }
         #expect(closed?.code == .closed)
-        let third = try await Client(directory: folder.path)
-        #expect(try await third.collection("docs").count == 0)
-        await third.close()
+        #expect(try await second.collection("docs").count == 2)
+        await second.close()
     }
 
     /// Makes a client directory with two collections, "bad" (checkpointed, so it has page

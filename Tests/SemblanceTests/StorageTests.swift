@@ -95,7 +95,7 @@ struct StorageTests {
         await client.close()
     }
 
-    @Test("a second client of the same directory, or an open of an open collection, is refused with .locked")
+    @Test("an open of a collection that a client has open, by another client or directly, is refused with .locked")
     func exclusiveLock() async throws {
         let directory = TemporaryDirectory()
         let (client, collection) = try await Self.open(directory.path)
@@ -115,11 +115,19 @@ struct StorageTests {
         #expect(reopened.contents.count == 2)
     }
 
-    /// A second client of `root`: "locked" when refused, matched by its code as users write it.
+    /// The collection "c" through a second client of `root`: "locked" when refused, matched
+    /// by its code as users write it.
     static func lockedOrNot(_ root: String) async -> String {
         do {
-            _ = try await Client(directory: root)
-            return "opened"
+            let client = try await Client(directory: root)
+            do {
+                _ = try await client.collection("c")
+                await client.close()
+                return "opened"
+            } catch {
+                await client.close()
+                throw error
+            }
         } catch SemblanceError.Code.locked {
             return "locked"
         } catch {

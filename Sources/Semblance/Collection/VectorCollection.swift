@@ -223,6 +223,7 @@ public final class VectorCollection: Sendable {
     private func rebuildShards(
         progress: (@Sendable (Int, Int) -> Void)?, where chosen: (VectorIndex) -> Bool
     ) async throws(SemblanceError) -> Int {
+        if engine.isReadOnly { throw SemblanceError.readOnly(engine.directory, "a compaction") }
         var removed = 0
         for (shard, index) in engine.snapshot.enumerated() where chosen(index) {
             let start = ContinuousClock.now

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import Semblance
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Readers in other processes beside a writer (`semblance-crash-worker write-batches` and
+/// `read-batches`, Sources/SemblanceCrashWorker/ReaderWorkload.swift): every state a reader
+/// process sees must be one the writer had, whole batches only.
+@Suite("Reader processes beside a writer process", .serialized)
+struct ReaderProcessTests {
+    static let batches = 1500
+    static let largestBatch = 3
+
+    @Test("a writer imports, commits and collects garbage while three reader processes refresh, search and count (one killed -9): each reader sees only states the writer had, and follows it to the end")
+    func readersBesideAWriter() throws {
+        let worker = try CrashTests.workerURL()
+        // One spawner per child: a spawner serves one child at a time.
+        let servers = try (0..<4).map { _ in try CrashTests.WorkerServer(worker) }
+        defer { servers.forEach { $0.close() } }
+        // On the real disk, so that the writer's checkpoints and renames take real time.
+        let scratch = try CrashTests.Scratch(base: FileManager.default.temporaryDirectory.path)
+        let directory = scratch.file("db")
+        func output(_ name: String) -> String { (try? String(contentsOfFile: scratch.file(name), encoding: .utf8)) ?? "" }
+
+        // Readers 1 and 2 pause between the logs they read, so that groups of writes land
+        // between those reads; they start first and wait for the collection.
+        var readers: [pid_t] = []
+        for reader in 0..<3 {
+            readers.append(try servers[reader].start(
+                ["read-batches", directory, "\(Self.batches)", "\(Self.largestBatch)", "300", "\(reader * 200)"],
+                stdout: scratch.file("reader\(reader).out"), stderr: scratch.file("reader\(reader).err")))
+        }
+        let writer = try servers[3].start(["write-batches", directory, "\(Self.batches)", "\(Self.largestBatch)"],
+                                          stdout: scratch.file("writer.out"), stderr: scratch.file("writer.err"))
+        _ = writer
+
+        // Reader 2 is killed once it has seen a few states.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while output("reader2.out").components(separatedBy: "state ").count <= 5 && !servers[2].hasEnded {
+            try #require(ContinuousClock.now < deadline, "reader 2 saw no states in 120 s: \(output("reader2.out")) \(output("reader2.err"))")
+            usleep(2_000)
+        }
+        if !servers[2].hasEnded { kill(readers[2], SIGKILL) }
+        let killed = try servers[2].waitForEnd()
+
+        #expect(try servers[3].waitForEnd() == .exit(0), "writer: \(output("writer.out").suffix(300)) \(output("writer.err"))")
+        #expect(output("writer.out").hasSuffix("done\n"))
+        for reader in 0..<2 {
+            let ending = try servers[reader].waitForEnd()
+            let text = output("reader\(reader).out")
+            #expect(ending == .exit(0), "reader \(reader): \(ending), \(text.suffix(400)) \(output("reader\(reader).err"))")
+            #expect(!text.contains("bad"), "reader \(reader): \(text.split(separator: "\n").filter { $0.hasPrefix("bad") })")
+            let states = text.split(separator: "\n").filter { $0.hasPrefix("state ") }.count
+            #expect(states >= 3, "reader \(reader) saw \(states) states: it did not read beside the writer")
+            #expect(text.contains("final \(Self.batches) "))
+            print("reader \(reader): \(states) states, \(text.split(separator: "\n").last ?? "")")
+        }
+        #expect(killed == .signal(SIGKILL) || killed == .exit(0), "reader 2: \(killed)")
+        #expect(!output("reader2.out").contains("bad"), "reader 2: \(output("reader2.out").suffix(400))")
+
+        // The readers held no lock: the writer's collection opens for writing at once, whole.
+        // (Opened without a client: a synchronous test must not wait on the cooperative
+        // pool, which a test beside it may be waiting on too.)
+        let store = try OnDisk(PosixFileSystem(), directory + "/readers")
+        defer { store.close() }
+        // Batch i holds 1 + i % largestBatch ids.
+        #expect(store.shards.reduce(0) { $0 + $1.count } == (0..<Self.batches).reduce(0) { $0 + 1 + $1 % Self.largestBatch })
+    }
+}
