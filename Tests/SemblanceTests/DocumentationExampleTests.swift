@@ -665,6 +665,48 @@ struct DocumentationExampleTests {
         #expect(try await docs.collectGarbage() == GarbageReport())
     }
 
+    // MARK: ScalingOut.md
+
+    static func readBesideWriter(directory: String, query: [Float]) async throws -> (ids: [String], moved: Bool, count: Int) {
+        let reader = try await Client(directory: directory, access: .readOnly)
+        let docs = try await reader.collection("docs")
+        let hits = try await docs.search(query, k: 10)
+        let moved = try await docs.refresh()
+        let count = docs.count
+        await reader.close()
+        return (hits.ids, moved, count)
+    }
+
+    static func follow(directory: String) async throws -> Duration? {
+        let follower = try await Client(directory: directory, access: .following(every: 0.5))
+        let live = try await follower.collection("docs")
+        if let lag = live.staleness {
+            print("at most \(lag) behind the writer")
+        }
+        await follower.close()
+        return live.staleness
+    }
+
+    @Test("Scaling Out: a reader beside a writer, refreshed and following")
+    func scalingOut() async throws {
+        let folder = TemporaryDirectory()
+        let writer = try await Client(directory: folder.path)
+        let docs = try await writer.createCollection("docs", dimension: 3, metric: .cosine)
+        try await docs.upsert(id: "apple", vector: [0.9, 0.1, 0.0])
+        let (ids, moved, count) = try await Self.readBesideWriter(directory: folder.path, query: [1.0, 0.2, 0.0])
+        #expect(ids == ["apple"])
+        #expect(!moved && count == 1)
+        let lag = try await Self.follow(directory: folder.path)
+        #expect(lag != nil)
+        let reader = try await Client(directory: folder.path, access: .readOnly)
+        let refused = await #expect(throws: SemblanceError.self) {
+            try await reader.collection("docs").upsert(id: "pear", vector: [0.1, 0.9, 0.0])
+        }
+        #expect(refused?.code == .readOnly)
+        await reader.close()
+        await writer.close()
+    }
+
     // MARK: The catalog and this file
 
     @Test("every swift code block of the DocC catalog appears, line for line, in this file")
@@ -674,7 +716,7 @@ struct DocumentationExampleTests {
         let catalog = root.appendingPathComponent("Sources/Semblance/Semblance.docc")
         let tests = ReadmeExampleTests.normalisedLines(try String(contentsOf: thisFile, encoding: .utf8))
         let articles = try FileManager.default.contentsOfDirectory(atPath: catalog.path).filter { $0.hasSuffix(".md") }
-        #expect(articles.count >= 7, "landing page, Getting Started, Concurrency, Durability, Metadata and Filters, Versioning, Command Line")
+        #expect(articles.count >= 8, "landing page, Getting Started, Concurrency, Durability, Metadata and Filters, Versioning, Command Line, Scaling Out")
         var blocks = 0
         for article in articles {
             let text = try String(contentsOf: catalog.appendingPathComponent(article), encoding: .utf8)

@@ -173,6 +173,29 @@ struct ReadmeExampleTests {
         await reopened.close()
     }
 
+    @Test("the README's reader example runs beside an open writer and sees its acknowledged writes")
+    func readmeReaderExample() async throws {
+        // ---- the README's reader code ----
+        func searchBesideTheImporter(in path: String, for query: [Float]) async throws -> [String] {
+            let client = try await Client(directory: path, access: .readOnly)
+            let docs = try await client.collection("docs")
+            try await docs.refresh()  // the writer's newest state: whole batches only
+            let hits = try await docs.search(query, k: 3)
+            await client.close()
+            return hits.ids
+        }
+        // ---- end of the README's code ----
+        let folder = TemporaryDirectory()
+        let writer = try await Client(directory: folder.path)
+        let docs = try await writer.createCollection("docs", dimension: 3)
+        try await docs.upsert([
+            VectorRecord(id: "banana", vector: [0.8, 0.3, 0.1]),
+            VectorRecord(id: "car", vector: [0.0, 0.2, 0.9]),
+        ])
+        #expect(try await searchBesideTheImporter(in: folder.path, for: [0.0, 0.2, 0.9]) == ["car", "banana"])
+        await writer.close()
+    }
+
     @Test("every swift code block of README.md appears, line for line, in this file")
     func readmeMatchesThisFile() throws {
         let thisFile = URL(fileURLWithPath: #filePath)

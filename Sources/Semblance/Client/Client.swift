@@ -63,7 +63,7 @@ public actor Client {
         logger.debug("opened client directory", metadata: ["directory": "\(root)", "access": "\(access)"])
     }
 
-    /// Opens the directory at `url` (see ``init(directory:access:logger:)-(String,_,_)``).
+    /// Opens the directory at `url`, as the form taking a path does.
     public init(directory url: URL, access: ClientAccess = .readWrite, logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
         try await self.init(directory: url.path, access: access, logger: logger)
     }

@@ -30,6 +30,7 @@ public struct ClientAccess: Sendable, Hashable, CustomStringConvertible {
         ClientAccess(isReadOnly: true, refreshInterval: seconds)
     }
 
+    /// "read-write", "read-only", or "read-only, following every <interval> s".
     public var description: String {
         guard isReadOnly else { return "read-write" }
         return refreshInterval.map { "read-only, following every \($0) s" } ?? "read-only"
