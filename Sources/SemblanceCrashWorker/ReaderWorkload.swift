@@ -12,13 +12,15 @@ import Semblance
 /// `.none` so that groups follow each other fast, automatic checkpoints every 200 writes)
 /// and upserts `batches` batches of new ids: batch i holds `1 + i % largest` ids `b<i>-<j>`
 /// with the vectors [i, j, 1, 0, …], so batches span one shard or several. Every 50th batch
-/// it also commits, every 110th it collects garbage with no grace period. It prints
+/// it also commits, every 110th it collects garbage keeping one user commit, with no grace
+/// period, so that the pages of heads a reader may be loading are deleted. It prints
 /// `ack <i>` after each batch and `done` at the end.
 ///
 /// A reader opens the directory read-only and refreshes in a loop. Every state it sees must
 /// be one the writer had, the first k batches whole: its count is that of k batches, it
 /// holds batch k-1's ids with their vectors and no id of batch k, and a search restricted
-/// to batch k-1's ids finds all of them and one restricted to batch k's finds none. It
+/// to batch k-1's ids finds all of them and one restricted to batch k's finds none; every
+/// 25th state, every earlier id is checked too. It
 /// prints `state <k>` when k changes, `bad <what>` and exits 1 on a violation, and
 /// `final <k> <refreshes>` once it has seen all `batches` (exit 0) or when `seconds` pass
 /// (exit 2).
@@ -42,7 +44,7 @@ enum ReaderWorkload {
         for batch in 0..<batches {
             try await collection.upsert((0..<size(batch, largest: largest)).map { VectorRecord(id: id(batch, $0), vector: vector(batch, $0)) })
             if batch % 50 == 49 { try await collection.commit(message: "batch \(batch)") }
-            if batch % 110 == 109 { _ = try await collection.collectGarbage(grace: 0) }
+            if batch % 110 == 109 { _ = try await collection.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0) }
             Output.line("ack \(batch)")
         }
         await client.close()
@@ -70,6 +72,7 @@ enum ReaderWorkload {
             counts[total] = batch + 1
         }
         var seen = -1
+        var states = 0
         var refreshes = 0
         while true {
             let count = collection.count
@@ -85,7 +88,15 @@ enum ReaderWorkload {
                 Output.line("bad went back from \(seen) to \(k) batches")
                 return 1
             }
-            if k != seen { Output.line("state \(k)") }
+            if k != seen {
+                Output.line("state \(k)")
+                states += 1
+                if states % 25 == 0, let missing = (0..<k).lazy.flatMap({ batch in (0..<size(batch, largest: largest)).map { id(batch, $0) } })
+                    .first(where: { !collection.contains($0) }) {
+                    Output.line("bad at \(k) batches: lacks \(missing)")
+                    return 1
+                }
+            }
             seen = k
             if k == batches || ContinuousClock.now >= deadline {
                 Output.line("final \(k) \(refreshes)")

@@ -191,6 +191,47 @@ struct ReaderTests {
         await writer.close()
     }
 
+    @Test("a reset to the head replaces the logs under a reader: its refresh drops what the old logs held and reads the new")
+    func resetToTheHead() async throws {
+        let folder = TemporaryDirectory()
+        let writer = try await Client(directory: folder.path)
+        let written = try await writer.createCollection("docs", configuration: Self.configuration)
+        try await written.upsert(Self.records(0..<10))
+        try await written.checkpoint()
+        try await written.upsert(Self.records(0..<5, prefix: "x"))
+        let reader = try await Client(directory: folder.path, access: .readOnly)
+        let read = try await reader.collection("docs")
+        #expect(read.count == 15 && read.contains("x0"))
+        try await written.reset(to: "main")
+        // The new logs have the old ones' header; the same number of records, other ids.
+        try await written.upsert(Self.records(0..<5, prefix: "y"))
+        #expect(try await read.refresh())
+        #expect(read.count == 15)
+        #expect(read.contains("y0") && !read.contains("x0"))
+        await reader.close()
+        await writer.close()
+    }
+
+    @Test("a collection dropped under a reader, or dropped and created again, makes its refresh throw .unknownCollection")
+    func droppedCollection() async throws {
+        let folder = TemporaryDirectory()
+        let writer = try await Client(directory: folder.path)
+        let written = try await writer.createCollection("docs", configuration: Self.configuration)
+        try await written.upsert(Self.records(0..<5))
+        let reader = try await Client(directory: folder.path, access: .readOnly)
+        let read = try await reader.collection("docs")
+        try await writer.dropCollection("docs")
+        let dropped = await #expect(throws: SemblanceError.self) { try await read.refresh() }
+        #expect(dropped?.code == .unknownCollection)
+        let again = try await writer.createCollection("docs", configuration: Self.configuration)
+        try await again.upsert(Self.records(0..<2))
+        let replaced = await #expect(throws: SemblanceError.self) { try await read.refresh() }
+        #expect(replaced?.code == .unknownCollection)
+        #expect(read.count == 5, "the handle keeps its last state")
+        await reader.close()
+        await writer.close()
+    }
+
     @Test("a reader of a branch that is deleted gets .unknownRef on refresh and keeps its last state")
     func deletedBranch() async throws {
         let folder = TemporaryDirectory()

@@ -214,7 +214,9 @@ public actor Client {
 
     /// Deletes a collection and its files. Handles to it already given out fail with
     /// `.closed` from then on.
-    /// - Throws: `.invalidName`, `.unknownCollection`.
+    /// - Throws: `.invalidName`, `.unknownCollection`; `.locked` when another process has
+    ///   the collection open for writing (this client's handles to it are closed by then);
+    ///   `.readOnly` for a read-only client.
     public func dropCollection(_ name: String) async throws(SemblanceError) {
         try ensureOpen()
         try ensureWriter("dropCollection")

@@ -9,10 +9,10 @@
 public struct ClientAccess: Sendable, Hashable, CustomStringConvertible {
     /// True for a reader: no lock is taken, no file is created or changed, and every change
     /// throws `.readOnly`.
-    public var isReadOnly: Bool
+    public let isReadOnly: Bool
     /// A reader's collections refresh themselves this often, in seconds; nil when they move
     /// only on ``VectorCollection/refresh()``.
-    public var refreshInterval: Double?
+    public let refreshInterval: Double?
 
     /// Reads and writes (the default). A collection is written by one client at a time:
     /// opening one that another process writes throws `.locked`. Other collections of the

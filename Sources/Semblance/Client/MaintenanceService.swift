@@ -52,9 +52,9 @@ public struct MaintenanceService: Service {
 
 extension Client {
     /// One maintenance round: compacts each open collection that needs it. Errors are
-    /// logged, not thrown: the next round tries again.
+    /// logged, not thrown: the next round tries again. A read-only client has nothing to do.
     public func runMaintenance() async {
-        for collection in openCollections where collection.needsCompaction {
+        for collection in openCollections where !collection.isReadOnly && collection.needsCompaction {
             do {
                 let removed = try await collection.compact(onlyWhenNeeded: true)
                 logger.debug("maintenance compacted", metadata: ["collection": "\(collection.name)", "tombstonesRemoved": "\(removed)"])
@@ -67,10 +67,11 @@ extension Client {
 
 extension Client {
     /// Collects the garbage of each open collection (once per collection, whichever of its
-    /// branches are open) under its retention policy. Errors are logged, not thrown.
+    /// branches are open) under its retention policy. Errors are logged, not thrown. A
+    /// read-only client has nothing to do.
     public func collectGarbage(grace: Double = 600) async {
         var done = Set<String>()
-        for collection in openCollections where done.insert(collection.name).inserted {
+        for collection in openCollections where !collection.isReadOnly && done.insert(collection.name).inserted {
             do {
                 let report = try await collection.collectGarbage(grace: grace)
                 if report.deletedObjects > 0 {

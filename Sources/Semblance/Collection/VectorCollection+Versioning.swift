@@ -21,7 +21,7 @@ extension VectorCollection {
     }
 
     /// Refuses a change of refs or objects through a read-only handle, or one that is
-    /// closed: its client no longer holds the directory's lock, which another process may
+    /// closed: its client no longer holds the collection's lock, which another process may
     /// hold now.
     private func requireWritable(_ what: String) throws(SemblanceError) {
         try requirePersistent(what)

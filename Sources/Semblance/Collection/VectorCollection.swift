@@ -313,16 +313,20 @@ public final class VectorCollection: Sendable {
     /// Nil for a writer's handle, which is never behind.
     public var staleness: Duration? { engine.staleness }
 
-    /// Refreshes every `seconds` until closed (a failed refresh is logged and tried again).
+    /// Refreshes every `seconds` until closed. A failed refresh is logged once and tried
+    /// again at twice the interval each time, up to 30 seconds, until one succeeds.
     func follow(every seconds: Double) {
         let task = Task { [weak self] in
+            var delay = seconds
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(seconds))
+                try? await Task.sleep(for: .seconds(delay))
                 guard let self, !Task.isCancelled, !engine.isClosed else { return }
                 do throws(SemblanceError) {
                     try await refresh()
+                    delay = seconds
                 } catch {
-                    logger.warning("refresh failed", metadata: ["error": "\(error)"])
+                    if delay == seconds { logger.warning("refresh failed; retrying with backoff", metadata: ["error": "\(error)"]) }
+                    delay = min(delay * 2, max(seconds, 30))
                 }
             }
         }

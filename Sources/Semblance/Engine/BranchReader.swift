@@ -20,6 +20,8 @@ package final class BranchReader: Sendable {
 
     /// One consistent state of the branch.
     struct View {
+        /// When the read that found it began: it was the newest state then.
+        var readBegan: ContinuousClock.Instant
         var head: ObjectHash?
         var shards: [VectorIndex]
         /// Bytes of the logs' frames kept, beyond their headers.
@@ -27,12 +29,20 @@ package final class BranchReader: Sendable {
     }
 
     /// The head last read, its shards (pages only) and the last sequence number each holds,
-    /// reused while the head stays.
+    /// reused while the head stays; and the last state read at that head, which the next
+    /// read continues when the logs still hold what it replayed.
     private let base = Mutex<Base?>(nil)
     private struct Base {
         var head: ObjectHash?
         var shards: [VectorIndex]
         var applied: [UInt64]
+        var last: Replayed?
+    }
+    private struct Replayed {
+        var headers: [LogFormat.FileHeader]
+        /// The frames replayed, per shard.
+        var frames: [[LogContents.Frame.Mark]]
+        var shards: [VectorIndex]
     }
 
     /// Reads that start over because the writer moved, before giving up.
@@ -58,14 +68,19 @@ package final class BranchReader: Sendable {
     /// - Throws: `.unknownRef` when the branch does not exist (any more); `.corruptFile` or
     ///   `.unsupportedFormatVersion` naming the file, for damage that persists.
     func read() throws(SemblanceError) -> View {
+        let began = ContinuousClock.now
         var failures = 0
         for _ in 0..<Self.maximumAttempts {
+            try requireSameCollection()
             let head = try files.refs.read(.branch, branch)
             guard head != nil || branch == CollectionFiles.mainBranch else {
                 throw SemblanceError(.unknownRef, "collection has no branch named \(branch.debugDescription)", path: files.directory)
             }
             do {
-                if let view = try attempt(head: head) { return view }
+                if var view = try attempt(head: head) {
+                    view.readBegan = began
+                    return view
+                }
                 failures = 0
             } catch {
                 // A writer moving the head (and collecting the old one's pages) explains it.
@@ -80,6 +95,20 @@ package final class BranchReader: Sendable {
             "the branch \(branch.debugDescription) changed during each of \(Self.maximumAttempts) reads; try again", path: files.directory)
     }
 
+    /// The collection is still the one opened: not dropped (its config.json gone), nor
+    /// dropped and created again under its name (another collection id).
+    private func requireSameCollection() throws(SemblanceError) {
+        let path = files.directory + "/config.json"
+        guard let bytes = try? files.fs.readFile(path) else {
+            throw SemblanceError(.unknownCollection, "the collection was dropped (no config.json)", path: files.directory)
+        }
+        let current = try StoredConfiguration.decode(bytes, path: path)
+        guard current.collectionID == files.configuration.collectionID else {
+            throw SemblanceError(.unknownCollection, "the collection was dropped and another created under its name: open it again",
+                                 path: files.directory)
+        }
+    }
+
     /// One read at `head`; nil when the ref moved or a log was replaced meanwhile.
     private func attempt(head: ObjectHash?) throws(SemblanceError) -> View? {
         let configuration = files.configuration
@@ -88,11 +117,11 @@ package final class BranchReader: Sendable {
             known = cached
         } else if let head {
             let commit = try files.commit(head)
-            known = Base(head: head, shards: try files.indexes(of: commit), applied: commit.shards.map(\.appliedSequence))
+            known = Base(head: head, shards: try files.indexes(of: commit), applied: commit.shards.map(\.appliedSequence), last: nil)
             base.withLock { $0 = known }
         } else {
             let empty = try (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
-            known = Base(head: nil, shards: empty, applied: Array(repeating: 0, count: configuration.shardCount))
+            known = Base(head: nil, shards: empty, applied: Array(repeating: 0, count: configuration.shardCount), last: nil)
             base.withLock { $0 = known }
         }
         var shards = known.shards
@@ -102,7 +131,7 @@ package final class BranchReader: Sendable {
         // then the new one renamed in): the reset's state is the head.
         let folder = CollectionFiles.logFolder(files.directory, branch: branch)
         guard files.fs.kind(folder) == .directory else {
-            return try files.refs.read(.branch, branch) == head ? View(head: head, shards: shards, logBytes: 0) : nil
+            return try files.refs.read(.branch, branch) == head ? View(readBegan: .now, head: head, shards: shards, logBytes: 0) : nil
         }
         var plans: [CollectionStore.LogPlan] = []
         for shard in 0..<configuration.shardCount {
@@ -116,7 +145,7 @@ package final class BranchReader: Sendable {
             let again = try CollectionStore.readLog(files.fs, plan.path, branch: branch, shard: shard, configuration: configuration)
             let before = plan.contents.frames
             guard again.header == plan.contents.header, again.frames.count >= before.count,
-                  zip(before, again.frames).allSatisfy({ $0.start == $1.start && $0.end == $1.end && $0.group == $1.group })
+                  zip(before, again.frames).allSatisfy({ $0.mark == $1.mark })
             else { return nil }
             for frame in again.frames.dropFirst(before.count) {
                 firstNewGroup = min(firstNewGroup ?? frame.group.number, frame.group.number)
@@ -124,10 +153,25 @@ package final class BranchReader: Sendable {
         }
         guard try files.refs.read(.branch, branch) == head else { return nil }
         let kept = try CollectionStore.keptFrames(plans, shardCount: configuration.shardCount, durability: .none, groupsBelow: firstNewGroup)
-        try CollectionStore.replay(plans, kept: kept, into: &shards)
+        // The last read's frames, where each log still begins with them: only what follows
+        // is replayed (the same header and frames in the same places with the same checksums
+        // are the same log; a log replaced by a reset to the head differs in a checksum).
+        var replayed = Array(repeating: 0, count: plans.count)
+        if let last = known.last, last.headers == plans.map(\.contents.header),
+           plans.indices.allSatisfy({ shard in
+               last.frames[shard].count <= kept[shard]
+                   && zip(last.frames[shard], plans[shard].contents.frames).allSatisfy { $0 == $1.mark }
+           }) {
+            shards = last.shards
+            replayed = last.frames.map(\.count)
+        }
+        try CollectionStore.replay(plans, kept: kept, from: replayed, into: &shards)
+        let state = Replayed(headers: plans.map(\.contents.header),
+                             frames: plans.indices.map { plans[$0].contents.frames.prefix(kept[$0]).map(\.mark) }, shards: shards)
+        base.withLock { if $0?.head == head { $0?.last = state } }
         let logBytes = zip(plans, kept).reduce(Int64(0)) { sum, pair in
             sum + (pair.0.contents.frames.prefix(pair.1).last.map { $0.end - Int64(LogFormat.fileHeaderSize) } ?? 0)
         }
-        return View(head: head, shards: shards, logBytes: logBytes)
+        return View(readBegan: .now, head: head, shards: shards, logBytes: logBytes)
     }
 }

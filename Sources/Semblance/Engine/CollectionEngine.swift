@@ -85,9 +85,10 @@ final class CollectionEngine: Sendable {
     let branch: String
     /// A branch opened read-only reads its files again through this; nil for a writer.
     private let reader: BranchReader?
-    /// Held while a refresh reads and publishes, so that states are published in order;
-    /// it holds when the published state's read began (it was the newest then).
-    private let refreshing = Mutex(ContinuousClock.now)
+    /// Held while a refresh reads and publishes, so that states are published in order.
+    private let refreshing = Mutex(())
+    /// When the read of the published state began (it was the branch's newest then).
+    private let freshAsOf: Mutex<ContinuousClock.Instant>
 
     private init(_ opened: CollectionStore.Opened) {
         let store = opened.store
@@ -96,6 +97,7 @@ final class CollectionEngine: Sendable {
         let indexes = opened.shards.map(\.index)
         let logBytes = opened.shards.map(\.logBytes)
         reader = opened.reader?.0
+        freshAsOf = Mutex(opened.reader?.readBegan ?? .now)
         published = Mutex(Published(shards: indexes, logBytes: opened.reader?.logBytes ?? logBytes.reduce(0, +), head: store.head))
         isPersistent = store.persistent
         stored = store.configuration
@@ -313,13 +315,14 @@ final class CollectionEngine: Sendable {
     @discardableResult
     func refresh() throws(SemblanceError) -> Bool {
         guard let reader else { return false }
-        return try refreshing.withLock { (freshAsOf) throws(SemblanceError) -> Bool in
+        return try refreshing.withLock { (_) throws(SemblanceError) -> Bool in
             if isClosed { throw SemblanceError.collectionClosed(directory) }
-            let started = ContinuousClock.now
             let view = try reader.read()
+            // Closed meanwhile: the handle keeps the state it had.
+            if isClosed { throw SemblanceError.collectionClosed(directory) }
             let changed = published.withLock { $0.head != view.head || $0.logBytes != view.logBytes }
             publish(shards: view.shards, logBytes: view.logBytes, head: view.head)
-            freshAsOf = started
+            freshAsOf.withLock { $0 = view.readBegan }
             return changed
         }
     }
@@ -328,7 +331,7 @@ final class CollectionEngine: Sendable {
     /// have been overtaken since); nil for a writer's.
     var staleness: Duration? {
         guard reader != nil else { return nil }
-        return ContinuousClock.now - refreshing.withLock { $0 }
+        return ContinuousClock.now - freshAsOf.withLock { $0 }
     }
 
     /// Finishes queued work, syncs, and releases the directory.

@@ -41,8 +41,9 @@ final class CollectionStore {
         /// Frames dropped while opening because their group did not reach every shard it
         /// spans (a batch cut by a crash: it was never acknowledged).
         let droppedFrames: Int
-        /// A branch opened read-only: what reads it again, and the bytes of its logs read.
-        var reader: (BranchReader, logBytes: Int64)?
+        /// A branch opened read-only: what reads it again, the bytes of its logs read, and
+        /// when the read began.
+        var reader: (BranchReader, logBytes: Int64, readBegan: ContinuousClock.Instant)?
     }
 
     private init(files: CollectionFiles, branch: String, head: ObjectHash?) {
@@ -140,7 +141,7 @@ final class CollectionStore {
             ShardStore(shard: shard, index: index, log: nil, fs: files.fs, identity: store.identity, directory: files.directory,
                        branch: branch, lock: nil)
         }
-        return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0, reader: (reader, view.logBytes))
+        return Opened(store: store, shards: shards, nextGroup: 1, droppedTornBytes: 0, droppedFrames: 0, reader: (reader, view.logBytes, view.readBegan))
     }
 
     /// Which log file holds a shard's records since the head, after checking that it
@@ -288,10 +289,11 @@ final class CollectionStore {
         }
     }
 
-    /// Applies the kept frames of each shard's log to its index, in order.
-    static func replay(_ plans: [LogPlan], kept: [Int], into indexes: inout [VectorIndex]) throws(SemblanceError) {
+    /// Applies the kept frames of each shard's log to its index, in order, from frame
+    /// `start[shard]` (the frames before it are applied already).
+    static func replay(_ plans: [LogPlan], kept: [Int], from start: [Int]? = nil, into indexes: inout [VectorIndex]) throws(SemblanceError) {
         for (shard, plan) in plans.enumerated() {
-            for frame in plan.contents.frames.prefix(kept[shard]) {
+            for frame in plan.contents.frames.prefix(kept[shard]).dropFirst(start?[shard] ?? 0) {
                 for (i, record) in frame.records.enumerated() {
                     do {
                         try ShardStore.replay(record, to: &indexes[shard])

@@ -8,6 +8,19 @@ struct LogContents {
         /// Where the frame starts and ends in the file.
         var start: Int64
         var end: Int64
+        /// The CRC-32C of its stored payload.
+        var payloadChecksum: UInt32
+
+        /// Where it lies, its group and its checksum: what tells this frame from another
+        /// written in its place.
+        var mark: Mark { Mark(firstSequence: firstSequence, start: start, end: end, group: group, payloadChecksum: payloadChecksum) }
+        struct Mark: Equatable {
+            var firstSequence: UInt64
+            var start: Int64
+            var end: Int64
+            var group: WriteGroup
+            var payloadChecksum: UInt32
+        }
     }
     var header: LogFormat.FileHeader
     /// The frames, in order.
@@ -102,7 +115,8 @@ enum LogReader {
                 throw damage("frame of group \(group.number) does not list its own shard \(header.shard) among the group's shards", at: offset + 40)
             }
             contents.frames.append(LogContents.Frame(firstSequence: firstSequence, records: records, group: group,
-                                                     start: Int64(offset), end: Int64(payloadStart + storedLength)))
+                                                     start: Int64(offset), end: Int64(payloadStart + storedLength),
+                                                     payloadChecksum: payloadCRC))
             contents.nextSequence = end
             offset = payloadStart + storedLength
             contents.validLength = Int64(offset)
