@@ -35,6 +35,11 @@ let package = Package(
             name: "semblance-versioning-bench",
             dependencies: [.product(name: "Semblance", package: "Semblance")]
         ),
+        // Readers beside a writer: reader processes' search throughput and their lag.
+        .executableTarget(
+            name: "semblance-readers-bench",
+            dependencies: [.product(name: "Semblance", package: "Semblance")]
+        ),
         // The async API: batch search against one query at a time, and 1 / 2 / 4 shards.
         .executableTarget(
             name: "semblance-collection-bench",
