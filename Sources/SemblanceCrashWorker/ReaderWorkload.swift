@@ -38,10 +38,12 @@ enum ReaderWorkload {
         [Float(batch), Float(item), 1] + [Float](repeating: 0, count: configuration.dimension - 3)
     }
 
-    static func write(directory: String, batches: Int, largest: Int) async throws(SemblanceError) {
+    /// Writes batches `first..<batches` (a writer restarted after a kill continues after the
+    /// last batch it acknowledged).
+    static func write(directory: String, batches: Int, largest: Int, first: Int = 0) async throws(SemblanceError) {
         let client = try await Client(directory: directory)
         let collection = try await client.getOrCreateCollection(name, configuration: configuration)
-        for batch in 0..<batches {
+        for batch in first..<batches {
             try await collection.upsert((0..<size(batch, largest: largest)).map { VectorRecord(id: id(batch, $0), vector: vector(batch, $0)) })
             if batch % 50 == 49 { try await collection.commit(message: "batch \(batch)") }
             if batch % 110 == 109 { _ = try await collection.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0) }

@@ -18,7 +18,7 @@ import Semblance
 //       Opens a client there, creates (or opens) the collection, upserts the id "held",
 //       prints `holding`, and sleeps with it open (the locks held) until killed, or 120 s.
 //
-//   semblance-crash-worker write-batches <directory> <batches> <largest-batch>
+//   semblance-crash-worker write-batches <directory> <batches> <largest-batch> [first-batch]
 //   semblance-crash-worker read-batches <directory> <batches> <largest-batch> <seconds> [pause-µs]
 //       The writer and a reader of the readers' test (ReaderWorkload.swift); the reader
 //       sleeps pause-µs after reading each shard's log, so that writes land in between.
@@ -36,7 +36,7 @@ func fail(_ message: String, status: Int32) -> Never {
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = "usage: semblance-crash-worker <directory> <seed> <crash-at> <yes|no> [trace] | hold <directory> | serve"
-    + " | write-batches <directory> <batches> <largest-batch> | read-batches <directory> <batches> <largest-batch> <seconds> [pause-µs]"
+    + " | write-batches <directory> <batches> <largest-batch> [first-batch] | read-batches <directory> <batches> <largest-batch> <seconds> [pause-µs]"
 
 if arguments == ["serve"] { Spawner.serve() }
 
@@ -55,9 +55,10 @@ if arguments.count == 2 && arguments[0] == "hold" {
     exit(0)
 }
 
-if arguments.count == 4 && arguments[0] == "write-batches", let batches = Int(arguments[2]), let size = Int(arguments[3]), size > 0 {
+if (4...5).contains(arguments.count) && arguments[0] == "write-batches", let batches = Int(arguments[2]), let size = Int(arguments[3]), size > 0,
+   let first = arguments.count == 5 ? Int(arguments[4]) : 0 {
     do throws(SemblanceError) {
-        try await ReaderWorkload.write(directory: arguments[1], batches: batches, largest: size)
+        try await ReaderWorkload.write(directory: arguments[1], batches: batches, largest: size, first: first)
     } catch {
         fail(error.description, status: 1)
     }

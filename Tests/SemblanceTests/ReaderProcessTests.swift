@@ -15,7 +15,7 @@ struct ReaderProcessTests {
     static let batches = 1500
     static let largestBatch = 3
 
-    @Test("a writer imports, commits and collects garbage while three reader processes refresh, search and count (one killed -9): each reader sees only states the writer had, and follows it to the end")
+    @Test("a writer imports, commits and collects garbage, is killed -9 and restarted, while three reader processes refresh, search and count (one killed -9): each reader sees only states the writer had, and follows it to the end")
     func readersBesideAWriter() throws {
         let worker = try CrashTests.workerURL()
         // One spawner per child: a spawner serves one child at a time.
@@ -34,12 +34,26 @@ struct ReaderProcessTests {
                 ["read-batches", directory, "\(Self.batches)", "\(Self.largestBatch)", "300", "\(reader * 200)"],
                 stdout: scratch.file("reader\(reader).out"), stderr: scratch.file("reader\(reader).err")))
         }
+        // The writer is killed once it has acknowledged a third of the batches (perhaps in the
+        // middle of a group, a checkpoint or a garbage collection), and a new writer goes on
+        // after its last acknowledged batch: it truncates what the first left unfinished.
         let writer = try servers[3].start(["write-batches", directory, "\(Self.batches)", "\(Self.largestBatch)"],
                                           stdout: scratch.file("writer.out"), stderr: scratch.file("writer.err"))
-        _ = writer
+        let deadline = ContinuousClock.now + .seconds(120)
+        func acknowledged(_ file: String) -> [Int] {
+            output(file).split(separator: "\n").filter { $0.hasPrefix("ack ") }.compactMap { Int($0.dropFirst(4)) }
+        }
+        while (acknowledged("writer.out").last ?? 0) < Self.batches / 3 && !servers[3].hasEnded {
+            try #require(ContinuousClock.now < deadline, "the writer acknowledged too little in 120 s: \(output("writer.err"))")
+            usleep(500)
+        }
+        if !servers[3].hasEnded { kill(writer, SIGKILL) }
+        #expect(try servers[3].waitForEnd() == .signal(SIGKILL), "the writer ended before it was killed")
+        let resumeAt = (acknowledged("writer.out").last ?? -1) + 1
+        _ = try servers[3].start(["write-batches", directory, "\(Self.batches)", "\(Self.largestBatch)", "\(resumeAt)"],
+                                 stdout: scratch.file("writer2.out"), stderr: scratch.file("writer2.err"))
 
         // Reader 2 is killed once it has seen a few states.
-        let deadline = ContinuousClock.now + .seconds(120)
         while output("reader2.out").components(separatedBy: "state ").count <= 5 && !servers[2].hasEnded {
             try #require(ContinuousClock.now < deadline, "reader 2 saw no states in 120 s: \(output("reader2.out")) \(output("reader2.err"))")
             usleep(2_000)
@@ -47,8 +61,8 @@ struct ReaderProcessTests {
         if !servers[2].hasEnded { kill(readers[2], SIGKILL) }
         let killed = try servers[2].waitForEnd()
 
-        #expect(try servers[3].waitForEnd() == .exit(0), "writer: \(output("writer.out").suffix(300)) \(output("writer.err"))")
-        #expect(output("writer.out").hasSuffix("done\n"))
+        #expect(try servers[3].waitForEnd() == .exit(0), "writer: \(output("writer2.out").suffix(300)) \(output("writer2.err"))")
+        #expect(output("writer2.out").hasSuffix("done\n"))
         for reader in 0..<2 {
             let ending = try servers[reader].waitForEnd()
             let text = output("reader\(reader).out")
