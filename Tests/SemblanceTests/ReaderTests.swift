@@ -118,6 +118,30 @@ struct ReaderTests {
         await reader.close()
     }
 
+    @Test("a reader works on a disk where every write fails, as on read-only media, and asks it for none")
+    func readOnlyMedia() async throws {
+        let folder = TemporaryDirectory()
+        let writer = try await Client(directory: folder.path)
+        let written = try await writer.createCollection("docs", configuration: Self.configuration)
+        try await written.upsert(Self.records(0..<20))
+        try await written.checkpoint()
+        try await written.upsert(Self.records(20..<30))
+        // Every mutating call fails (create, write, sync, truncate, rename, remove, mkdir).
+        let media = FaultInjectingFileSystem(PosixFileSystem(), plan: .init(failAt: 1, fault: .ioError, persistent: true))
+        let reader = try await Client(directory: folder.path, access: .readOnly, fileSystem: media)
+        #expect(try await reader.listCollections() == ["docs"])
+        let read = try await reader.collection("docs")
+        #expect(read.count == 30)
+        try await written.upsert(Self.records(30..<35))
+        try await written.checkpoint()
+        #expect(try await read.refresh())
+        #expect(read.count == 35)
+        #expect(try await read.history().count == 2)
+        await reader.close()
+        #expect(media.calls == 0, "the reader made \(media.calls) mutating calls")
+        await writer.close()
+    }
+
     @Test("a reader of a folder that does not exist fails with .io and creates nothing; a writer's refresh() is a no-op")
     func missingDirectory() async throws {
         let folder = TemporaryDirectory()
