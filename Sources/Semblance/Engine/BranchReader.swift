@@ -104,7 +104,7 @@ package final class BranchReader: Sendable {
         }
         let current = try StoredConfiguration.decode(bytes, path: path)
         guard current.collectionID == files.configuration.collectionID else {
-            throw SemblanceError(.unknownCollection, "the collection was dropped and another created under its name: open it again",
+            throw SemblanceError(.unknownCollection, "the collection was dropped and another created under its name: close this handle and open the collection again",
                                  path: files.directory)
         }
     }

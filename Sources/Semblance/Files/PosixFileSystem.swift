@@ -170,7 +170,7 @@ package struct PosixFileSystem: FileSystem {
             }
             close(file)
             if code == EWOULDBLOCK {
-                throw SemblanceError(.locked, "another process has this collection open for writing (readers need no lock: ClientAccess.readOnly)", path: path)
+                throw SemblanceError(.locked, "another process has this collection open for writing (readers take no lock)", path: path)
             }
             throw Self.failure("flock", path, code)
         }

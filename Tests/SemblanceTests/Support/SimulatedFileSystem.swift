@@ -467,7 +467,7 @@ final class SimulatedFileSystem: FileSystem {
     func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID {
         try mutating("lock \(path)") { s throws(SemblanceError) in
             guard !s.lockedPaths.contains(path) else {
-                throw SemblanceError(.locked, "another process has this collection open for writing (readers need no lock: ClientAccess.readOnly)", path: path)
+                throw SemblanceError(.locked, "another process has this collection open for writing (readers take no lock)", path: path)
             }
             let file = try Self.open(&s, path, .createOrOpen)
             s.handles[file.raw]!.lockPath = path
