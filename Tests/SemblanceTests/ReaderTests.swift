@@ -13,9 +13,6 @@ struct ReaderTests {
         range.map { VectorRecord(id: "\(prefix)\($0)", vector: [Float($0), 1, 0, 0]) }
     }
 
-    /// Every file under `directory` with its content.
-    static func tree(_ directory: String) throws -> [String: Data] { try CrashTests.tree(directory) }
-
     @Test("a reader sees the head and the acknowledged writes after it, moves only on refresh(), and follows checkpoints, deletes and branches")
     func refreshFollowsTheWriter() async throws {
         let folder = TemporaryDirectory()
@@ -73,7 +70,7 @@ struct ReaderTests {
         try await written.commit(message: "first")
         try await written.upsert(Self.records(20..<25))
         await writer.close()
-        let before = try Self.tree(folder.path)
+        let before = try CrashTests.tree(folder.path)
 
         let reader = try await Client(directory: folder.path, access: .readOnly)
         #expect(reader.access == .readOnly)
@@ -109,7 +106,7 @@ struct ReaderTests {
         #expect(read.count == 25)
         #expect(try await read.snapshot(at: "main").count == 20, "reads of commits work")
         #expect(try await read.diff(from: "main", to: "main").added.isEmpty)
-        #expect(try Self.tree(folder.path) == before, "the reader changed files")
+        #expect(try CrashTests.tree(folder.path) == before, "the reader changed files")
 
         // No lock is held: a writer opens the collection while the reader has it open.
         let second = try await Client(directory: folder.path)

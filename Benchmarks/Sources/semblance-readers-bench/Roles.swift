@@ -17,12 +17,17 @@ enum Roles {
         let end = ContinuousClock.now + .seconds(seconds)
         var batches = 0
         while ContinuousClock.now < end {
-            let numbers = (first + batches * 100)..<(first + (batches + 1) * 100)
-            try await collection.upsert(numbers.map { VectorRecord(id: "w\($0)", vector: BenchData.vector($0)) })
+            try await importBatch(batches, from: first, into: collection)
             batches += 1
         }
         await client.close()
         say("batches \(batches)")
+    }
+
+    /// Upserts the batch number `batch` of 100 new vectors, numbered from `first`.
+    static func importBatch(_ batch: Int, from first: Int, into collection: VectorCollection) async throws {
+        let numbers = (first + batch * 100)..<(first + (batch + 1) * 100)
+        try await collection.upsert(numbers.map { VectorRecord(id: "w\($0)", vector: BenchData.vector($0)) })
     }
 
     /// Searches query after query (k 10, the default ef) for `seconds`, on a reader that

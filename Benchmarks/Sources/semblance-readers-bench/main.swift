@@ -111,8 +111,7 @@ for importing in [false, true] {
         guard importing else { return 0 }
         var batches = 0
         while !stop.isSet {
-            let numbers = (1_000_000 + batches * 100)..<(1_000_000 + (batches + 1) * 100)
-            try? await collection.upsert(numbers.map { VectorRecord(id: "w\($0)", vector: BenchData.vector($0)) })
+            try? await Roles.importBatch(batches, from: 1_000_000, into: collection)
             batches += 1
         }
         return batches

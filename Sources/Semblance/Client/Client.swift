@@ -325,8 +325,7 @@ public actor Client {
     }
 
     private func ensureWriter(_ what: String) throws(SemblanceError) {
-        guard access.isReadOnly else { return }
-        throw SemblanceError(.readOnly, "\(what) needs a writer: this client is read-only", path: directory ?? "")
+        if access.isReadOnly { throw SemblanceError.readOnly(directory ?? "", what) }
     }
 
     private func exists(_ name: String) throws(SemblanceError) -> Bool {

@@ -126,15 +126,12 @@ package final class BranchReader: Sendable {
         }
         var shards = known.shards
         let applied = known.applied
-        // A branch no writer has opened yet has no logs: its head is all of it. So is a
-        // branch whose logs a reset is replacing at this moment (the folder is renamed away,
-        // then the new one renamed in): the reset's state is the head.
-        let folder = CollectionFiles.logFolder(files.directory, branch: branch)
-        guard files.fs.kind(folder) == .directory else {
-            return try files.refs.read(.branch, branch) == head ? View(readBegan: .now, head: head, shards: shards, logBytes: 0) : nil
-        }
+        // A branch no writer has opened yet has no logs (no plans): its head is all of it. So
+        // is a branch whose logs a reset is replacing at this moment (the folder is renamed
+        // away, then the new one renamed in): the reset's state is the head.
+        let hasLogs = files.fs.kind(CollectionFiles.logFolder(files.directory, branch: branch)) == .directory
         var plans: [CollectionStore.LogPlan] = []
-        for shard in 0..<configuration.shardCount {
+        for shard in hasLogs ? 0..<configuration.shardCount : 0..<0 {
             plans.append(try CollectionStore.planLog(files.fs, directory: files.directory, configuration: configuration, branch: branch,
                                                      head: head, shard: shard, applied: applied[shard]))
             let pause = Self.pauseBetweenLogReads.load(ordering: .relaxed)

@@ -5,9 +5,9 @@ extension SemblanceError {
         SemblanceError(.closed, "the collection is closed", path: directory)
     }
 
-    /// A change asked of a collection opened read-only.
+    /// A change asked of a client or collection opened read-only.
     static func readOnly(_ directory: String, _ what: String) -> SemblanceError {
-        SemblanceError(.readOnly, "\(what) needs a writer: this collection is open read-only", path: directory)
+        SemblanceError(.readOnly, "\(what) needs a writer: this is opened read-only", path: directory)
     }
 
     /// Every write after `cause` failed one: the files may hold changes the memory does not.
