@@ -126,3 +126,41 @@ enum ReaderWorkload {
         return nil
     }
 }
+
+/// The reader of the lapsed-lease test (ReaderProcessTests): it opens collection `docs`
+/// read-only with a lease of `leaseSeconds`, prints `open <count>`, then reads its history
+/// every 20 ms. The test stops the process (SIGSTOP) past its lease while the writer commits
+/// and collects garbage, then lets it go on. The first failed read prints `error <code>`;
+/// the reader then refreshes and prints `refreshed <count> <commits in history>` (exit 0),
+/// or `failed <message>` (exit 1). After 60 s without an error it prints `timeout` (exit 2).
+enum SuspendedReader {
+    static func run(directory: String, leaseSeconds: Double) async -> Int32 {
+        do throws(SemblanceError) {
+            let client = try await Client(directory: directory, access: .readOnly.leaseDuration(leaseSeconds))
+            let collection = try await client.collection("docs")
+            Output.line("open \(collection.count)")
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                do throws(SemblanceError) {
+                    _ = try await collection.history()
+                } catch {
+                    Output.line("error \(error.code)")
+                    do throws(SemblanceError) {
+                        try await collection.refresh()
+                        Output.line("refreshed \(collection.count) \(try await collection.history().count)")
+                        return 0
+                    } catch {
+                        Output.line("failed \(error)")
+                        return 1
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            Output.line("timeout")
+            return 2
+        } catch {
+            Output.line("failed \(error)")
+            return 1
+        }
+    }
+}

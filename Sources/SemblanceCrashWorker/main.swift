@@ -23,6 +23,9 @@ import Semblance
 //       The writer and a reader of the readers' test (ReaderWorkload.swift); the reader
 //       sleeps pause-µs after reading each shard's log, so that writes land in between.
 //
+//   semblance-crash-worker suspended-reader <directory> <lease-seconds>
+//       The reader of the lapsed-lease test (SuspendedReader in ReaderWorkload.swift).
+//
 //   semblance-crash-worker serve
 //       Starts workers (this executable) on request and reports their pids and ends; the
 //       tests spawn their children through it (Spawner.swift says why).
@@ -37,6 +40,7 @@ func fail(_ message: String, status: Int32) -> Never {
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = "usage: semblance-crash-worker <directory> <seed> <crash-at> <yes|no> [trace] | hold <directory> | serve"
     + " | write-batches <directory> <batches> <largest-batch> [first-batch] | read-batches <directory> <batches> <largest-batch> <seconds> [pause-µs]"
+    + " | suspended-reader <directory> <lease-seconds>"
 
 if arguments == ["serve"] { Spawner.serve() }
 
@@ -73,6 +77,10 @@ if (5...6).contains(arguments.count) && arguments[0] == "read-batches", let batc
     } catch {
         fail(error.description, status: 1)
     }
+}
+
+if arguments.count == 3 && arguments[0] == "suspended-reader", let seconds = Double(arguments[2]) {
+    exit(await SuspendedReader.run(directory: arguments[1], leaseSeconds: seconds))
 }
 
 guard (4...5).contains(arguments.count),

@@ -7,12 +7,13 @@ struct GCCommand: AsyncParsableCommand {
         commandName: "gc",
         abstract: "Delete the pages and commits that no kept commit names; prints what was freed.",
         discussion: """
-            Branch heads and tags are always kept. --keep-last N keeps each branch's last N user commits, \
+            Branch heads, tags and the commits that readers' live leases name are always kept. --keep-last N keeps each branch's last N user commits, \
             --keep-for keeps user commits newer than a DURATION (a number and s, m, h or d); with neither, \
             the collection's retention policy applies (by default every commit is kept). Objects become \
             garbage when nothing kept names them, and are deleted once they have been garbage for the \
-            --grace period (default 10m); --grace 0 deletes them at once (for a collection no other \
-            process is reading).
+            --grace period (default 10m); --grace 0 deletes them at once (readers in other processes \
+            hold a lease on what they serve; readers that cannot write one, on read-only media, rely on the \
+            grace period).
             """
     )
 
@@ -45,7 +46,8 @@ struct GCCommand: AsyncParsableCommand {
         } else {
             Output.line("deleted \(Terminal.grouped(report.deletedObjects)) objects, freed \(Terminal.bytes(report.freedBytes)); "
                         + "kept \(Terminal.grouped(report.keptCommits)) commits, pruned \(Terminal.grouped(report.prunedCommits)); "
-                        + "\(Terminal.grouped(report.pendingObjects)) objects wait out the grace period")
+                        + "\(Terminal.grouped(report.pendingObjects)) objects wait out the grace period"
+                        + (report.readerLeases > 0 ? "; \(Terminal.grouped(report.readerLeases)) reader leases hold \(Terminal.grouped(report.leasedCommits)) commits" : ""))
         }
     }
 }

@@ -704,6 +704,14 @@ struct DocumentationExampleTests {
         }
         #expect(refused?.code == .readOnly)
         await reader.close()
+
+        // Readers that may pause for minutes: a longer lease keeps their commits that long.
+        let access = ClientAccess.following(every: 1).leaseDuration(300)
+        let leased = try await Client(directory: folder.path, access: access)
+        #expect(leased.access.leaseDuration == 300 && leased.access.refreshInterval == 1)
+        #expect(try await leased.collection("docs").count == 1)
+        #expect(try await docs.collectGarbage(grace: 0).readerLeases == 1)
+        await leased.close()
         await writer.close()
     }
 

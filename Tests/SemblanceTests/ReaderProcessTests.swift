@@ -84,4 +84,44 @@ struct ReaderProcessTests {
         // Batch i holds 1 + i % largestBatch ids.
         #expect(store.shards.reduce(0) { $0 + $1.count } == (0..<Self.batches).reduce(0) { $0 + 1 + $1 % Self.largestBatch })
     }
+
+    @Test("a reader process stopped (SIGSTOP) past its lease loses it to the writer's garbage collection, gets .leaseExpired when it runs again, and recovers by refresh()")
+    func suspendedReader() async throws {
+        let server = try CrashTests.WorkerServer(try CrashTests.workerURL())
+        defer { server.close() }
+        let scratch = try CrashTests.Scratch(base: FileManager.default.temporaryDirectory.path)
+        let directory = scratch.file("db")
+        func output() -> String { (try? String(contentsOfFile: scratch.file("reader.out"), encoding: .utf8)) ?? "" }
+        func waitFor(_ text: String) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !output().contains(text) {
+                try #require(ContinuousClock.now < deadline && !server.hasEnded, "no \(text.debugDescription): \(output())")
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let writer = try await Client(directory: directory)
+        let written = try await writer.createCollection("docs", configuration: ReaderTests.configuration)
+        try await written.upsert(ReaderTests.records(0..<20))
+        let first = try await written.commit(message: "first")
+
+        let reader = try server.start(["suspended-reader", directory, "1"], stdout: scratch.file("reader.out"), stderr: scratch.file("reader.err"))
+        try await waitFor("open 20\n")
+        let leases = directory + "/docs/leases"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: leases).count == 1, "the reader's lease")
+        kill(reader, SIGSTOP)
+        try await Task.sleep(for: .milliseconds(1_500))
+        try await written.upsert(ReaderTests.records(20..<40))
+        try await written.commit(message: "second")
+        let report = try await written.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0)
+        #expect(report.readerLeases == 0 && report.deletedObjects > 0, "\(report)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: leases).isEmpty, "the lapsed lease was removed")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/docs/objects/" + first.id.prefix(2) + "/" + first.id.dropFirst(2)))
+        kill(reader, SIGCONT)
+
+        try await waitFor("refreshed")
+        #expect(try server.waitForEnd() == .exit(0), "\(output()) \((try? String(contentsOfFile: scratch.file("reader.err"), encoding: .utf8)) ?? "")")
+        #expect(output().contains("error leaseExpired\n"), "\(output())")
+        #expect(output().hasSuffix("refreshed 40 1\n"), "\(output())")
+        await writer.close()
+    }
 }

@@ -140,7 +140,7 @@ public actor Client {
         if let known = self.files[name] {
             files = known
         } else {
-            files = try CollectionFiles.open(fs, directory: path, readOnly: access.isReadOnly)
+            files = try CollectionFiles.open(fs, directory: path, readOnly: access.isReadOnly, leaseDuration: access.leaseDuration)
         }
         self.files[name] = files
         // The branch as its ref spells it: another spelling finds the same open handle.

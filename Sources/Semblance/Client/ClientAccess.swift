@@ -7,12 +7,23 @@
 /// let hits = try await docs.search(query, k: 10)   // at most about a second behind the writer
 /// ```
 public struct ClientAccess: Sendable, Hashable, CustomStringConvertible {
-    /// True for a reader: no lock is taken, no file is created or changed, and every change
-    /// throws `.readOnly`.
+    /// True for a reader: no lock is taken, no file is created or changed but the reader's
+    /// lease, and every change throws `.readOnly`.
     public let isReadOnly: Bool
     /// A reader's collections refresh themselves this often, in seconds; nil when they move
     /// only on ``VectorCollection/refresh()``.
     public let refreshInterval: Double?
+    /// How long each renewal of a reader's lease claims the commits it serves, in seconds
+    /// (default 60): a writer's garbage collection keeps them until the lease expires. The
+    /// reader renews it every third of this while open; one suspended longer finds it
+    /// lapsed (`.leaseExpired`) and reloads on its next refresh.
+    public let leaseDuration: Double
+
+    private init(isReadOnly: Bool, refreshInterval: Double?, leaseDuration: Double = 60) {
+        self.isReadOnly = isReadOnly
+        self.refreshInterval = refreshInterval
+        self.leaseDuration = leaseDuration
+    }
 
     /// Reads and writes (the default). A collection is written by one client at a time:
     /// opening one that another process writes throws `.locked`. Other collections of the
@@ -30,6 +41,12 @@ public struct ClientAccess: Sendable, Hashable, CustomStringConvertible {
         ClientAccess(isReadOnly: true, refreshInterval: seconds)
     }
 
+    /// The same access with a reader's lease of `seconds` (more than 0):
+    /// `.following(every: 1).leaseDuration(300)`.
+    public func leaseDuration(_ seconds: Double) -> ClientAccess {
+        ClientAccess(isReadOnly: isReadOnly, refreshInterval: refreshInterval, leaseDuration: seconds)
+    }
+
     /// "read-write", "read-only", or "read-only, following every <interval> s".
     public var description: String {
         guard isReadOnly else { return "read-write" }
@@ -39,6 +56,9 @@ public struct ClientAccess: Sendable, Hashable, CustomStringConvertible {
     func validate() throws(SemblanceError) {
         if let seconds = refreshInterval, !(seconds.isFinite && seconds >= 0.01) {
             throw SemblanceError(.invalidArgument, "a reader refreshes at most every 0.01 s and at a finite interval, got \(seconds)")
+        }
+        guard leaseDuration.isFinite && leaseDuration > 0 else {
+            throw SemblanceError(.invalidArgument, "a reader's lease lasts a finite number of seconds, more than 0, got \(leaseDuration)")
         }
     }
 }

@@ -109,6 +109,11 @@ package final class BranchReader: Sendable {
         }
     }
 
+    /// Drops the cached head and state: the next read loads everything again.
+    func forget() {
+        base.withLock { $0 = nil }
+    }
+
     /// One read at `head`; nil when the ref moved or a log was replaced meanwhile.
     private func attempt(head: ObjectHash?) throws(SemblanceError) -> View? {
         let configuration = files.configuration

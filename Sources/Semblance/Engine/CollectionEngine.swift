@@ -317,9 +317,15 @@ final class CollectionEngine: Sendable {
         guard let reader else { return false }
         return try refreshing.withLock { (_) throws(SemblanceError) -> Bool in
             if isClosed { throw SemblanceError.collectionClosed(directory) }
+            // A lapsed lease: what was cached may have been collected; reload from the head.
+            if let lease = files.lease, lease.hasLapsed {
+                lease.restart()
+                reader.forget()
+            }
             let view = try reader.read()
             // Closed meanwhile: the handle keeps the state it had.
             if isClosed { throw SemblanceError.collectionClosed(directory) }
+            files.lease?.hold(branch: branch, head: view.head)
             let changed = published.withLock { $0.head != view.head || $0.logBytes != view.logBytes }
             publish(shards: view.shards, logBytes: view.logBytes, head: view.head)
             freshAsOf.withLock { $0 = view.readBegan }

@@ -4,7 +4,7 @@ import Synchronization
 /// One collection's directory as this process holds it: the lock, the settings, the
 /// objects and the refs. Every branch open on the collection in this process shares it;
 /// each branch has its own ``CollectionStore``, logs and writer. Opened read-only, it takes
-/// no lock and changes no file; its branches are read by a ``BranchReader``.
+/// no lock and changes no file but its lease; its branches are read by a ``BranchReader``.
 ///
 /// Layout under `directory` (docs/file-format.md):
 ///
@@ -15,6 +15,7 @@ import Synchronization
 ///     refs/tags/<tag>                   each tag's commit
 ///     refs/grafts                       where retention cut history
 ///     gc-pending                        objects a garbage collection marked, waiting out its grace period
+///     leases/<id>                       a reader's claim on the commits it serves (``ReaderLease``)
 ///     wal/<branch>/shard-<n>.log        each shard's log since the branch's head commit
 ///     wal/<branch>/shard-<n>.next.log   a new log, until its commit is the head
 final class CollectionFiles: Sendable {
@@ -25,8 +26,10 @@ final class CollectionFiles: Sendable {
     let lock: DirectoryLock?
     /// False for an in-memory collection: nothing is written.
     let persistent: Bool
-    /// Opened by a reader: no lock is held and no file is changed.
+    /// Opened by a reader: no lock is held and no file is changed but the reader's lease.
     let readOnly: Bool
+    /// A reader's lease on the commits its branches serve; nil for a writer.
+    let lease: ReaderLease?
     /// Objects used by commits in progress, kept from a garbage collection.
     let pins = ObjectPins()
     /// The branches open in this process, and the ref changes made through it one at a time.
@@ -38,13 +41,14 @@ final class CollectionFiles: Sendable {
     var refs: Refs { Refs(fs: fs, directory: directory + "/refs") }
 
     private init(fs: any FileSystem, directory: String, configuration: StoredConfiguration, lock: DirectoryLock?, persistent: Bool,
-                 readOnly: Bool = false) {
+                 lease: ReaderLease? = nil) {
         self.fs = fs
         self.directory = directory
         self.configuration = configuration
         self.lock = lock
         self.persistent = persistent
-        self.readOnly = readOnly
+        self.readOnly = lease != nil
+        self.lease = lease
     }
 
     static func inMemory(_ configuration: CollectionConfiguration) throws(SemblanceError) -> CollectionFiles {
@@ -130,16 +134,19 @@ final class CollectionFiles: Sendable {
     // MARK: Opening
 
     /// Takes the collection's lock and reads its settings; with `readOnly`, only reads the
-    /// settings (no lock, no file changed, so a writer elsewhere may have it open).
+    /// settings (no lock, no file changed but a lease of `leaseDuration` seconds, so a writer
+    /// elsewhere may have it open).
     /// - Throws: `.unknownCollection` without config.json; `.locked` when another process
     ///   has it open for writing; `.corruptFile` or `.unsupportedFormatVersion` naming the file.
-    static func open(_ fs: any FileSystem, directory: String, readOnly: Bool = false) throws(SemblanceError) -> CollectionFiles {
+    static func open(_ fs: any FileSystem, directory: String, readOnly: Bool = false,
+                     leaseDuration: Double = ReaderLease.defaultDuration) throws(SemblanceError) -> CollectionFiles {
         guard fs.fileExists(directory + "/config.json") else {
             throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
         }
         if readOnly {
             let configuration = try StoredConfiguration.decode(try fs.readFile(directory + "/config.json"), path: directory + "/config.json")
-            return CollectionFiles(fs: fs, directory: directory, configuration: configuration, lock: nil, persistent: true, readOnly: true)
+            return CollectionFiles(fs: fs, directory: directory, configuration: configuration, lock: nil, persistent: true,
+                                   lease: ReaderLease(fs: fs, collection: directory, duration: leaseDuration))
         }
         let lock = DirectoryLock(fs: fs, handle: try fs.lockExclusively(directory + "/LOCK"))
         let configuration = try StoredConfiguration.decode(try fs.readFile(directory + "/config.json"), path: directory + "/config.json")
@@ -221,6 +228,8 @@ final class CollectionFiles: Sendable {
 
     /// The commit object `hash`, checked against its name.
     func commit(_ hash: ObjectHash) throws(SemblanceError) -> CommitObject {
+        // Every read of stored history starts with a commit: a lapsed reader's may be gone.
+        try lease?.requireLive(directory)
         let objects = objects
         let commit = try CommitObject.decode(try objects.get(hash), file: objects.path(of: hash))
         guard commit.shards.count == configuration.shardCount, commit.configuration.storesSamePages(as: configuration.index) else {

@@ -136,6 +136,7 @@ final class CollectionStore {
     private static func openReadOnly(_ files: CollectionFiles, branch: String) throws(SemblanceError) -> Opened {
         let reader = BranchReader(files: files, branch: branch)
         let view = try reader.read()
+        files.lease?.hold(branch: branch, head: view.head)
         let store = CollectionStore(files: files, branch: branch, head: view.head)
         let shards = view.shards.enumerated().map { shard, index in
             ShardStore(shard: shard, index: index, log: nil, fs: files.fs, identity: store.identity, directory: files.directory,
@@ -330,6 +331,7 @@ final class CollectionStore {
     /// This branch is no longer open in this process; with the last open branch, the
     /// directory's lock is released.
     func release() {
+        files.lease?.release(branch: branch)
         if files.unregister(branch) == 0 { files.lock?.release() }
     }
 }

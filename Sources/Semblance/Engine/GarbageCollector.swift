@@ -13,6 +13,10 @@ public struct GarbageReport: Sendable, Hashable, Codable {
     /// Unreachable objects left for a later collection, because they were found less than
     /// the grace period ago.
     public var pendingObjects = 0
+    /// Commits that readers' live leases name, kept whatever the retention policy says.
+    public var leasedCommits = 0
+    /// Readers' leases in force (expired ones are removed).
+    public var readerLeases = 0
 
     /// A report of nothing done.
     public init() {}
@@ -20,9 +24,9 @@ public struct GarbageReport: Sendable, Hashable, Codable {
 
 /// Retention, then mark, grace period and sweep, over a collection's objects.
 ///
-/// 1. **Retention** picks the commits to keep (``RetentionPolicy``; heads and tags always)
-///    and writes `refs/grafts`, where history now skips dropped commits, before anything is
-///    deleted.
+/// 1. **Retention** picks the commits to keep (``RetentionPolicy``; heads, tags and the
+///    commits named by readers' live leases always) and writes `refs/grafts`, where history
+///    now skips dropped commits, before anything is deleted. Expired leases are removed.
 /// 2. **Mark**: every object a kept commit names is reachable; every other object file is a
 ///    candidate.
 /// 3. **Grace**: a candidate is deleted only once it has been a candidate for `grace`
@@ -60,6 +64,12 @@ struct GarbageCollector {
         for branch in try refs.names(.branch) { if let head = try refs.read(.branch, branch) { branchHeads.append(head) } }
         for tag in try refs.names(.tag) { if let commit = try refs.read(.tag, tag) { tips.append(commit) } }
         tips += branchHeads
+        // Readers' claims. A claim on a commit deleted already (its reader was suspended
+        // past its lease, or opened it within a grace of 0) protects nothing.
+        let claims = try LeaseFolder(fs: fs, collection: files.directory).claims(now: now, removingExpired: true)
+        report.readerLeases = claims.leases
+        let leased = claims.commits.filter { fs.fileExists(files.objects.path(of: $0)) }
+        tips += leased
         var commits: [ObjectHash: CommitObject] = [:]
         var kept = Set(tips)
         func load(_ hash: ObjectHash) throws(SemblanceError) -> CommitObject {
@@ -76,6 +86,7 @@ struct GarbageCollector {
                 kept.formUnion(try keptOnBranch(from: head, history: history, retention: retention, now: now, load: load))
             }
         }
+        report.leasedCommits = leased.count
         var grafts = HistoryGrafts()
         for hash in kept {
             let commit = try load(hash)

@@ -25,7 +25,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
             case invalidName, unknownCollection, collectionExists, closed
             case invalidMetadata, invalidFilter
             case unknownRef, refExists, mergeConflict, historyPruned
-            case readOnly
+            case readOnly, leaseExpired
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -92,6 +92,10 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         public static let historyPruned = Code(.historyPruned)
         /// A change through a read-only client or collection (``ClientAccess/readOnly``).
         public static let readOnly = Code(.readOnly)
+        /// A reader's lease lapsed (the process was suspended past it, say), so a garbage
+        /// collection may have deleted what the reader held;
+        /// ``VectorCollection/refresh()`` takes a new lease at the branch's newest commit.
+        public static let leaseExpired = Code(.leaseExpired)
 
         public var description: String { String(describing: wrapped) }
     }
