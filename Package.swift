@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Semblance", targets: ["Semblance"]),
+        // Object storage (S3-compatible) over AsyncHTTPClient: a separate product, so that
+        // apps that do not use it do not build swift-nio.
+        .library(name: "SemblanceS3", targets: ["SemblanceS3"]),
         .executable(name: "semblance", targets: ["semblance"]),
     ],
     dependencies: [
@@ -15,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The system liblz4, found by pkg-config (Debian: liblz4-dev).
@@ -38,6 +42,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "SemblanceS3",
+            dependencies: [
+                "Semblance",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A small real-embedding data set shipped with the package: the demo and the tests use it.
         .target(
             name: "SemblanceFixtures",
@@ -48,6 +61,7 @@ let package = Package(
             name: "semblance",
             dependencies: [
                 "Semblance",
+                "SemblanceS3",
                 "SemblanceFixtures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,6 +70,12 @@ let package = Package(
         // The child process of the crash tests: a scripted workload that kills itself at the
         // n-th I/O call, through the public API.
         .executableTarget(name: "semblance-crash-worker", dependencies: ["Semblance"], path: "Sources/SemblanceCrashWorker"),
+        // Signing against the AWS test suite and botocore; the store against a real
+        // S3-protocol server (moto) that scripts/test.sh starts on loopback.
+        .testTarget(
+            name: "SemblanceS3Tests",
+            dependencies: ["Semblance", "SemblanceS3"]
+        ),
         .testTarget(
             name: "SemblanceKernelsTests",
             dependencies: ["SemblanceKernels"]

@@ -25,7 +25,7 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
             case invalidName, unknownCollection, collectionExists, closed
             case invalidMetadata, invalidFilter
             case unknownRef, refExists, mergeConflict, historyPruned
-            case readOnly, leaseExpired
+            case readOnly, leaseExpired, pushRejected, objectStore
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -96,6 +96,14 @@ public struct SemblanceError: Error, Hashable, Sendable, CustomStringConvertible
         /// collection may have deleted what the reader held;
         /// ``VectorCollection/refresh()`` takes a new lease at the branch's newest commit.
         public static let leaseExpired = Code(.leaseExpired)
+        /// A push was refused and the remote branch is unchanged: it is not a fast-forward,
+        /// another push moved the branch meanwhile, or the remote holds another collection
+        /// under the name.
+        public static let pushRejected = Code(.pushRejected)
+        /// Object storage answered with an error that trying again would not change (access
+        /// denied, no such bucket); the message names the HTTP status and the store's code.
+        /// Failures that may pass are tried again, and then are ``storageUnavailable``.
+        public static let objectStore = Code(.objectStore)
 
         public var description: String { String(describing: wrapped) }
     }

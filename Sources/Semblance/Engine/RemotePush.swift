@@ -1,0 +1,154 @@
+import Foundation
+import Synchronization
+
+/// What a push did.
+public struct PushReport: Sendable, Hashable, Codable {
+    /// The commit the remote branch names now.
+    public var commit: String
+    /// The commit it named before; nil when the remote had no such branch.
+    public var previousCommit: String?
+    /// Objects (pages and commits) uploaded: those the remote lacked.
+    public var uploadedObjects = 0
+    /// Their bytes.
+    public var uploadedBytes: Int64 = 0
+    /// Objects the push needed that the remote had already.
+    public var presentObjects = 0
+
+    /// A report of a push that moved the remote branch to `commit`.
+    public init(commit: String, previousCommit: String?) {
+        self.commit = commit
+        self.previousCommit = previousCommit
+    }
+}
+
+/// Pushes a branch's head commit to a ``RemoteObjectStore``: the settings when the remote
+/// lacks them, every object the head's history names that the remote lacks, then the
+/// remote branch ref, moved with a conditional write so that of two pushes only one wins.
+/// Logs are not pushed: a replica sees commits.
+///
+/// 1. `<name>/config.json` is written if absent; present, it must hold this collection's id.
+/// 2. The remote ref is read with its entity tag. The push is a fast-forward when the
+///    remote head is in the local history of the pushed commit; otherwise it is refused
+///    unless forced.
+/// 3. The objects of every commit reachable from the head (through the grafts) are listed
+///    and those missing remotely are uploaded, several at a time, each with
+///    `If-None-Match: *` (an object that appeared meanwhile is the same bytes). The grafts
+///    are uploaded too, so that the remote's history stops where the local one does.
+/// 4. The ref is written `If-Match` the tag read in step 2 (`If-None-Match: *` when it was
+///    absent). When another push moved it meanwhile, nothing changes remotely but the
+///    uploaded objects, left for the remote's garbage collection, and `.pushRejected` is
+///    thrown.
+struct RemotePush {
+    let files: CollectionFiles
+    let remote: any RemoteObjectStore
+    /// The collection's name: its folder in the remote.
+    let name: String
+
+    /// Uploads at once.
+    static let concurrentUploads = 8
+
+    func push(branch: String, head: ObjectHash, force: Bool) async throws(SemblanceError) -> PushReport {
+        let root = name + "/"
+        try await ensureConfiguration(root + "config.json")
+        let refKey = root + "refs/heads/" + branch
+        let remoteRef = try await remote.get(refKey)
+        var previous: ObjectHash?
+        if let remoteRef {
+            guard let hash = Self.refHash(remoteRef.bytes) else {
+                throw SemblanceError(.corruptFile, "not a commit hash and a newline", path: remote.location + "/" + refKey)
+            }
+            previous = hash
+        }
+        var report = PushReport(commit: head.hex, previousCommit: previous?.hex)
+        if previous == head { return report }
+
+        let history = try CommitHistory(files)
+        let commits = try history.reachable(from: [head]) { (hash) throws(SemblanceError) in try files.commit(hash) }
+        if let previous, !commits.contains(previous), !force {
+            throw SemblanceError(.pushRejected, "not a fast-forward: the remote branch \(branch.debugDescription) is at \(previous.hex.prefix(12)), "
+                + "which the local history of \(head.hex.prefix(12)) does not hold; push with force to replace it", path: remote.location + "/" + refKey)
+        }
+        var needed = Set<ObjectHash>()
+        for hash in commits {
+            needed.insert(hash)
+            needed.formUnion(try files.commit(hash).shards.flatMap(\.allObjects))
+        }
+        let present = Set(try await remote.list(prefix: root + "objects/").compactMap { Self.objectHash(key: $0.key, root: root) })
+        let missing = needed.subtracting(present).sorted { $0.hex < $1.hex }
+        report.presentObjects = needed.count - missing.count
+        let uploaded = try await upload(missing, root: root)
+        report.uploadedObjects = uploaded.count
+        report.uploadedBytes = uploaded.bytes
+        let grafts = HistoryGrafts.path(files.directory)
+        if files.fs.kind(grafts) == .file {
+            _ = try await remote.put(root + "refs/grafts", try files.fs.readFile(grafts), if: .always)
+        }
+
+        let condition: RemoteWriteCondition = remoteRef.map { .matching($0.etag) } ?? .absent
+        guard try await remote.put(refKey, Array((head.hex + "\n").utf8), if: condition) != nil else {
+            let now = (try? await remote.get(refKey)).flatMap { $0 }.flatMap { Self.refHash($0.bytes) }
+            throw SemblanceError(.pushRejected, "another push moved the remote branch \(branch.debugDescription) meanwhile"
+                + (now.map { " (to \($0.hex.prefix(12)))" } ?? "") + "; it is unchanged by this one, whose \(uploaded.count) uploaded objects are left for the remote's garbage collection",
+                path: remote.location + "/" + refKey)
+        }
+        return report
+    }
+
+    private func ensureConfiguration(_ key: String) async throws(SemblanceError) {
+        let local = try files.fs.readFile(files.directory + "/config.json")
+        if try await remote.put(key, local, if: .absent) != nil { return }
+        guard let existing = try await remote.get(key) else {
+            throw SemblanceError(.storageUnavailable, "the remote's config.json was there and then gone; try again", path: remote.location + "/" + key)
+        }
+        let stored = try StoredConfiguration.decode(existing.bytes, path: remote.location + "/" + key)
+        guard stored.collectionID == files.configuration.collectionID else {
+            throw SemblanceError(.pushRejected, "the remote holds another collection under the name \(name.debugDescription) (another collection id)",
+                                 path: remote.location + "/" + key)
+        }
+    }
+
+    /// Uploads `hashes` from the local objects, `concurrentUploads` at a time.
+    private func upload(_ hashes: [ObjectHash], root: String) async throws(SemblanceError) -> (count: Int, bytes: Int64) {
+        let objects = files.objects
+        let remote = remote
+        do {
+            return try await withThrowingTaskGroup(of: Int64.self) { group in
+                var next = 0
+                var count = 0
+                var bytes: Int64 = 0
+                func start() {
+                    let hash = hashes[next]
+                    next += 1
+                    group.addTask {
+                        let data = try objects.get(hash)
+                        let key = root + "objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
+                        return try await remote.put(key, data, if: .absent) == nil ? 0 : Int64(data.count)
+                    }
+                }
+                while next < hashes.count && next < Self.concurrentUploads { start() }
+                while let size = try await group.next() {
+                    if size > 0 { count += 1; bytes += size }
+                    if next < hashes.count { start() }
+                }
+                return (count, bytes)
+            }
+        } catch let error as SemblanceError {
+            throw error
+        } catch {
+            throw SemblanceError(.storageUnavailable, "the upload stopped: \(error)", path: remote.location)
+        }
+    }
+
+    static func refHash(_ bytes: [UInt8]) -> ObjectHash? {
+        guard bytes.count == 65, bytes.last == UInt8(ascii: "\n") else { return nil }
+        return ObjectHash(hex: String(decoding: bytes.dropLast(), as: UTF8.self))
+    }
+
+    /// The hash an `objects/ab/cdef…` key under `root` names; nil for any other key.
+    static func objectHash(key: String, root: String) -> ObjectHash? {
+        guard key.hasPrefix(root + "objects/") else { return nil }
+        let rest = key.dropFirst(root.count + "objects/".count)
+        guard rest.count == 65, rest.dropFirst(2).first == "/" else { return nil }
+        return ObjectHash(hex: String(rest.prefix(2)) + String(rest.dropFirst(3)))
+    }
+}
