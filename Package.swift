@@ -70,11 +70,13 @@ let package = Package(
         // The child process of the crash tests: a scripted workload that kills itself at the
         // n-th I/O call, through the public API.
         .executableTarget(name: "semblance-crash-worker", dependencies: ["Semblance"], path: "Sources/SemblanceCrashWorker"),
+        // What the test targets share: temporary folders, finding a built executable.
+        .target(name: "SemblanceTestSupport", path: "Tests/SemblanceTestSupport"),
         // Signing against the AWS test suite and botocore; the store against a real
         // S3-protocol server (moto) that scripts/test.sh starts on loopback.
         .testTarget(
             name: "SemblanceS3Tests",
-            dependencies: ["Semblance", "SemblanceS3"]
+            dependencies: ["Semblance", "SemblanceS3", "SemblanceTestSupport"]
         ),
         .testTarget(
             name: "SemblanceKernelsTests",
@@ -87,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SemblanceTests",
-            dependencies: ["Semblance", "SemblanceFixtures", "SemblanceKernels"],
+            dependencies: ["Semblance", "SemblanceFixtures", "SemblanceKernels", "SemblanceTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],

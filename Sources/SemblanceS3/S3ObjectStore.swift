@@ -25,6 +25,9 @@ public struct S3ObjectStore: RemoteObjectStore {
     public let configuration: S3Configuration
     let signer: SigV4Signer
     let http: HTTPClient
+    /// Keys per listing request; nil for the server's default (1 000 on S3). Tests make
+    /// it small to see several pages.
+    var listPageSize: Int?
 
     /// The store at `location` (`s3://BUCKET/PREFIX`).
     public init(_ location: String, configuration: S3Configuration) throws(SemblanceError) {
@@ -72,6 +75,7 @@ public struct S3ObjectStore: RemoteObjectStore {
         repeat {
             var query = [("list-type", "2"), ("prefix", root.key(prefix))]
             if let token { query.append(("continuation-token", token)) }
+            if let listPageSize { query.append(("max-keys", String(listPageSize))) }
             let response = try await send("GET", key: nil, query: query)
             try check(response, key: prefix)
             let xml = Substring(decoding: response.body, as: UTF8.self)

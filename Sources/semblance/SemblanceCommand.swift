@@ -12,7 +12,7 @@ struct SemblanceCommand: AsyncParsableCommand {
             CreateCommand.self, ListCommand.self, DropCommand.self, ImportCommand.self, ExportCommand.self, SearchCommand.self,
             CountCommand.self, GetCommand.self, UpsertCommand.self, SetMetadataCommand.self, DeleteCommand.self, StatsCommand.self,
             CompactCommand.self, ReencodeCommand.self, CheckpointCommand.self, CommitCommand.self, LogCommand.self, ShowCommand.self, BranchCommand.self,
-            TagCommand.self, DiffCommand.self, MergeCommand.self, ResetCommand.self, GCCommand.self, VerifyCommand.self,
+            TagCommand.self, DiffCommand.self, MergeCommand.self, ResetCommand.self, GCCommand.self, VerifyCommand.self, PushCommand.self,
             DemoCommand.self,
         ]
     )

@@ -3,13 +3,13 @@ import Foundation
 /// Finds an executable product of this package for tests that run it as a child process:
 /// the path in `environmentVariable` if set, else next to the test executable or bundle
 /// (SwiftPM puts every product of a configuration in one folder, `.build/<config>/`).
-enum BuiltProduct {
-    struct NotFound: Error, CustomStringConvertible {
-        let description: String
+public enum BuiltProduct {
+    public struct NotFound: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// - Parameter hint: how the product gets built, for the error message.
-    static func url(named name: String, environmentVariable: String, hint: String) throws -> URL {
+    public static func url(named name: String, environmentVariable: String, hint: String) throws -> URL {
         var candidates: [String] = []
         if let path = ProcessInfo.processInfo.environment[environmentVariable] { candidates.append(path) }
         var folders: [URL] = []

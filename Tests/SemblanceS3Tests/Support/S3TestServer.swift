@@ -1,0 +1,84 @@
+import Foundation
+import Semblance
+@testable import SemblanceS3
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real S3-protocol server for the tests: moto's server mode (`moto[server]` from PyPI,
+/// which scripts/test.sh installs), started once per test process on a free loopback port
+/// and stopped when the process ends. Each test takes a bucket of its own.
+final class S3TestServer: Sendable {
+    static let shared = Result { try S3TestServer() }
+
+    let endpoint: String
+
+    private init() throws {
+        let port = try Self.freePort()
+        endpoint = "http://127.0.0.1:\(port)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The shell stops the server (which ignores SIGTERM) when the test process, its
+        // parent, is gone, however that process ends. Neither holds the test's output open.
+        process.arguments = ["-c", "python3 -m moto.server -H 127.0.0.1 -p \(port) & server=$!; "
+            + "while kill -0 $PPID 2>/dev/null; do sleep 1; done; kill -9 $server"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !Self.accepts(port) {
+            guard Date() < deadline, process.isRunning else {
+                throw S3TestError("moto's server did not start on port \(port): install it with `python3 -m pip install 'moto[server]'` (scripts/test.sh does)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// A configuration for the server (moto takes any credentials).
+    var configuration: S3Configuration {
+        S3Configuration(endpoint: endpoint, region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing")
+    }
+
+    /// A new, empty bucket; the store at `s3://<bucket>/<prefix>`.
+    static func bucket(prefix: String = "db") async throws -> S3ObjectStore {
+        let server = try shared.get()
+        let name = "test-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let store = try S3ObjectStore("s3://\(name)/\(prefix)", configuration: server.configuration)
+        let response = try await store.send("PUT", key: nil)
+        guard (200..<300).contains(response.status.code) else { throw S3TestError("creating bucket \(name): HTTP \(response.status.code)") }
+        return store
+    }
+
+    private static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw S3TestError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func accepts(_ port: Int) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+struct S3TestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
