@@ -40,3 +40,17 @@ ensure_deps() {
         return 1
     fi
 }
+
+# ensure_test_deps makes sure what the object-storage tests need is there: moto's S3
+# server and botocore (pip, from PyPI), and the AWS SigV4 test suite (scripts/fetch-sigv4-suite.sh).
+ensure_test_deps() {
+    if ! python3 -c "import moto.server, botocore, flask" >/dev/null 2>&1; then
+        echo "==> installing moto[server] (the S3 tests' server) and botocore with pip" >&2
+        if ! python3 -m pip install --quiet --disable-pip-version-check 'moto[server]' botocore >&2 \
+            && ! python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages 'moto[server]' botocore >&2; then
+            echo "error: could not install moto[server] and botocore; run: python3 -m pip install 'moto[server]' botocore" >&2
+            return 1
+        fi
+    fi
+    scripts/fetch-sigv4-suite.sh >&2
+}
