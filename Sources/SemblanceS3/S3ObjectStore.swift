@@ -70,24 +70,44 @@ public struct S3ObjectStore: RemoteObjectStore {
 
     public func list(prefix: String) async throws(SemblanceError) -> [RemoteListing] {
         var listings: [RemoteListing] = []
-        var token: String?
-        let rootPrefix = root.prefix.isEmpty ? "" : root.prefix + "/"
-        repeat {
-            var query = [("list-type", "2"), ("prefix", root.key(prefix))]
-            if let token { query.append(("continuation-token", token)) }
-            if let listPageSize { query.append(("max-keys", String(listPageSize))) }
-            let response = try await send("GET", key: nil, query: query)
-            try check(response, key: prefix)
-            let xml = Substring(decoding: response.body, as: UTF8.self)
+        try await listPages(prefix: prefix, delimiter: nil) { xml, rootPrefix in
             for entry in S3XML.elements("Contents", in: xml) {
                 guard let key = S3XML.text("Key", in: entry), key.hasPrefix(rootPrefix) else { continue }
                 let size = S3XML.text("Size", in: entry).flatMap { Int64($0) } ?? 0
                 let modified = S3XML.text("LastModified", in: entry).flatMap(Self.parseTime) ?? Date(timeIntervalSince1970: 0)
                 listings.append(RemoteListing(key: String(key.dropFirst(rootPrefix.count)), size: size, lastModified: modified))
             }
+        }
+        return listings.sorted { $0.key < $1.key }
+    }
+
+    public func folders(under prefix: String) async throws(SemblanceError) -> [String] {
+        var folders: [String] = []
+        try await listPages(prefix: prefix, delimiter: "/") { xml, rootPrefix in
+            for entry in S3XML.elements("CommonPrefixes", in: xml) {
+                guard let folder = S3XML.text("Prefix", in: entry), folder.hasPrefix(rootPrefix + prefix), folder.hasSuffix("/") else { continue }
+                folders.append(String(folder.dropFirst(rootPrefix.count + prefix.count).dropLast()))
+            }
+        }
+        return folders.sorted()
+    }
+
+    /// Runs `read` on each page of a listing (ListObjectsV2) of `prefix` under the root,
+    /// with the root's own prefix (to remove from keys).
+    private func listPages(prefix: String, delimiter: String?, _ read: (Substring, String) -> Void) async throws(SemblanceError) {
+        var token: String?
+        let rootPrefix = root.prefix.isEmpty ? "" : root.prefix + "/"
+        repeat {
+            var query = [("list-type", "2"), ("prefix", rootPrefix + prefix)]
+            if let delimiter { query.append(("delimiter", delimiter)) }
+            if let token { query.append(("continuation-token", token)) }
+            if let listPageSize { query.append(("max-keys", String(listPageSize))) }
+            let response = try await send("GET", key: nil, query: query)
+            try check(response, key: prefix)
+            let xml = Substring(decoding: response.body, as: UTF8.self)
+            read(xml, rootPrefix)
             token = S3XML.text("IsTruncated", in: xml) == "true" ? S3XML.text("NextContinuationToken", in: xml) : nil
         } while token != nil
-        return listings.sorted { $0.key < $1.key }
     }
 
     public func delete(_ key: String) async throws(SemblanceError) {

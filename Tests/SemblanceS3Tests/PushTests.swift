@@ -99,6 +99,7 @@ struct PushTests {
         var location: String { store.location }
         func get(_ key: String) async throws(SemblanceError) -> RemoteObject? { try await store.get(key) }
         func list(prefix: String) async throws(SemblanceError) -> [RemoteListing] { try await store.list(prefix: prefix) }
+        func folders(under prefix: String) async throws(SemblanceError) -> [String] { try await store.folders(under: prefix) }
         func delete(_ key: String) async throws(SemblanceError) { try await store.delete(key) }
         func put(_ key: String, _ bytes: [UInt8], if condition: RemoteWriteCondition) async throws(SemblanceError) -> String? {
             if key.hasSuffix("refs/heads/main") { _ = try await store.put(key, Array((otherHead + "\n").utf8), if: .always) }

@@ -23,6 +23,9 @@ public actor Client {
     public nonisolated let logger: Logger
     /// Whether this client writes, or only reads beside a writer.
     public nonisolated let access: ClientAccess
+    /// The database root in object storage this client reads, mirrored into ``directory``;
+    /// nil for a directory's or an in-memory client.
+    public nonisolated let objectStore: (any RemoteObjectStore)?
     let fs: any FileSystem
     /// Open collections by name and branch.
     private var collections: [BranchKey: VectorCollection] = [:]
@@ -48,10 +51,11 @@ public actor Client {
 
     /// Opens `directory` through `fileSystem`: the tests' seam for a simulated or failing disk.
     package init(directory: String, access: ClientAccess = .readWrite, fileSystem fs: any FileSystem,
-                 logger: Logger = Logger(label: "semblance")) async throws(SemblanceError) {
+                 logger: Logger = Logger(label: "semblance"), objectStore: (any RemoteObjectStore)? = nil) async throws(SemblanceError) {
         try access.validate()
         self.fs = fs
         self.access = access
+        self.objectStore = objectStore
         if !access.isReadOnly { try fs.createDirectoryDurably(directory) }
         guard let root = fs.realPath(directory), fs.kind(root) == .directory else {
             throw SemblanceError(.io, access.isReadOnly ? "no such directory (a reader does not create one)" : "realpath: the directory cannot be resolved",
@@ -72,6 +76,7 @@ public actor Client {
         directory = nil
         self.logger = logger
         access = .readWrite
+        objectStore = nil
         fs = PosixFileSystem()
     }
 
@@ -126,6 +131,12 @@ public actor Client {
         try ensureOpen()
         try CollectionName.validate(name)
         if let open = collections[BranchKey(name: name, branch: branch)] { return open }
+        if objectStore != nil {
+            try RefName.validate(branch, kind: .branch)
+            try await mirror(name)?.sync(branch: branch)
+            try ensureOpen()
+            if let open = collections[BranchKey(name: name, branch: branch)] { return open }
+        }
         guard let directory, try exists(name) else {
             if directory == nil, collections[BranchKey(name: name, branch: CollectionFiles.mainBranch)] != nil {
                 throw SemblanceError(.invalidArgument, "an in-memory collection has only the branch main")
@@ -155,11 +166,12 @@ public actor Client {
             try ensureOpen()
             return collection
         }
+        let mirror = try mirror(name)
         let pending = Task { [logger] in
             do throws(SemblanceError) {
                 let engine = try await runOnQueue(.global()) { () throws(SemblanceError) in try CollectionEngine.open(files, branch: branch) }
                 return Result<VectorCollection, SemblanceError>.success(
-                    VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger))
+                    VectorCollection(name: name, configuration: engine.collectionConfiguration, engine: engine, logger: logger, mirror: mirror))
             } catch {
                 return .failure(error)
             }

@@ -27,9 +27,12 @@ public final class VectorCollection: Sendable {
     let metrics: CollectionMetrics
     /// A following reader's refresh loop (``ClientAccess/following(every:)``).
     private let follower = Mutex<Task<Void, Never>?>(nil)
+    /// A replica's collection: its folder is a mirror of object storage, synced before each refresh.
+    let mirror: RemoteMirror?
 
-    init(name: String, configuration: CollectionConfiguration, engine: CollectionEngine, logger: Logger) {
+    init(name: String, configuration: CollectionConfiguration, engine: CollectionEngine, logger: Logger, mirror: RemoteMirror? = nil) {
         self.name = name
+        self.mirror = mirror
         self.configuration = configuration
         self.engine = engine
         var logger = logger
@@ -304,6 +307,7 @@ public final class VectorCollection: Sendable {
     @discardableResult
     public func refresh() async throws(SemblanceError) -> Bool {
         guard engine.isReadOnly else { return false }
+        if let mirror { try await mirror.sync(branch: branch) }
         let engine = engine
         return try await runOnQueue(.global()) { () throws(SemblanceError) in try engine.refresh() }
     }

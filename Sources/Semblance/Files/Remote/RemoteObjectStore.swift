@@ -22,6 +22,10 @@ public protocol RemoteObjectStore: Sendable {
     /// Every object whose key starts with `prefix`, in key order.
     func list(prefix: String) async throws(SemblanceError) -> [RemoteListing]
 
+    /// The names of the folders directly under `prefix` (`""` for the root, else ending in
+    /// `/`): the next part of every key below it that has a `/` after it, in order.
+    func folders(under prefix: String) async throws(SemblanceError) -> [String]
+
     /// Removes the object at `key`; nothing happens when there is none.
     func delete(_ key: String) async throws(SemblanceError)
 }

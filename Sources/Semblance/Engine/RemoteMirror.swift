@@ -1,0 +1,162 @@
+import Foundation
+
+/// What a mirror's sync downloaded.
+struct MirrorReport: Sendable {
+    var downloadedObjects = 0
+    var downloadedBytes: Int64 = 0
+}
+
+/// One collection of a database root in object storage, mirrored into a local folder that
+/// reads as a collection without logs: `config.json`, the objects, the branch refs and the
+/// grafts, as pushed. Objects are content-addressed, so what the folder holds never goes
+/// stale; every downloaded object is checked against its hash before it is renamed into
+/// place, and a ref is written only once everything it needs is there. A reader then
+/// opens the folder as it opens a writer's (``BranchReader``, head only).
+struct RemoteMirror: Sendable {
+    let remote: any RemoteObjectStore
+    let fs: any FileSystem
+    /// The collection's name: its folder in the remote.
+    let name: String
+    /// The local folder.
+    let directory: String
+
+    /// Downloads at once.
+    static let concurrentDownloads = 8
+    /// Tries of an object whose bytes do not match its hash (a body damaged on the way).
+    static let downloadAttempts = 3
+
+    private var remoteRoot: String { name + "/" }
+
+    /// Brings `config.json` into the folder when it lacks it (or holds another collection's,
+    /// dropped and created again remotely).
+    /// - Throws: `.unknownCollection` when the remote has no collection of this name.
+    func syncConfiguration() async throws(SemblanceError) {
+        let key = remoteRoot + "config.json"
+        guard let object = try await remote.get(key) else {
+            throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription) in \(remote.location)")
+        }
+        let remoteConfiguration = try StoredConfiguration.decode(object.bytes, path: remote.location + "/" + key)
+        let local = directory + "/config.json"
+        if fs.kind(local) == .file {
+            let current = try StoredConfiguration.decode(try fs.readFile(local), path: local)
+            if current.collectionID == remoteConfiguration.collectionID { return }
+            // Another collection under the name now: start the folder over.
+            try fs.removeTree(directory)
+        }
+        for folder in ["objects", "refs/heads", "refs/tags"] { try fs.createDirectory(directory + "/" + folder) }
+        try fs.writeFileAtomically(local, object.bytes)
+    }
+
+    /// Brings the branch's head commit, every commit of its history and the head's pages
+    /// into the folder, then its ref. Returns what was downloaded.
+    /// - Throws: `.unknownRef` when the remote has no such branch (but `main`, which may
+    ///   have no commit yet); `.corruptFile` naming the remote object when its bytes do
+    ///   not match its hash after every try; the store's errors.
+    @discardableResult
+    func sync(branch: String) async throws(SemblanceError) -> MirrorReport {
+        if fs.kind(directory + "/config.json") != .file { try await syncConfiguration() }
+        var report = MirrorReport()
+        let refKey = remoteRoot + "refs/heads/" + branch
+        guard let refObject = try await remote.get(refKey) else {
+            guard branch == "main" else {
+                throw SemblanceError(.unknownRef, "collection has no branch named \(branch.debugDescription)", path: remote.location + "/" + remoteRoot)
+            }
+            return report
+        }
+        guard let head = RemotePush.refHash(refObject.bytes) else {
+            throw SemblanceError(.corruptFile, "not a commit hash and a newline", path: remote.location + "/" + refKey)
+        }
+        let refs = Refs(fs: fs, directory: directory + "/refs")
+        if try refs.read(.branch, branch) == head { return report }
+        let grafts = try await syncGrafts()
+
+        // The history, commit by commit (each names its parents), then the head's pages.
+        var pending = [head]
+        var seen: Set<ObjectHash> = [head]
+        var headCommit: CommitObject?
+        while let hash = pending.popLast() {
+            try await fetch([hash], into: &report)
+            let path = objectPath(hash)
+            let commit = try CommitObject.decode(try fs.readFile(path), file: path)
+            if hash == head { headCommit = commit }
+            for parent in grafts.parents[hash] ?? commit.parents where seen.insert(parent).inserted { pending.append(parent) }
+        }
+        if let headCommit { try await fetch(headCommit.shards.flatMap(\.allObjects), into: &report) }
+        try refs.write(.branch, branch, head)
+        return report
+    }
+
+    /// Brings the pages of `commit` (already in the folder) into it: for reading a commit
+    /// other than a head.
+    func fetchPages(of commit: ObjectHash) async throws(SemblanceError) -> MirrorReport {
+        var report = MirrorReport()
+        let path = objectPath(commit)
+        try await fetch([commit], into: &report)
+        try await fetch(try CommitObject.decode(try fs.readFile(path), file: path).shards.flatMap(\.allObjects), into: &report)
+        return report
+    }
+
+    /// The remote's grafts, written to the folder (or removed from it when the remote has none).
+    private func syncGrafts() async throws(SemblanceError) -> HistoryGrafts {
+        let local = HistoryGrafts.path(directory)
+        if let object = try await remote.get(remoteRoot + "refs/grafts") {
+            try fs.writeFileAtomically(local, object.bytes)
+        } else if fs.kind(local) == .file {
+            try fs.remove(local)
+        }
+        return try HistoryGrafts.read(fs, collection: directory)
+    }
+
+    private func objectPath(_ hash: ObjectHash) -> String {
+        directory + "/objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
+    }
+
+    /// Downloads the objects of `hashes` that the folder lacks, several at a time.
+    private func fetch(_ hashes: [ObjectHash], into report: inout MirrorReport) async throws(SemblanceError) {
+        let missing = Array(Set(hashes.filter { fs.kind(objectPath($0)) != .file }))
+        guard !missing.isEmpty else { return }
+        let mirror = self
+        do {
+            let sizes = try await withThrowingTaskGroup(of: Int64.self) { group in
+                var next = 0
+                var sizes: [Int64] = []
+                while next < missing.count && next < Self.concurrentDownloads {
+                    let hash = missing[next]
+                    group.addTask { try await mirror.download(hash) }
+                    next += 1
+                }
+                while let size = try await group.next() {
+                    sizes.append(size)
+                    if next < missing.count {
+                        let hash = missing[next]
+                        group.addTask { try await mirror.download(hash) }
+                        next += 1
+                    }
+                }
+                return sizes
+            }
+            report.downloadedObjects += sizes.count
+            report.downloadedBytes += sizes.reduce(0, +)
+        } catch let error as SemblanceError {
+            throw error
+        } catch {
+            throw SemblanceError(.storageUnavailable, "the download stopped: \(error)", path: remote.location)
+        }
+    }
+
+    /// One object, checked against its hash, renamed into place; its size.
+    private func download(_ hash: ObjectHash) async throws(SemblanceError) -> Int64 {
+        let key = remoteRoot + "objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
+        for _ in 0..<Self.downloadAttempts {
+            guard let object = try await remote.get(key) else {
+                throw SemblanceError(.corruptFile, "missing object (page or commit \(hash)) that a commit names", path: remote.location + "/" + key)
+            }
+            guard ObjectHash(of: object.bytes) == hash else { continue }
+            let path = objectPath(hash)
+            try fs.createDirectory(Path.directory(of: path))
+            try fs.writeFileAtomically(path, object.bytes)
+            return Int64(object.bytes.count)
+        }
+        throw SemblanceError(.corruptFile, "content does not match its SHA-256 name after \(Self.downloadAttempts) downloads", path: remote.location + "/" + key)
+    }
+}
