@@ -6,9 +6,12 @@ import Foundation
 struct DirectoryOptions: ParsableArguments {
     static let environmentVariable = "SEMBLANCE_PATH"
     static let defaultDirectory = "./semblance-data"
+    /// Where a replica of object storage keeps its downloads (default: the user's cache).
+    static let cacheVariable = "SEMBLANCE_CACHE"
 
     @Option(help: ArgumentHelp(
-        "The data directory (default: $SEMBLANCE_PATH, else ./semblance-data).", valueName: "dir"))
+        "The data directory (default: $SEMBLANCE_PATH, else ./semblance-data); read-only commands also take s3://bucket/prefix.",
+        valueName: "dir"))
     var path: String?
 
     @Flag(help: "Print machine-readable JSON instead of text.")

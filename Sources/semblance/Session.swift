@@ -2,6 +2,7 @@ import Foundation
 // Only to keep the library's log lines out of the tool's output.
 import Logging
 import Semblance
+import SemblanceS3
 
 /// One command's use of a data directory: a client opened for it and closed whatever
 /// happens.
@@ -17,6 +18,12 @@ enum Session {
         _ options: DirectoryOptions, creating: Bool = false, access: ClientAccess = .readWrite, _ body: (Client) async throws -> T
     ) async throws -> T {
         let directory = options.directory
+        if S3Location.isLocation(directory) {
+            let store = try S3ObjectStore(directory, configuration: .fromEnvironment())
+            let cache = ProcessInfo.processInfo.environment[DirectoryOptions.cacheVariable].flatMap { $0.isEmpty ? nil : $0 }
+            let client = try await Client(objectStore: store, cacheDirectory: cache, access: access == .readWrite ? .readWrite : .readOnly, logger: logger())
+            return try await run(body, on: client, directory: directory)
+        }
         if !creating {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -24,6 +31,11 @@ enum Session {
             }
         }
         let client = try await Client(directory: directory, access: access, logger: logger())
+        return try await run(body, on: client, directory: directory)
+    }
+
+    /// Runs `body` and closes `client`, whatever happens.
+    private static func run<T>(_ body: (Client) async throws -> T, on client: Client, directory: String) async throws -> T {
         do {
             let result = try await body(client)
             await client.close()

@@ -27,7 +27,7 @@ struct CLIPushTests {
                 try String(contentsOfFile: output.file("err"), encoding: .utf8))
     }
 
-    @Test("push uploads and moves the remote branch, then finds it up to date; --json; no credentials or a bad location is a one-line error")
+    @Test("push uploads and moves the remote branch, then finds it up to date; read-only commands read s3:// (the head, --at an older commit); a write there, no credentials or a bad location is a one-line error")
     func push() async throws {
         let store = try await S3TestServer.bucket(prefix: "cli")
         let server = try S3TestServer.shared.get()
@@ -48,6 +48,32 @@ struct CLIPushTests {
         #expect(again.status == 0, "\(again.stderr)")
         let report = try JSONDecoder().decode(PushReport.self, from: Data(again.stdout.utf8))
         #expect(report.commit == commit.id && report.previousCommit == commit.id && report.uploadedObjects == 0)
+
+        // The read-only commands read the pushed commits from the bucket.
+        let cache = TemporaryDirectory()
+        var replica = aws
+        replica["SEMBLANCE_CACHE"] = cache.path
+        let listed = try Self.run(["list", "--path", store.location], environment: replica)
+        #expect(listed.status == 0 && listed.stdout == "docs\n", "\(listed.stdout) \(listed.stderr)")
+        let counted = try Self.run(["count", "docs", "--path", store.location], environment: replica)
+        #expect(counted.status == 0 && counted.stdout == "100\n", "\(counted.stdout) \(counted.stderr)")
+        let found = try Self.run(["search", "docs", "--vector", "[42, 1, 0, 0]", "-k", "1", "--json", "--path", store.location], environment: replica)
+        #expect(found.status == 0 && found.stdout.contains("\"r42\""), "\(found.stdout) \(found.stderr)")
+        let logged = try Self.run(["log", "docs", "--path", store.location], environment: replica)
+        #expect(logged.status == 0 && logged.stdout.contains(String(commit.id.prefix(12))), "\(logged.stdout) \(logged.stderr)")
+
+        let writer = try await Client(directory: folder.path)
+        let more = try await writer.collection("docs")
+        try await more.upsert(PushTests.records(100..<150))
+        try await more.commit(message: "second")
+        await writer.close()
+        #expect(try Self.run(["push", "docs", "--to", store.location, "--path", folder.path], environment: aws).status == 0)
+        let now = try Self.run(["count", "docs", "--path", store.location], environment: replica)
+        #expect(now.stdout == "150\n", "\(now.stdout) \(now.stderr)")
+        let past = try Self.run(["count", "docs", "--at", commit.id, "--path", store.location], environment: replica)
+        #expect(past.status == 0 && past.stdout == "100\n", "\(past.stdout) \(past.stderr)")
+        let written = try Self.run(["upsert", "docs", "x", "--vector", "[1, 2, 3, 4]", "--path", store.location], environment: replica)
+        #expect(written.status != 0 && written.stderr.contains("written by push"), "\(written.stderr)")
 
         let noCredentials = try Self.run(["push", "docs", "--to", store.location, "--path", folder.path], environment: [:])
         #expect(noCredentials.status != 0 && noCredentials.stderr.contains("AWS_ACCESS_KEY_ID"), "\(noCredentials.stderr)")

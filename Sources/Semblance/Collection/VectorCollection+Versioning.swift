@@ -33,6 +33,13 @@ extension VectorCollection {
         try await runOnQueue(.global(), body)
     }
 
+    /// A replica's: brings the pages of the commits `refs` name into its cache (the mirror
+    /// holds every commit of the branch's history, but only the head's pages).
+    private func fetchFromObjectStorage(_ refs: [String]) async throws(SemblanceError) {
+        guard let mirror else { return }
+        for ref in refs { _ = try await mirror.fetchPages(of: try CommitHistory(files).resolve(ref)) }
+    }
+
     // MARK: Commits
 
     /// Commits this branch's state (everything acknowledged) as a user commit.
@@ -178,6 +185,7 @@ extension VectorCollection {
     /// A branch name gives its head commit (without what its log holds since).
     public func snapshot(at ref: String) async throws(SemblanceError) -> CollectionSnapshot {
         try requirePersistent("snapshot(at:)")
+        try await fetchFromObjectStorage([ref])
         let files = files
         let configuration = configuration
         return try await onBackground { () throws(SemblanceError) in
@@ -212,6 +220,7 @@ extension VectorCollection {
     /// read, so the cost grows with the change, not the collection.
     public func diff(from: String, to: String) async throws(SemblanceError) -> CollectionDiff {
         try requirePersistent("diff")
+        try await fetchFromObjectStorage([from, to])
         let files = files
         return try await onBackground { () throws(SemblanceError) in
             let history = try CommitHistory(files)
