@@ -57,49 +57,29 @@ struct GarbageCollector {
         var report = GarbageReport()
 
         // 1. Retention.
-        let history = try CommitHistory(files)
         let refs = files.refs
-        var tips: [ObjectHash] = []
         var branchHeads: [ObjectHash] = []
+        var tags: [ObjectHash] = []
         for branch in try refs.names(.branch) { if let head = try refs.read(.branch, branch) { branchHeads.append(head) } }
-        for tag in try refs.names(.tag) { if let commit = try refs.read(.tag, tag) { tips.append(commit) } }
-        tips += branchHeads
+        for tag in try refs.names(.tag) { if let commit = try refs.read(.tag, tag) { tags.append(commit) } }
         // Readers' claims. A claim on a commit deleted already (its reader was suspended
         // past its lease, or opened it within a grace of 0) protects nothing.
         let claims = try LeaseFolder(fs: fs, collection: files.directory).claims(now: now, removingExpired: true)
         report.readerLeases = claims.leases
         let leased = claims.commits.filter { fs.fileExists(files.objects.path(of: $0)) }
-        tips += leased
+        report.leasedCommits = leased.count
+        let current = try HistoryGrafts.read(fs, collection: files.directory)
         var commits: [ObjectHash: CommitObject] = [:]
-        var kept = Set(tips)
         func load(_ hash: ObjectHash) throws(SemblanceError) -> CommitObject {
             if let known = commits[hash] { return known }
             let commit = try files.commit(hash)
             commits[hash] = commit
             return commit
         }
-        if retention.keepsEverything {
-            // Every commit reachable from a head or tag.
-            kept = try history.reachable(from: tips, load: load)
-        } else {
-            for head in branchHeads {
-                kept.formUnion(try keptOnBranch(from: head, history: history, retention: retention, now: now, load: load))
-            }
-        }
-        report.leasedCommits = leased.count
-        var grafts = HistoryGrafts()
-        for hash in kept {
-            let commit = try load(hash)
-            let followed = history.parents(hash, commit)
-            var parents: [ObjectHash] = []
-            for parent in followed {
-                if let nearest = try nearestKept(from: parent, kept: kept, history: history, load: load), !parents.contains(nearest) {
-                    parents.append(nearest)
-                }
-            }
-            if parents != commit.parents { grafts.parents[hash] = parents }
-        }
-        if grafts != history.grafts { try grafts.write(fs, collection: files.directory) }
+        let plan = try RetentionPlan(branchHeads: branchHeads, otherTips: tags + Array(leased), retention: retention, now: now, grafts: current,
+                                     load: load, exists: { fs.fileExists(files.objects.path(of: $0)) })
+        if plan.grafts != current { try plan.grafts.write(fs, collection: files.directory) }
+        let kept = plan.kept
         report.keptCommits = kept.count
 
         // 2. Mark.
@@ -123,31 +103,12 @@ struct GarbageCollector {
 
         // 3. Grace.
         let pendingPath = Self.pendingPath(files.directory)
-        let markedBefore = try readPending(pendingPath)
-        var marked: [ObjectHash: Double] = [:]
-        var due: [(hash: ObjectHash, isCommit: Bool)] = []
-        var waiting: [ObjectHash] = []
-        for candidate in candidates {
-            let since = markedBefore[candidate.hash] ?? now.timeIntervalSince1970
-            if now.timeIntervalSince1970 - since >= grace { due.append(candidate) } else {
-                marked[candidate.hash] = since
-                if candidate.isCommit { waiting.append(candidate.hash) }
-            }
+        let markedBefore = files.fs.kind(pendingPath) == .file ? try GracePeriod.decode(try fs.readFile(pendingPath), path: pendingPath) : [:]
+        let period = GracePeriod(candidates: candidates, markedBefore: markedBefore, now: now, grace: grace) { hash in
+            (try? CommitObject.decode(try objects.get(hash), file: objects.path(of: hash)))?.shards.flatMap(\.allObjects)
         }
-        // A page stays as long as a commit still waiting out its grace names it (a page can
-        // have been garbage longer than a commit that re-used it since), so that no commit,
-        // reachable or not, ever loses its pages before it is deleted itself.
-        var namedByWaiting = Set<ObjectHash>()
-        for hash in waiting {
-            if let commit = try? CommitObject.decode(try objects.get(hash), file: objects.path(of: hash)) {
-                namedByWaiting.formUnion(commit.shards.flatMap(\.allObjects))
-            }
-        }
-        due.removeAll { candidate in
-            guard namedByWaiting.contains(candidate.hash) else { return false }
-            marked[candidate.hash] = markedBefore[candidate.hash] ?? now.timeIntervalSince1970
-            return true
-        }
+        let due = period.due
+        var marked = period.marked
 
         // 4. Sweep: commits first, made durable, then pages, so that not even a power loss
         // leaves a commit without its pages.
@@ -177,65 +138,7 @@ struct GarbageCollector {
         }
         for folder in touchedFolders.sorted() { try fs.syncDirectory(folder) }
         report.pendingObjects = marked.count
-        if marked != markedBefore {
-            let lines = marked.keys.sorted { $0.hex < $1.hex }.map { "\($0.hex) \(marked[$0]!)\n" }
-            try fs.writeFileAtomically(pendingPath, Array(lines.joined().utf8))
-        }
+        if marked != markedBefore { try fs.writeFileAtomically(pendingPath, GracePeriod.encode(marked)) }
         return report
-    }
-
-    /// The commits retention keeps on the first-parent history from `head`.
-    private func keptOnBranch(
-        from head: ObjectHash, history: CommitHistory, retention: RetentionPolicy, now: Date,
-        load: (ObjectHash) throws(SemblanceError) -> CommitObject
-    ) throws(SemblanceError) -> Set<ObjectHash> {
-        var kept: Set<ObjectHash> = [head]
-        var userCommits = 0
-        // The newest automatic commit seen since the last user commit (walking back in time).
-        var newestAutomatic: ObjectHash?
-        var next: ObjectHash? = head
-        while let hash = next {
-            let commit = try load(hash)
-            if commit.automatic {
-                if newestAutomatic == nil { newestAutomatic = hash }
-            } else {
-                userCommits += 1
-                let byCount = retention.keepLast.map { userCommits <= $0 } ?? false
-                let byAge = retention.keepFor.map { now.timeIntervalSince1970 - commit.time <= $0 } ?? false
-                if byCount || byAge {
-                    kept.insert(hash)
-                    if let newestAutomatic { kept.insert(newestAutomatic) }
-                }
-                newestAutomatic = nil
-            }
-            next = history.parents(hash, commit).first
-        }
-        return kept
-    }
-
-    /// `hash` when it is kept, else its nearest kept ancestor along first parents.
-    private func nearestKept(
-        from hash: ObjectHash, kept: Set<ObjectHash>, history: CommitHistory, load: (ObjectHash) throws(SemblanceError) -> CommitObject
-    ) throws(SemblanceError) -> ObjectHash? {
-        var next: ObjectHash? = hash
-        while let current = next {
-            if kept.contains(current) { return current }
-            guard files.fs.fileExists(files.objects.path(of: current)) else { return nil }
-            next = history.parents(current, try load(current)).first
-        }
-        return nil
-    }
-
-    private func readPending(_ path: String) throws(SemblanceError) -> [ObjectHash: Double] {
-        guard files.fs.kind(path) == .file else { return [:] }
-        var marked: [ObjectHash: Double] = [:]
-        for line in String(decoding: try files.fs.readFile(path), as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count == 2, let hash = ObjectHash(hex: String(parts[0])), let time = Double(parts[1]) else {
-                throw SemblanceError(.corruptFile, "not a line of an object hash and a time: \(line)", path: path)
-            }
-            marked[hash] = time
-        }
-        return marked
     }
 }
