@@ -1,7 +1,8 @@
 import ArgumentParser
 import Semblance
+import SemblanceS3
 
-/// `semblance gc NAME [--keep-last N] [--keep-for DURATION] [--grace DURATION]`.
+/// `semblance gc NAME [--keep-last N] [--keep-for DURATION] [--grace DURATION] [--remote s3://BUCKET/PREFIX]`.
 struct GCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
@@ -35,11 +36,20 @@ struct GCCommand: AsyncParsableCommand {
         if let keepLast, keepLast < 0 { throw ValidationError("--keep-last must be 0 or more, got \(keepLast)") }
     }
 
+    @Option(help: ArgumentHelp("Collect the collection's garbage in object storage instead (what push uploaded there).",
+                               valueName: "s3://bucket/prefix"))
+    var remote: String?
+
     func run() async throws {
-        let report = try await Session.withClient(options) { client in
-            let collection = try await client.collection(name)
-            let retention: RetentionPolicy? = keepLast == nil && keepFor == nil ? nil : RetentionPolicy(keepLast: keepLast, keepFor: keepFor?.seconds)
-            return try await collection.collectGarbage(retention: retention, grace: grace?.seconds ?? 600)
+        let retention: RetentionPolicy? = keepLast == nil && keepFor == nil ? nil : RetentionPolicy(keepLast: keepLast, keepFor: keepFor?.seconds)
+        let report: GarbageReport
+        if let remote {
+            let store = try S3ObjectStore(remote, configuration: .fromEnvironment())
+            report = try await store.collectGarbage(collection: name, retention: retention, grace: grace?.seconds ?? 600)
+        } else {
+            report = try await Session.withClient(options) { client in
+                try await client.collection(name).collectGarbage(retention: retention, grace: grace?.seconds ?? 600)
+            }
         }
         if options.json {
             try Output.json(report)

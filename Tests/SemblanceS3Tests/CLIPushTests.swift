@@ -27,7 +27,7 @@ struct CLIPushTests {
                 try String(contentsOfFile: output.file("err"), encoding: .utf8))
     }
 
-    @Test("push uploads and moves the remote branch, then finds it up to date; read-only commands read s3:// (the head, --at an older commit); a write there, no credentials or a bad location is a one-line error")
+    @Test("push uploads and moves the remote branch, then finds it up to date; read-only commands read s3:// (the head, --at an older commit); gc --remote; a write there, no credentials or a bad location is a one-line error")
     func push() async throws {
         let store = try await S3TestServer.bucket(prefix: "cli")
         let server = try S3TestServer.shared.get()
@@ -74,6 +74,12 @@ struct CLIPushTests {
         #expect(past.status == 0 && past.stdout == "100\n", "\(past.stdout) \(past.stderr)")
         let written = try Self.run(["upsert", "docs", "x", "--vector", "[1, 2, 3, 4]", "--path", store.location], environment: replica)
         #expect(written.status != 0 && written.stderr.contains("written by push"), "\(written.stderr)")
+
+        let collected = try Self.run(["gc", "docs", "--remote", store.location, "--keep-last", "1", "--grace", "0", "--json"], environment: aws)
+        #expect(collected.status == 0, "\(collected.stderr)")
+        let gc = try JSONDecoder().decode(GarbageReport.self, from: Data(collected.stdout.utf8))
+        #expect(gc.keptCommits == 1 && gc.deletedObjects > 0, "\(gc)")
+        #expect(try Self.run(["count", "docs", "--path", store.location], environment: replica).stdout == "150\n")
 
         let noCredentials = try Self.run(["push", "docs", "--to", store.location, "--path", folder.path], environment: [:])
         #expect(noCredentials.status != 0 && noCredentials.stderr.contains("AWS_ACCESS_KEY_ID"), "\(noCredentials.stderr)")

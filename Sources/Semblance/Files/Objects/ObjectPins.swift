@@ -66,8 +66,13 @@ struct HistoryGrafts: Equatable, Sendable {
     static func read(_ fs: any FileSystem, collection: String) throws(SemblanceError) -> HistoryGrafts {
         let path = path(collection)
         guard fs.kind(path) == .file else { return HistoryGrafts() }
+        return try decode(try fs.readFile(path), path: path)
+    }
+
+    /// The grafts in `bytes` (a grafts file's content, read from `path`).
+    static func decode(_ bytes: [UInt8], path: String) throws(SemblanceError) -> HistoryGrafts {
         var grafts = HistoryGrafts()
-        for (number, line) in String(decoding: try fs.readFile(path), as: UTF8.self).split(separator: "\n").enumerated() {
+        for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
             let hashes = line.split(separator: " ").map { ObjectHash(hex: String($0)) }
             guard let commit = hashes.first ?? nil, hashes.allSatisfy({ $0 != nil }) else {
                 throw SemblanceError(.corruptFile, "line \(number + 1) is not a list of commit hashes", path: path)
@@ -78,9 +83,14 @@ struct HistoryGrafts: Equatable, Sendable {
     }
 
     func write(_ fs: any FileSystem, collection: String) throws(SemblanceError) {
+        try fs.writeFileAtomically(Self.path(collection), encoded())
+    }
+
+    /// The file's content.
+    func encoded() -> [UInt8] {
         let lines = parents.keys.sorted { $0.hex < $1.hex }.map { commit in
             ([commit] + parents[commit]!).map(\.hex).joined(separator: " ") + "\n"
         }
-        try fs.writeFileAtomically(Self.path(collection), Array(lines.joined().utf8))
+        return Array(lines.joined().utf8)
     }
 }
