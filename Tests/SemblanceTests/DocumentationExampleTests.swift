@@ -722,7 +722,10 @@ struct DocumentationExampleTests {
         let thisFile = URL(fileURLWithPath: #filePath)
         let root = thisFile.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let catalog = root.appendingPathComponent("Sources/Semblance/Semblance.docc")
+        // The examples that need object storage run with the S3 tests, against their server.
+        let s3Examples = root.appendingPathComponent("Tests/SemblanceS3Tests/DocumentationS3ExampleTests.swift")
         let tests = ReadmeExampleTests.normalisedLines(try String(contentsOf: thisFile, encoding: .utf8))
+            + ReadmeExampleTests.normalisedLines(try String(contentsOf: s3Examples, encoding: .utf8))
         let articles = try FileManager.default.contentsOfDirectory(atPath: catalog.path).filter { $0.hasSuffix(".md") }
         #expect(articles.count >= 8, "landing page, Getting Started, Concurrency, Durability, Metadata and Filters, Versioning, Command Line, Scaling Out")
         var blocks = 0

@@ -40,10 +40,10 @@ final class S3TestServer: Sendable {
         S3Configuration(endpoint: endpoint, region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing")
     }
 
-    /// A new, empty bucket; the store at `s3://<bucket>/<prefix>`.
-    static func bucket(prefix: String = "db") async throws -> S3ObjectStore {
+    /// A new, empty bucket (named `named`, else at random); the store at `s3://<bucket>/<prefix>`.
+    static func bucket(named: String? = nil, prefix: String = "db") async throws -> S3ObjectStore {
         let server = try shared.get()
-        let name = "test-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let name = named ?? "test-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let store = try S3ObjectStore("s3://\(name)/\(prefix)", configuration: server.configuration)
         let response = try await store.send("PUT", key: nil)
         guard (200..<300).contains(response.status.code) else { throw S3TestError("creating bucket \(name): HTTP \(response.status.code)") }
