@@ -21,7 +21,9 @@ import Semblance
 /// `.storageUnavailable`; an answer that trying again would not change (access denied, no
 /// such bucket) is `.objectStore`, naming S3's error code.
 public struct S3ObjectStore: RemoteObjectStore {
+    /// The bucket and the folder in it that is the database root.
     public let root: S3Location
+    /// The server, region, credentials and retry settings.
     public let configuration: S3Configuration
     let signer: SigV4Signer
     let http: HTTPClient
@@ -43,6 +45,7 @@ public struct S3ObjectStore: RemoteObjectStore {
         }
     }
 
+    /// `s3://BUCKET/PREFIX`.
     public var location: String { root.description }
 
     public func get(_ key: String) async throws(SemblanceError) -> RemoteObject? {
