@@ -19,13 +19,14 @@ import Semblance
 /// 504, 429 or S3's `SlowDown`) is tried again after a random wait that doubles each time
 /// (from 0.1 s, at most 5 s), up to ``S3Configuration/maximumAttempts`` tries, then
 /// `.storageUnavailable`; an answer that trying again would not change (access denied, no
-/// such bucket) is `.objectStore`, naming S3's error code.
+/// such bucket) is `.objectStore`, naming S3's error code. Each object is written with its
+/// SHA-256 in user metadata (`x-amz-meta-semblance-sha256`), and a body read back that
+/// does not match it is read again.
 public struct S3ObjectStore: RemoteObjectStore {
     /// The bucket and the folder in it that is the database root.
     public let root: S3Location
     /// The server, region, credentials and retry settings.
-    public let configuration: S3Configuration
-    let signer: SigV4Signer
+    public var configuration: S3Configuration
     let http: HTTPClient
     /// Keys per listing request; nil for the server's default (1 000 on S3). Tests make
     /// it small to see several pages.
@@ -35,8 +36,6 @@ public struct S3ObjectStore: RemoteObjectStore {
     public init(_ location: String, configuration: S3Configuration) throws(SemblanceError) {
         root = try S3Location(location)
         self.configuration = configuration
-        signer = SigV4Signer(credentials: .init(accessKey: configuration.accessKeyID, secretKey: configuration.secretAccessKey,
-                                                sessionToken: configuration.sessionToken), region: configuration.region)
         http = HTTPClient.shared
         if let endpoint = configuration.endpoint {
             guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
@@ -56,7 +55,9 @@ public struct S3ObjectStore: RemoteObjectStore {
     }
 
     public func put(_ key: String, _ bytes: [UInt8], if condition: RemoteWriteCondition) async throws(SemblanceError) -> String? {
-        var headers: [(String, String)] = []
+        // Our own checksum travels with the object: a get checks the body against it, also
+        // where the ETag is not the body's MD5 (multipart or KMS-encrypted objects).
+        var headers: [(String, String)] = [(Self.checksumHeader, SigV4Signer.hex(SHA256.hash(data: bytes)))]
         switch condition {
         case .always: break
         case .absent: headers.append(("if-none-match", "*"))
@@ -105,7 +106,10 @@ public struct S3ObjectStore: RemoteObjectStore {
             if let delimiter { query.append(("delimiter", delimiter)) }
             if let token { query.append(("continuation-token", token)) }
             if let listPageSize { query.append(("max-keys", String(listPageSize))) }
-            let response = try await send("GET", key: nil, query: query)
+            // A listing has no checksum: one that is not whole XML is read again.
+            let response = try await send("GET", key: nil, query: query) { answer in
+                answer.status != .ok || String(decoding: answer.body.suffix(64), as: UTF8.self).contains("</ListBucketResult>")
+            }
             try check(response, key: prefix)
             let xml = Substring(decoding: response.body, as: UTF8.self)
             read(xml, rootPrefix)
@@ -151,6 +155,8 @@ public struct S3ObjectStore: RemoteObjectStore {
         var headers: [(name: String, value: String)] = [("host", host), ("x-amz-content-sha256", payloadHash), ("x-amz-date", SigV4Signer.amzDate(date))]
         if let token = configuration.sessionToken { headers.append(("x-amz-security-token", token)) }
         headers += extra.map { (name: $0.0, value: $0.1) }
+        let signer = SigV4Signer(credentials: .init(accessKey: configuration.accessKeyID, secretKey: configuration.secretAccessKey,
+                                                    sessionToken: configuration.sessionToken), region: configuration.region)
         let signature = signer.sign(.init(method: method, path: path, query: query.map { (name: $0.0, value: $0.1) }, headers: headers,
                                           payloadHash: payloadHash), at: date)
         return Prepared(method: method, url: url, path: path, query: query, headers: headers, payloadHash: payloadHash, signature: signature)
@@ -158,7 +164,7 @@ public struct S3ObjectStore: RemoteObjectStore {
 
     /// The whole answer to one request, after the retries its failures allow.
     func send(_ method: String, key: String?, query: [(String, String)] = [], headers extra: [(String, String)] = [],
-              body: [UInt8] = []) async throws(SemblanceError) -> Response {
+              body: [UInt8] = [], isWhole: (Response) -> Bool = { _ in true }) async throws(SemblanceError) -> Response {
         var lastFailure = ""
         for attempt in 0..<max(1, configuration.maximumAttempts) {
             if attempt > 0 {
@@ -183,6 +189,15 @@ public struct S3ObjectStore: RemoteObjectStore {
                     lastFailure = "HTTP \(answer.status.code)" + (Self.errorCode(answer).map { " \($0)" } ?? "")
                     continue
                 }
+                if let checksum = answer.headers.first(name: Self.checksumHeader), answer.status == .ok,
+                   SigV4Signer.hex(SHA256.hash(data: answer.body)) != checksum {
+                    lastFailure = "a body of \(answer.body.count) bytes that does not match its SHA-256"
+                    continue
+                }
+                guard isWhole(answer) else {
+                    lastFailure = "an answer of \(answer.body.count) bytes that is not whole"
+                    continue
+                }
                 return answer
             } catch {
                 lastFailure = String(describing: error)
@@ -203,6 +218,9 @@ public struct S3ObjectStore: RemoteObjectStore {
         let host = "\(root.bucket).s3.\(configuration.region).amazonaws.com"
         return ("https://" + host, host, objectPath)
     }
+
+    /// The user metadata that holds an object's SHA-256, in hex.
+    static let checksumHeader = "x-amz-meta-semblance-sha256"
 
     static func isRetryable(_ response: Response) -> Bool {
         switch response.status.code {

@@ -58,8 +58,12 @@ struct RemoteGarbageTests {
         // The next push after a collection: the remote lacks what was deleted, nothing else.
         try await docs.upsert(PushTests.records(6000..<6100))
         let next = try await docs.commit(message: "round 3")
+        let present = Set(try await store.list(prefix: "docs/objects/").compactMap { RemotePush.objectHash(key: $0.key, root: "docs/") })
+        let nextHash = try #require(ObjectHash(hex: next.id))
+        let expected = Set([nextHash] + (try docs.engine.files.commit(nextHash)).shards.flatMap(\.allObjects)).subtracting(present)
         let pushed = try await docs.push(to: store)
-        #expect(pushed.commit == next.id && pushed.uploadedObjects > 0)
+        #expect(pushed.commit == next.id)
+        #expect(pushed.uploadedObjects == expected.count, "the new commit and its new pages, not what gc pruned: \(pushed)")
         #expect(try await PushTests.remoteObjectsAreWhole(store, "docs") > 0)
 
         let missing = await #expect(throws: SemblanceError.self) { try await store.collectGarbage(collection: "nothing") }

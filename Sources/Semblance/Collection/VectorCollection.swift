@@ -307,7 +307,7 @@ public final class VectorCollection: Sendable {
     @discardableResult
     public func refresh() async throws(SemblanceError) -> Bool {
         guard engine.isReadOnly else { return false }
-        if let mirror { try await mirror.sync(branch: branch) }
+        if let mirror { try await mirror.sync(branch: branch, opening: false) }
         let engine = engine
         return try await runOnQueue(.global()) { () throws(SemblanceError) in try engine.refresh() }
     }

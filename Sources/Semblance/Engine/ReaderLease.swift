@@ -117,6 +117,12 @@ final class ReaderLease: Sendable {
         let commits = s.heads.values.compactMap { $0?.hex }
         do throws(SemblanceError) {
             try folder.write(id: id, LeaseFile(expires: expires, commits: Array(Set(commits)).sorted(), process: getpid()))
+            // Renamed into place after the lease it replaces expired: a collector may have
+            // found that one expired and removed it (and its commits' objects) meanwhile.
+            if let previous = s.expires, Date().timeIntervalSince1970 > previous {
+                s.lapsed = true
+                return
+            }
             s.expires = expires
             s.written = true
         } catch {

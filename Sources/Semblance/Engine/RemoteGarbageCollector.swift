@@ -36,17 +36,20 @@ struct RemoteGarbageCollector {
         let stored = try StoredConfiguration.decode(configuration.bytes, path: remote.location + "/" + root + "config.json")
         let retention = requested ?? stored.retention
         var report = GarbageReport()
+        // The refs before the listing: a push uploads its objects before it moves its ref,
+        // so the listing holds every object of the heads read.
+        let branchHeads = try await refs(root + "refs/heads/")
+        let tags = try await refs(root + "refs/tags/")
         let listed = try await remote.list(prefix: root + "objects/")
         var sizes: [ObjectHash: Int64] = [:]
         for entry in listed { if let hash = RemotePush.objectHash(key: entry.key, root: root) { sizes[hash] = entry.size } }
 
         // 1. Retention.
-        let branchHeads = try await refs(root + "refs/heads/")
-        let tags = try await refs(root + "refs/tags/")
         var leased: [ObjectHash] = []
         for entry in try await remote.list(prefix: root + "leases/") where !entry.key.hasSuffix(".next") {
             guard let object = try await remote.get(entry.key) else { continue }
-            guard let lease = try? JSONDecoder().decode(LeaseFile.self, from: Data(object.bytes)) else {
+            guard let lease = try? JSONDecoder().decode(LeaseFile.self, from: Data(object.bytes)),
+                  lease.commits.allSatisfy({ ObjectHash(hex: $0) != nil }) else {
                 throw SemblanceError(.corruptFile, "not a reader's lease (JSON with expires, commits and process)", path: remote.location + "/" + entry.key)
             }
             if lease.expires >= now.timeIntervalSince1970 {

@@ -27,10 +27,11 @@ struct RemoteMirror: Sendable {
 
     private var remoteRoot: String { name + "/" }
 
-    /// Brings `config.json` into the folder when it lacks it (or holds another collection's,
-    /// dropped and created again remotely).
+    /// Brings `config.json` into the folder when it lacks it. When the folder holds another
+    /// collection's (dropped and created again remotely), it starts over if `opening`, and
+    /// else throws `.unknownCollection`, as a reader of a directory does.
     /// - Throws: `.unknownCollection` when the remote has no collection of this name.
-    func syncConfiguration() async throws(SemblanceError) {
+    func syncConfiguration(opening: Bool = true) async throws(SemblanceError) {
         let key = remoteRoot + "config.json"
         guard let object = try await remote.get(key) else {
             throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription) in \(remote.location)")
@@ -40,6 +41,10 @@ struct RemoteMirror: Sendable {
         if fs.kind(local) == .file {
             let current = try StoredConfiguration.decode(try fs.readFile(local), path: local)
             if current.collectionID == remoteConfiguration.collectionID { return }
+            guard opening else {
+                throw SemblanceError(.unknownCollection, "the collection was dropped and another created under its name in \(remote.location): "
+                    + "close this handle and open the collection again", path: directory)
+            }
             // Another collection under the name now: start the folder over.
             try fs.removeTree(directory)
         }
@@ -53,8 +58,8 @@ struct RemoteMirror: Sendable {
     ///   have no commit yet); `.corruptFile` naming the remote object when its bytes do
     ///   not match its hash after every try; the store's errors.
     @discardableResult
-    func sync(branch: String) async throws(SemblanceError) -> MirrorReport {
-        if fs.kind(directory + "/config.json") != .file { try await syncConfiguration() }
+    func sync(branch: String, opening: Bool = true) async throws(SemblanceError) -> MirrorReport {
+        try await syncConfiguration(opening: opening)
         var report = MirrorReport()
         let refKey = remoteRoot + "refs/heads/" + branch
         guard let refObject = try await remote.get(refKey) else {
@@ -75,7 +80,13 @@ struct RemoteMirror: Sendable {
         var seen: Set<ObjectHash> = [head]
         var headCommit: CommitObject?
         while let hash = pending.popLast() {
-            try await fetch([hash], into: &report)
+            // A parent the remote no longer has was pruned by its garbage collection
+            // without a graft yet: history stops there. The head must be there.
+            if fs.kind(objectPath(hash)) != .file {
+                guard let size = try await download(hash, required: hash == head) else { continue }
+                report.downloadedObjects += 1
+                report.downloadedBytes += size
+            }
             let path = objectPath(hash)
             let commit = try CommitObject.decode(try fs.readFile(path), file: path)
             if hash == head { headCommit = commit }
@@ -122,14 +133,14 @@ struct RemoteMirror: Sendable {
                 var sizes: [Int64] = []
                 while next < missing.count && next < Self.concurrentDownloads {
                     let hash = missing[next]
-                    group.addTask { try await mirror.download(hash) }
+                    group.addTask { try await mirror.download(hash) ?? 0 }
                     next += 1
                 }
                 while let size = try await group.next() {
                     sizes.append(size)
                     if next < missing.count {
                         let hash = missing[next]
-                        group.addTask { try await mirror.download(hash) }
+                        group.addTask { try await mirror.download(hash) ?? 0 }
                         next += 1
                     }
                 }
@@ -144,11 +155,13 @@ struct RemoteMirror: Sendable {
         }
     }
 
-    /// One object, checked against its hash, renamed into place; its size.
-    private func download(_ hash: ObjectHash) async throws(SemblanceError) -> Int64 {
+    /// One object, checked against its hash, renamed into place; its size, or nil when the
+    /// remote lacks it and it is not `required`.
+    private func download(_ hash: ObjectHash, required: Bool = true) async throws(SemblanceError) -> Int64? {
         let key = remoteRoot + "objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
         for _ in 0..<Self.downloadAttempts {
             guard let object = try await remote.get(key) else {
+                if !required { return nil }
                 throw SemblanceError(.corruptFile, "missing object (page or commit \(hash)) that a commit names", path: remote.location + "/" + key)
             }
             guard ObjectHash(of: object.bytes) == hash else { continue }

@@ -30,14 +30,14 @@ public struct PushReport: Sendable, Hashable, Codable {
 /// 2. The remote ref is read with its entity tag. The push is a fast-forward when the
 ///    remote head is in the local history of the pushed commit; otherwise it is refused
 ///    unless forced.
-/// 3. The objects of every commit reachable from the head (through the grafts) are listed
-///    and those missing remotely are uploaded, several at a time, each with
-///    `If-None-Match: *` (an object that appeared meanwhile is the same bytes). The grafts
-///    are uploaded too, so that the remote's history stops where the local one does.
+/// 3. The commits of the head's history (through the grafts) down to those the remote has,
+///    and their pages, are listed; those missing remotely are uploaded, several at a time,
+///    each with `If-None-Match: *` (an object that appeared meanwhile is the same bytes).
 /// 4. The ref is written `If-Match` the tag read in step 2 (`If-None-Match: *` when it was
 ///    absent). When another push moved it meanwhile, nothing changes remotely but the
 ///    uploaded objects, left for the remote's garbage collection, and `.pushRejected` is
-///    thrown.
+///    thrown. A won push then adds the local grafts to the remote's (where the local
+///    history is cut), so that the remote's history stops there too.
 struct RemotePush {
     let files: CollectionFiles
     let remote: any RemoteObjectStore
@@ -68,30 +68,52 @@ struct RemotePush {
             throw SemblanceError(.pushRejected, "not a fast-forward: the remote branch \(branch.debugDescription) is at \(previous.hex.prefix(12)), "
                 + "which the local history of \(head.hex.prefix(12)) does not hold; push with force to replace it", path: remote.location + "/" + refKey)
         }
-        var needed = Set<ObjectHash>()
-        for hash in commits {
-            needed.insert(hash)
-            needed.formUnion(try files.commit(hash).shards.flatMap(\.allObjects))
-        }
+        // The history down to the commits the remote has: those came with their pages and
+        // what the remote kept of their history (its garbage collection may have pruned it).
         let present = Set(try await remote.list(prefix: root + "objects/").compactMap { Self.objectHash(key: $0.key, root: root) })
+        var needed = Set<ObjectHash>()
+        var pending = [head]
+        var seen: Set<ObjectHash> = [head]
+        while let hash = pending.popLast() {
+            guard !present.contains(hash) else { continue }
+            let commit = try files.commit(hash)
+            needed.insert(hash)
+            needed.formUnion(commit.shards.flatMap(\.allObjects))
+            for parent in history.parents(hash, commit) where seen.insert(parent).inserted { pending.append(parent) }
+        }
         let missing = needed.subtracting(present).sorted { $0.hex < $1.hex }
         report.presentObjects = needed.count - missing.count
         let uploaded = try await upload(missing, root: root)
         report.uploadedObjects = uploaded.count
         report.uploadedBytes = uploaded.bytes
-        let grafts = HistoryGrafts.path(files.directory)
-        if files.fs.kind(grafts) == .file {
-            _ = try await remote.put(root + "refs/grafts", try files.fs.readFile(grafts), if: .always)
-        }
 
         let condition: RemoteWriteCondition = remoteRef.map { .matching($0.etag) } ?? .absent
-        guard try await remote.put(refKey, Array((head.hex + "\n").utf8), if: condition) != nil else {
+        if try await remote.put(refKey, Array((head.hex + "\n").utf8), if: condition) == nil {
             let now = (try? await remote.get(refKey)).flatMap { $0 }.flatMap { Self.refHash($0.bytes) }
-            throw SemblanceError(.pushRejected, "another push moved the remote branch \(branch.debugDescription) meanwhile"
-                + (now.map { " (to \($0.hex.prefix(12)))" } ?? "") + "; it is unchanged by this one, whose \(uploaded.count) uploaded objects are left for the remote's garbage collection",
-                path: remote.location + "/" + refKey)
+            // A try whose answer was lost (a reset, a body cut short) may have written the
+            // ref before the retry found its condition false: then this push won.
+            if now != head {
+                throw SemblanceError(.pushRejected, "another push moved the remote branch \(branch.debugDescription) meanwhile"
+                    + (now.map { " (to \($0.hex.prefix(12)))" } ?? "") + "; it is unchanged by this one, whose \(uploaded.count) uploaded objects are left for the remote's garbage collection",
+                    path: remote.location + "/" + refKey)
+            }
         }
+        try await pushGrafts(root: root, history: history)
         return report
+    }
+
+    /// Where the local history is cut, added to the remote's grafts (once the ref is won):
+    /// the remote's own entries (its garbage collection's) stay.
+    private func pushGrafts(root: String, history: CommitHistory) async throws(SemblanceError) {
+        guard !history.grafts.parents.isEmpty else { return }
+        let key = root + "refs/grafts"
+        let existing = try await remote.get(key)
+        var merged = try existing.map { (object) throws(SemblanceError) in try HistoryGrafts.decode(object.bytes, path: remote.location + "/" + key) }
+            ?? HistoryGrafts()
+        let before = merged
+        for (commit, parents) in history.grafts.parents where merged.parents[commit] == nil { merged.parents[commit] = parents }
+        guard merged != before else { return }
+        _ = try await remote.put(key, merged.encoded(), if: existing.map { .matching($0.etag) } ?? .absent)
     }
 
     private func ensureConfiguration(_ key: String) async throws(SemblanceError) {

@@ -1,5 +1,6 @@
 import Foundation
 import Semblance
+import Testing
 @testable import SemblanceS3
 #if canImport(Glibc)
 import Glibc
@@ -50,7 +51,7 @@ final class S3TestServer: Sendable {
         return store
     }
 
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
@@ -65,7 +66,7 @@ final class S3TestServer: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static func accepts(_ port: Int) -> Bool {
+    static func accepts(_ port: Int) -> Bool {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
@@ -81,4 +82,64 @@ final class S3TestServer: Sendable {
 struct S3TestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// scripts/s3_fault_proxy.py in front of the tests' S3 server: failures injected at the
+/// HTTP level, queued one per request.
+final class S3FaultProxy: Sendable {
+    static let shared = Result { try S3FaultProxy() }
+
+    let endpoint: String
+
+    private init() throws {
+        let server = try S3TestServer.shared.get()
+        let upstream = try #require(Int(server.endpoint.split(separator: ":").last ?? ""))
+        let port = try S3TestServer.freePort()
+        endpoint = "http://127.0.0.1:\(port)"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/s3_fault_proxy.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, String(port), String(upstream)]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !S3TestServer.accepts(port) {
+            guard Date() < deadline, process.isRunning else { throw S3TestError("the fault proxy did not start on port \(port)") }
+            usleep(20_000)
+        }
+    }
+
+    /// A store at a new bucket, reached through the proxy, whose tries last `timeout` seconds.
+    func bucket(timeout: Double = 1) async throws -> S3ObjectStore {
+        let direct = try await S3TestServer.bucket()
+        var configuration = try S3TestServer.shared.get().configuration
+        configuration.endpoint = endpoint
+        configuration.requestTimeout = timeout
+        return try S3ObjectStore(direct.location, configuration: configuration)
+    }
+
+    /// Queues `faults` for the next requests through the proxy (any test's: the suite that
+    /// uses it runs its tests one at a time).
+    func inject(_ faults: [String]) async throws {
+        let response = try await control.send("PUT", key: nil, body: Array(faults.joined(separator: ",").utf8))
+        guard response.status.code == 200 else { throw S3TestError("the fault proxy answered \(response.status.code)") }
+    }
+
+    /// How many queued faults are left.
+    func queued() async throws -> Int {
+        Int(String(decoding: try await control.send("GET", key: nil).body, as: UTF8.self)) ?? -1
+    }
+
+    /// The proxy's control address, `/fault-control`, reached as a bucket of that name.
+    private var control: S3ObjectStore {
+        get throws {
+            var configuration = try S3TestServer.shared.get().configuration
+            configuration.endpoint = endpoint
+            configuration.maximumAttempts = 1
+            return try S3ObjectStore("s3://fault-control", configuration: configuration)
+        }
+    }
 }

@@ -25,7 +25,11 @@ struct LeaseFolder {
     /// reads this lease or the one before, never a part. Not synced: a lease matters only
     /// while its reader runs, and a power loss ends the reader too.
     func write(id: String, _ lease: LeaseFile) throws(SemblanceError) {
-        try fs.createDirectory(path)
+        // Never the collection's folder itself: one dropped meanwhile stays gone.
+        guard fs.kind(collection + "/config.json") == .file else {
+            throw SemblanceError(.unknownCollection, "the collection was dropped (no config.json)", path: collection)
+        }
+        if fs.kind(path) != .directory { try fs.createDirectory(path) }
         let next = path + "/" + id + ".next"
         let bytes: [UInt8]
         do { bytes = Array(try JSONEncoder().encode(lease)) } catch {
@@ -71,7 +75,9 @@ struct LeaseFolder {
                 live += 1
                 commits.formUnion(hashes)
             } else if removingExpired {
-                remove(id: name)
+                // Read again just before: a renewal renamed in since is not removed.
+                let again = (try? fs.readFile(file)).flatMap { try? JSONDecoder().decode(LeaseFile.self, from: Data($0)) }
+                if let again, again.expires < now.timeIntervalSince1970 { remove(id: name) }
             }
         }
         return (commits, live)
