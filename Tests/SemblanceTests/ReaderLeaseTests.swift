@@ -64,13 +64,14 @@ struct ReaderLeaseTests {
         try await written.upsert(ReaderTests.records(0..<20))
         let first = try await written.commit(message: "first")
 
-        let reader = try await Client(directory: folder.path, access: .readOnly.leaseDuration(0.3))
-        #expect(reader.access.leaseDuration == 0.3)
+        // Long enough that a loaded machine renews it in time once renewals resume.
+        let reader = try await Client(directory: folder.path, access: .readOnly.leaseDuration(2))
+        #expect(reader.access.leaseDuration == 2)
         let read = try await reader.collection("docs")
         let lease = try #require(read.engine.files.lease)
         // As a suspended process: no renewal, until the lease has expired.
         lease.pauseRenewals(true)
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(2_500))
 
         try await written.upsert(ReaderTests.records(20..<40))
         let second = try await written.commit(message: "second")

@@ -104,12 +104,12 @@ struct ReaderProcessTests {
         try await written.upsert(ReaderTests.records(0..<20))
         let first = try await written.commit(message: "first")
 
-        let reader = try server.start(["suspended-reader", directory, "1"], stdout: scratch.file("reader.out"), stderr: scratch.file("reader.err"))
+        let reader = try server.start(["suspended-reader", directory, "2"], stdout: scratch.file("reader.out"), stderr: scratch.file("reader.err"))
         try await waitFor("open 20\n")
         let leases = directory + "/docs/leases"
         #expect(try FileManager.default.contentsOfDirectory(atPath: leases).count == 1, "the reader's lease")
         kill(reader, SIGSTOP)
-        try await Task.sleep(for: .milliseconds(1_500))
+        try await Task.sleep(for: .milliseconds(2_500))
         try await written.upsert(ReaderTests.records(20..<40))
         try await written.commit(message: "second")
         let report = try await written.collectGarbage(retention: RetentionPolicy(keepLast: 1), grace: 0)
