@@ -159,3 +159,37 @@ struct PushTests {
         for writer in writers { await writer.close() }
     }
 }
+
+@Suite("Pushing each commit")
+struct PushEachCommitTests {
+    @Test("with pushCommits(to:), each user commit is pushed as it is made; a failed push leaves the commit made and says so; nil stops it")
+    func pushesEachCommit() async throws {
+        let store = try await S3TestServer.bucket()
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.createCollection("docs", configuration: PushTests.configuration)
+        docs.pushCommits(to: store)
+        try await docs.upsert(PushTests.records(0..<10))
+        let first = try await docs.commit(message: "one")
+        #expect(try await store.get("docs/refs/heads/main")?.bytes == Array((first.id + "\n").utf8))
+        try await docs.upsert(PushTests.records(10..<20))
+        try await docs.checkpoint()
+        try await docs.upsert(PushTests.records(20..<30))
+        let third = try await docs.commit(message: "three")
+        #expect(try await store.get("docs/refs/heads/main")?.bytes == Array((third.id + "\n").utf8))
+
+        // Another writer's ref, moved in between: this commit stays here, its push fails.
+        docs.pushCommits(to: PushTests.Interposed(store: store, otherHead: first.id))
+        try await docs.upsert(PushTests.records(30..<40))
+        let error = await #expect(throws: SemblanceError.self) { try await docs.commit(message: "four") }
+        #expect(error?.code == .pushRejected)
+        #expect(error?.message.hasPrefix("committed ") == true, "\(String(describing: error))")
+        #expect(try await docs.history().first?.message == "four")
+
+        docs.pushCommits(to: nil)
+        try await docs.upsert(PushTests.records(40..<50))
+        try await docs.commit(message: "five")
+        #expect(try await store.get("docs/refs/heads/main")?.bytes == Array((first.id + "\n").utf8), "no longer pushed")
+        await client.close()
+    }
+}

@@ -44,10 +44,34 @@ extension VectorCollection {
 
     /// Commits this branch's state (everything acknowledged) as a user commit.
     @discardableResult
+    /// With ``pushCommits(to:)`` set, the commit is then pushed; when that push fails, the
+    /// commit stays made here and the push's error is thrown, its message naming the commit.
     public func commit(message: String) async throws(SemblanceError) -> Commit {
         try requirePersistent("commit(message:)")
         let (hash, _) = try await engine.checkpoint(message: message, automatic: false)
-        return try commit(hash)
+        let made = try commit(hash)
+        if let remote = commitsPushedTo.withLock({ $0 }) {
+            do throws(SemblanceError) {
+                try await push(to: remote)
+            } catch {
+                var failure = error
+                failure.message = "committed \(made.id.prefix(12)) here, but its push failed: " + error.message
+                throw failure
+            }
+        }
+        return made
+    }
+
+    /// Pushes every user commit of this branch to `remote` as it is made (nil stops it):
+    /// the writer's side of replicas that follow object storage. Automatic commits
+    /// (checkpoints) are not pushed by themselves; the next user commit's push carries them.
+    ///
+    /// ```swift
+    /// docs.pushCommits(to: bucket)
+    /// try await docs.commit(message: "hourly")   // committed, then pushed
+    /// ```
+    public func pushCommits(to remote: (any RemoteObjectStore)?) {
+        commitsPushedTo.withLock { $0 = remote }
     }
 
     /// The commits of this branch, newest first, following first parents, at most `limit`.

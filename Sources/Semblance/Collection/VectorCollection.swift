@@ -29,6 +29,8 @@ public final class VectorCollection: Sendable {
     private let follower = Mutex<Task<Void, Never>?>(nil)
     /// A replica's collection: its folder is a mirror of object storage, synced before each refresh.
     let mirror: RemoteMirror?
+    /// Where each user commit is pushed once made (``pushCommits(to:)``); nil for none.
+    let commitsPushedTo = Mutex<(any RemoteObjectStore)?>(nil)
 
     init(name: String, configuration: CollectionConfiguration, engine: CollectionEngine, logger: Logger, mirror: RemoteMirror? = nil) {
         self.name = name
