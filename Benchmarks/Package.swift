@@ -40,6 +40,15 @@ let package = Package(
             name: "semblance-readers-bench",
             dependencies: [.product(name: "Semblance", package: "Semblance")]
         ),
+        // Replicas on object storage: push, cold and warm open from S3 against a local open,
+        // and the lag of a following replica (moto's S3 server on loopback).
+        .executableTarget(
+            name: "semblance-replica-bench",
+            dependencies: [
+                .product(name: "Semblance", package: "Semblance"),
+                .product(name: "SemblanceS3", package: "Semblance"),
+            ]
+        ),
         // The async API: batch search against one query at a time, and 1 / 2 / 4 shards.
         .executableTarget(
             name: "semblance-collection-bench",

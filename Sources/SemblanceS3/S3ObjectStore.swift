@@ -117,6 +117,18 @@ public struct S3ObjectStore: RemoteObjectStore {
         } while token != nil
     }
 
+    /// Creates the bucket (in the configured region); one that exists and is yours already
+    /// is left as it is.
+    /// - Throws: `.objectStore` naming S3's code (a name taken by another account, say).
+    public func createBucket() async throws(SemblanceError) {
+        // Outside us-east-1, S3 wants the region named in the body.
+        let body = configuration.region == "us-east-1" ? [] : Array(("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            + "<LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>").utf8)
+        let response = try await send("PUT", key: nil, body: body)
+        if response.status == .conflict, Self.errorCode(response) == "BucketAlreadyOwnedByYou" { return }
+        try check(response, key: "")
+    }
+
     public func delete(_ key: String) async throws(SemblanceError) {
         let response = try await send("DELETE", key: key)
         if response.status == .notFound { return }

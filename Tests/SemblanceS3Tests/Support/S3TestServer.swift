@@ -46,8 +46,7 @@ final class S3TestServer: Sendable {
         let server = try shared.get()
         let name = named ?? "test-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let store = try S3ObjectStore("s3://\(name)/\(prefix)", configuration: server.configuration)
-        let response = try await store.send("PUT", key: nil)
-        guard (200..<300).contains(response.status.code) else { throw S3TestError("creating bucket \(name): HTTP \(response.status.code)") }
+        try await store.createBucket()
         return store
     }
 
