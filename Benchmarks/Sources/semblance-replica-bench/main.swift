@@ -152,7 +152,7 @@ log("lag from commit: S3 \(summary(s3Lags)), local \(summary(localLags))")
 await writer.close()
 
 let result: [String: Any] = [
-    "vectors": vectorCount, "dimension": dimension, "server": "moto \(ProcessInfo.processInfo.environment["MOTO_VERSION"] ?? "") on loopback",
+    "vectors": vectorCount, "dimension": dimension, "server": "moto (server mode) on loopback",
     "push": ["seconds": pushSeconds, "objects": pushed.uploadedObjects, "bytes": pushed.uploadedBytes],
     "open_seconds": ["local": local.seconds, "s3_cold": cold.seconds, "s3_warm": warm.seconds],
     "s3_cold_downloaded_bytes": downloaded,
