@@ -102,7 +102,7 @@ struct FaultInjectionTests {
             needed.insert(hash)
             needed.formUnion(try files.commit(hash).shards.flatMap(\.allObjects))
         }
-        let present = Set(try await store.list(prefix: "docs/objects/").compactMap { RemotePush.objectHash(key: $0.key, root: "docs/") })
+        let present = Set(try await store.list(prefix: "docs/objects/").compactMap { RemoteObjects.hash(key: $0.key, root: "docs/") })
         return needed.subtracting(present).count
     }
 }

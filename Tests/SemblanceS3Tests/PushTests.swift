@@ -17,7 +17,7 @@ struct PushTests {
     static func remoteObjectsAreWhole(_ store: S3ObjectStore, _ name: String) async throws -> Int {
         let listed = try await store.list(prefix: name + "/objects/")
         for entry in listed {
-            let hash = try #require(RemotePush.objectHash(key: entry.key, root: name + "/"), "\(entry.key)")
+            let hash = try #require(RemoteObjects.hash(key: entry.key, root: name + "/"), "\(entry.key)")
             let object = try #require(try await store.get(entry.key))
             #expect(ObjectHash(of: object.bytes) == hash, "\(entry.key)")
         }

@@ -58,7 +58,7 @@ struct RemoteGarbageTests {
         // The next push after a collection: the remote lacks what was deleted, nothing else.
         try await docs.upsert(PushTests.records(6000..<6100))
         let next = try await docs.commit(message: "round 3")
-        let present = Set(try await store.list(prefix: "docs/objects/").compactMap { RemotePush.objectHash(key: $0.key, root: "docs/") })
+        let present = Set(try await store.list(prefix: "docs/objects/").compactMap { RemoteObjects.hash(key: $0.key, root: "docs/") })
         let nextHash = try #require(ObjectHash(hex: next.id))
         let expected = Set([nextHash] + (try docs.engine.files.commit(nextHash)).shards.flatMap(\.allObjects)).subtracting(present)
         let pushed = try await docs.push(to: store)

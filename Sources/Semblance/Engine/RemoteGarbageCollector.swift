@@ -42,7 +42,7 @@ struct RemoteGarbageCollector {
         let tags = try await refs(root + "refs/tags/")
         let listed = try await remote.list(prefix: root + "objects/")
         var sizes: [ObjectHash: Int64] = [:]
-        for entry in listed { if let hash = RemotePush.objectHash(key: entry.key, root: root) { sizes[hash] = entry.size } }
+        for entry in listed { if let hash = RemoteObjects.hash(key: entry.key, root: root) { sizes[hash] = entry.size } }
 
         // 1. Retention.
         var leased: [ObjectHash] = []
@@ -89,9 +89,9 @@ struct RemoteGarbageCollector {
         var candidates: [(hash: ObjectHash, isCommit: Bool)] = []
         for (hash, size) in sizes.sorted(by: { $0.key.hex < $1.key.hex }) where !reachable.contains(hash) {
             var isCommit = commits[hash] != nil
-            if !isCommit && size <= Self.largestCommit, let object = try await remote.get(objectKey(hash, root: root)) {
+            if !isCommit && size <= Self.largestCommit, let object = try await remote.get(RemoteObjects.key(hash, root: root)) {
                 isCommit = object.bytes.first == UInt8(ascii: "{")
-                if isCommit, ObjectHash(of: object.bytes) == hash { commits[hash] = try? CommitObject.decode(object.bytes, file: objectKey(hash, root: root)) }
+                if isCommit, ObjectHash(of: object.bytes) == hash { commits[hash] = try? CommitObject.decode(object.bytes, file: RemoteObjects.key(hash, root: root)) }
             }
             if isCommit { report.prunedCommits += 1 }
             candidates.append((hash, isCommit))
@@ -106,7 +106,7 @@ struct RemoteGarbageCollector {
 
         // 4. Sweep: commits, then pages.
         for candidate in period.due.sorted(by: { $0.isCommit && !$1.isCommit }) {
-            try await remote.delete(objectKey(candidate.hash, root: root))
+            try await remote.delete(RemoteObjects.key(candidate.hash, root: root))
             report.deletedObjects += 1
             report.freedBytes += sizes[candidate.hash] ?? 0
         }
@@ -117,9 +117,6 @@ struct RemoteGarbageCollector {
         return report
     }
 
-    private func objectKey(_ hash: ObjectHash, root: String) -> String {
-        root + "objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
-    }
 
     /// The commits the refs under `prefix` name.
     private func refs(_ prefix: String) async throws(SemblanceError) -> [ObjectHash] {
@@ -136,13 +133,11 @@ struct RemoteGarbageCollector {
 
     /// A commit, checked against its hash.
     private func download(_ hash: ObjectHash, root: String) async throws(SemblanceError) -> CommitObject {
-        let key = objectKey(hash, root: root)
-        for _ in 0..<RemoteMirror.downloadAttempts {
-            guard let object = try await remote.get(key) else { break }
-            guard ObjectHash(of: object.bytes) == hash else { continue }
-            return try CommitObject.decode(object.bytes, file: remote.location + "/" + key)
+        let key = RemoteObjects.key(hash, root: root)
+        guard let bytes = try await RemoteObjects.download(hash, root: root, from: remote) else {
+            throw SemblanceError(.corruptFile, "missing object (commit \(hash))", path: remote.location + "/" + key)
         }
-        throw SemblanceError(.corruptFile, "missing or damaged object (commit \(hash))", path: remote.location + "/" + key)
+        return try CommitObject.decode(bytes, file: remote.location + "/" + key)
     }
 }
 

@@ -22,8 +22,6 @@ struct RemoteMirror: Sendable {
 
     /// Downloads at once.
     static let concurrentDownloads = 8
-    /// Tries of an object whose bytes do not match its hash (a body damaged on the way).
-    static let downloadAttempts = 3
 
     private var remoteRoot: String { name + "/" }
 
@@ -125,51 +123,25 @@ struct RemoteMirror: Sendable {
     /// Downloads the objects of `hashes` that the folder lacks, several at a time.
     private func fetch(_ hashes: [ObjectHash], into report: inout MirrorReport) async throws(SemblanceError) {
         let missing = Array(Set(hashes.filter { fs.kind(objectPath($0)) != .file }))
-        guard !missing.isEmpty else { return }
         let mirror = self
-        do {
-            let sizes = try await withThrowingTaskGroup(of: Int64.self) { group in
-                var next = 0
-                var sizes: [Int64] = []
-                while next < missing.count && next < Self.concurrentDownloads {
-                    let hash = missing[next]
-                    group.addTask { try await mirror.download(hash) ?? 0 }
-                    next += 1
-                }
-                while let size = try await group.next() {
-                    sizes.append(size)
-                    if next < missing.count {
-                        let hash = missing[next]
-                        group.addTask { try await mirror.download(hash) ?? 0 }
-                        next += 1
-                    }
-                }
-                return sizes
-            }
-            report.downloadedObjects += sizes.count
-            report.downloadedBytes += sizes.reduce(0, +)
-        } catch let error as SemblanceError {
-            throw error
-        } catch {
-            throw SemblanceError(.storageUnavailable, "the download stopped: \(error)", path: remote.location)
+        let sizes = try await RemoteObjects.concurrently(missing, limit: Self.concurrentDownloads, location: remote.location) { (hash) throws(SemblanceError) in
+            try await mirror.download(hash) ?? 0
         }
+        report.downloadedObjects += sizes.count
+        report.downloadedBytes += sizes.reduce(0, +)
     }
 
     /// One object, checked against its hash, renamed into place; its size, or nil when the
     /// remote lacks it and it is not `required`.
     private func download(_ hash: ObjectHash, required: Bool = true) async throws(SemblanceError) -> Int64? {
-        let key = remoteRoot + "objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
-        for _ in 0..<Self.downloadAttempts {
-            guard let object = try await remote.get(key) else {
-                if !required { return nil }
-                throw SemblanceError(.corruptFile, "missing object (page or commit \(hash)) that a commit names", path: remote.location + "/" + key)
-            }
-            guard ObjectHash(of: object.bytes) == hash else { continue }
-            let path = objectPath(hash)
-            try fs.createDirectory(Path.directory(of: path))
-            try fs.writeFileAtomically(path, object.bytes)
-            return Int64(object.bytes.count)
+        guard let bytes = try await RemoteObjects.download(hash, root: remoteRoot, from: remote) else {
+            if !required { return nil }
+            throw SemblanceError(.corruptFile, "missing object (page or commit \(hash)) that a commit names",
+                                 path: remote.location + "/" + RemoteObjects.key(hash, root: remoteRoot))
         }
-        throw SemblanceError(.corruptFile, "content does not match its SHA-256 name after \(Self.downloadAttempts) downloads", path: remote.location + "/" + key)
+        let path = objectPath(hash)
+        try fs.createDirectory(Path.directory(of: path))
+        try fs.writeFileAtomically(path, bytes)
+        return Int64(bytes.count)
     }
 }

@@ -70,7 +70,7 @@ struct RemotePush {
         }
         // The history down to the commits the remote has: those came with their pages and
         // what the remote kept of their history (its garbage collection may have pruned it).
-        let present = Set(try await remote.list(prefix: root + "objects/").compactMap { Self.objectHash(key: $0.key, root: root) })
+        let present = Set(try await remote.list(prefix: root + "objects/").compactMap { RemoteObjects.hash(key: $0.key, root: root) })
         var needed = Set<ObjectHash>()
         var pending = [head]
         var seen: Set<ObjectHash> = [head]
@@ -133,44 +133,15 @@ struct RemotePush {
     private func upload(_ hashes: [ObjectHash], root: String) async throws(SemblanceError) -> (count: Int, bytes: Int64) {
         let objects = files.objects
         let remote = remote
-        do {
-            return try await withThrowingTaskGroup(of: Int64.self) { group in
-                var next = 0
-                var count = 0
-                var bytes: Int64 = 0
-                func start() {
-                    let hash = hashes[next]
-                    next += 1
-                    group.addTask {
-                        let data = try objects.get(hash)
-                        let key = root + "objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
-                        return try await remote.put(key, data, if: .absent) == nil ? 0 : Int64(data.count)
-                    }
-                }
-                while next < hashes.count && next < Self.concurrentUploads { start() }
-                while let size = try await group.next() {
-                    if size > 0 { count += 1; bytes += size }
-                    if next < hashes.count { start() }
-                }
-                return (count, bytes)
-            }
-        } catch let error as SemblanceError {
-            throw error
-        } catch {
-            throw SemblanceError(.storageUnavailable, "the upload stopped: \(error)", path: remote.location)
+        let sizes = try await RemoteObjects.concurrently(hashes, limit: Self.concurrentUploads, location: remote.location) { (hash) throws(SemblanceError) in
+            let data = try objects.get(hash)
+            return try await remote.put(RemoteObjects.key(hash, root: root), data, if: .absent) == nil ? 0 : Int64(data.count)
         }
+        return (sizes.filter { $0 > 0 }.count, sizes.reduce(0, +))
     }
 
     static func refHash(_ bytes: [UInt8]) -> ObjectHash? {
         guard bytes.count == 65, bytes.last == UInt8(ascii: "\n") else { return nil }
         return ObjectHash(hex: String(decoding: bytes.dropLast(), as: UTF8.self))
-    }
-
-    /// The hash an `objects/ab/cdef…` key under `root` names; nil for any other key.
-    static func objectHash(key: String, root: String) -> ObjectHash? {
-        guard key.hasPrefix(root + "objects/") else { return nil }
-        let rest = key.dropFirst(root.count + "objects/".count)
-        guard rest.count == 65, rest.dropFirst(2).first == "/" else { return nil }
-        return ObjectHash(hex: String(rest.prefix(2)) + String(rest.dropFirst(3)))
     }
 }
