@@ -9,6 +9,8 @@ let package = Package(
         .package(name: "Semblance", path: "../"),
     ],
     targets: [
+        // Seeded clustered vectors, the same in every benchmark process and run.
+        .target(name: "BenchVectors"),
         // The external-program peer of ../shared/bench (protocol version 1).
         .executableTarget(
             name: "semblance-ann",
@@ -38,13 +40,14 @@ let package = Package(
         // Readers beside a writer: reader processes' search throughput and their lag.
         .executableTarget(
             name: "semblance-readers-bench",
-            dependencies: [.product(name: "Semblance", package: "Semblance")]
+            dependencies: ["BenchVectors", .product(name: "Semblance", package: "Semblance")]
         ),
         // Replicas on object storage: push, cold and warm open from S3 against a local open,
         // and the lag of a following replica (moto's S3 server on loopback).
         .executableTarget(
             name: "semblance-replica-bench",
             dependencies: [
+                "BenchVectors",
                 .product(name: "Semblance", package: "Semblance"),
                 .product(name: "SemblanceS3", package: "Semblance"),
             ]

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import BenchVectors
 import Semblance
 import SemblanceS3
 
@@ -29,28 +30,8 @@ let output = option("--out", "")
 func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18 }
 
-/// SplitMix64 and clustered vectors, the same on every run.
-struct Random: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func gaussian() -> Float {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &self)
-        let v = Double.random(in: 0..<1, using: &self)
-        return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
-    }
-}
-var centreSource = Random(state: 7)
-let centres = (0..<64).map { _ in (0..<dimension).map { _ in centreSource.gaussian() } }
-func vector(_ n: Int) -> [Float] {
-    var random = Random(state: UInt64(n) &* 0x2545_F491_4F6C_DD1D &+ 1)
-    return centres[n % centres.count].map { $0 + 0.35 * random.gaussian() }
-}
+let vectors = ClusteredVectors(dimension: dimension)
+func vector(_ n: Int) -> [Float] { vectors.vector(n) }
 
 // The S3 server.
 func freePort() -> Int {
