@@ -1,5 +1,6 @@
 import ArgumentParser
 import Semblance
+import SemblanceS3
 
 /// `semblance verify NAME`: checks every checksum and hash of a collection's files.
 struct VerifyCommand: AsyncParsableCommand {
@@ -13,7 +14,9 @@ struct VerifyCommand: AsyncParsableCommand {
             (CRC-32C of every frame, records replayed). Exits 0 only when everything holds; \
             otherwise lists each damaged file and exits 1. It takes no lock and changes nothing, \
             so it runs while another process writes to the collection (a garbage collection \
-            deleting an object while it reads can make it report that object: run it again).
+            deleting an object while it reads can make it report that object: run it again). With an \
+            s3:// path it checks the collection there: every object the bucket holds is downloaded into the \
+            cache ($SEMBLANCE_CACHE) unless already there, and checked; problems name the keys.
             """
     )
 
@@ -29,8 +32,11 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // No client: verify takes no lock, so it runs while another process has the collection open.
-        let report = try await Client.verify(name, in: options.directory)
+        // No client for a directory: verify takes no lock, so it runs while another process
+        // has the collection open. A bucket is read through a client's cache.
+        let report = S3Location.isLocation(options.directory)
+            ? try await Session.withClient(options, access: .readOnly) { client in try await client.verify(name) }
+            : try await Client.verify(name, in: options.directory)
         if options.json {
             try Output.json(Verified(collection: name, sound: report.isSound, report: report))
         } else {

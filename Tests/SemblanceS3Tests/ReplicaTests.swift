@@ -104,6 +104,36 @@ struct ReplicaTests {
         await writer.close()
     }
 
+    @Test("syncs of one cache take turns: a replica's open waits while another holds the cache's sync lock, then goes on")
+    func syncsTakeTurns() async throws {
+        let store = try await S3TestServer.bucket()
+        let folder = TemporaryDirectory()
+        let writer = try await Client(directory: folder.path)
+        let docs = try await writer.createCollection("docs", configuration: PushTests.configuration)
+        try await docs.upsert(PushTests.records(0..<50))
+        try await docs.commit(message: "one")
+        try await docs.push(to: store)
+        await writer.close()
+
+        // Another process's sync, played by a lock taken here: flock locks belong to an open
+        // file, so this one excludes the replica's as another process's would.
+        let cache = TemporaryDirectory()
+        let fs = PosixFileSystem()
+        let held = try fs.lockExclusively(cache.file(".docs.sync-lock"))
+        let cachePath = cache.path
+        let opening = Task { () async throws -> Int in
+            let replica = try await Client(objectStore: store, cacheDirectory: cachePath)
+            let count = try await replica.collection("docs").count
+            await replica.close()
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(!FileManager.default.fileExists(atPath: cache.file("docs/config.json")), "nothing synced while the lock is held")
+        fs.close(held)
+        #expect(try await opening.value == 50)
+        #expect(FileManager.default.fileExists(atPath: cache.file("docs/refs/heads/main")))
+    }
+
     @Test("a damaged download is tried again; one damaged every time is .corruptFile naming it and never enters the cache; refusals")
     func damageAndRefusals() async throws {
         let store = try await S3TestServer.bucket()

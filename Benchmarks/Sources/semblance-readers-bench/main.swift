@@ -34,6 +34,8 @@ func option(_ name: String, _ fallback: String) -> String {
 let vectorCount = Int(option("--vectors", "40000"))!
 let seconds = Double(option("--seconds", "8"))!
 let output = option("--out", "")
+/// How many reader processes to measure beside the writer (comma-separated).
+let readerCounts = option("--readers", "1,2,4").split(separator: ",").map { Int($0)! }
 
 func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 
@@ -126,8 +128,8 @@ for importing in [false, true] {
                   : "alone: \(Int(qps)) QPS")
 }
 
-// 1, 2 and 4 reader processes beside an importing writer process.
-for readers in [1, 2, 4] {
+// 1, 2 and 4 (or --readers) reader processes beside an importing writer process.
+for readers in readerCounts {
     let directory = try freshCopy()
     let writer = try Child(["writer", directory, String(seconds + 3), "1000000"], output: work + "/writer-\(readers).out")
     usleep(500_000)

@@ -34,10 +34,14 @@ extension VectorCollection {
     }
 
     /// A replica's: brings the pages of the commits `refs` name into its cache (the mirror
-    /// holds every commit of the branch's history, but only the head's pages).
+    /// holds every commit of the branch's history, but only the head's pages), reading a
+    /// tag from the remote again first.
     private func fetchFromObjectStorage(_ refs: [String]) async throws(SemblanceError) {
         guard let mirror else { return }
-        for ref in refs { _ = try await mirror.fetchPages(of: try CommitHistory(files).resolve(ref)) }
+        for ref in refs {
+            if try files.refs.existing(ref)?.kind != .branch { try await mirror.refreshTag(ref) }
+            _ = try await mirror.fetchPages(of: try CommitHistory(files).resolve(ref))
+        }
     }
 
     // MARK: Commits

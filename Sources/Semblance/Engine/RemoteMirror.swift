@@ -10,8 +10,13 @@ struct MirrorReport: Sendable {
 /// reads as a collection without logs: `config.json`, the objects, the branch refs and the
 /// grafts, as pushed. Objects are content-addressed, so what the folder holds never goes
 /// stale; every downloaded object is checked against its hash before it is renamed into
-/// place, and a ref is written only once everything it needs is there. A reader then
-/// opens the folder as it opens a writer's (``BranchReader``, head only).
+/// place, and a ref is written only once everything it needs is there (a branch's: its
+/// history's commits and its head's pages; a tag's: its commit). A reader then opens the
+/// folder as it opens a writer's (``BranchReader``, head only).
+///
+/// Several processes may share the folder: their syncs take turns on a lock file beside it
+/// (`.<name>.sync-lock`), so that a ref is never written back to a head older than the one
+/// another process's sync wrote.
 struct RemoteMirror: Sendable {
     let remote: any RemoteObjectStore
     let fs: any FileSystem
@@ -22,14 +27,20 @@ struct RemoteMirror: Sendable {
 
     /// Downloads at once.
     static let concurrentDownloads = 8
+    /// How long a sync waits for another process's sync of the same folder.
+    static let lockWait: Duration = .seconds(120)
 
-    private var remoteRoot: String { name + "/" }
+    var remoteRoot: String { name + "/" }
 
     /// Brings `config.json` into the folder when it lacks it. When the folder holds another
     /// collection's (dropped and created again remotely), it starts over if `opening`, and
     /// else throws `.unknownCollection`, as a reader of a directory does.
     /// - Throws: `.unknownCollection` when the remote has no collection of this name.
     func syncConfiguration(opening: Bool = true) async throws(SemblanceError) {
+        try await exclusively { () async throws(SemblanceError) in try await configuration(opening: opening) }
+    }
+
+    private func configuration(opening: Bool) async throws(SemblanceError) {
         let key = remoteRoot + "config.json"
         guard let object = try await remote.get(key) else {
             throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription) in \(remote.location)")
@@ -55,10 +66,15 @@ struct RemoteMirror: Sendable {
     /// - Throws: `.unknownRef` when the remote has no such branch (but `main`, which may
     ///   have no commit yet); `.corruptFile` naming the remote object when its bytes do
     ///   not match its hash after every try; the store's errors.
+    /// When `opening`, the remote's tags come too, each with its commit.
     @discardableResult
     func sync(branch: String, opening: Bool = true) async throws(SemblanceError) -> MirrorReport {
-        try await syncConfiguration(opening: opening)
-        var report = MirrorReport()
+        try await exclusively { () async throws(SemblanceError) in try await locked(branch: branch, opening: opening) }
+    }
+
+    private func locked(branch: String, opening: Bool) async throws(SemblanceError) -> MirrorReport {
+        try await configuration(opening: opening)
+        var report = opening ? try await syncTags() : MirrorReport()
         let refKey = remoteRoot + "refs/heads/" + branch
         guard let refObject = try await remote.get(refKey) else {
             guard branch == "main" else {
@@ -69,7 +85,6 @@ struct RemoteMirror: Sendable {
         guard let head = RemotePush.refHash(refObject.bytes) else {
             throw SemblanceError(.corruptFile, "not a commit hash and a newline", path: remote.location + "/" + refKey)
         }
-        let refs = Refs(fs: fs, directory: directory + "/refs")
         if try refs.read(.branch, branch) == head { return report }
         let grafts = try await syncGrafts()
 
@@ -95,6 +110,55 @@ struct RemoteMirror: Sendable {
         return report
     }
 
+    /// The remote's tags, each written here once its commit is (its pages come when it is
+    /// read); the tags the remote no longer has are removed here.
+    private func syncTags() async throws(SemblanceError) -> MirrorReport {
+        var report = MirrorReport()
+        let prefix = remoteRoot + "refs/tags/"
+        var names = Set<String>()
+        for listing in try await remote.list(prefix: prefix) {
+            let name = String(listing.key.dropFirst(prefix.count))
+            guard (try? RefName.validate(name, kind: .tag)) != nil, let object = try await remote.get(listing.key) else { continue }
+            names.insert(name)
+            if let size = try await write(tag: name, object) {
+                report.downloadedObjects += 1
+                report.downloadedBytes += size
+            }
+        }
+        for name in try refs.names(.tag) where !names.contains(name) { try refs.remove(.tag, name) }
+        return report
+    }
+
+    /// Reads the tag `name` from the remote again (a forced push may have moved it) and
+    /// writes it here, or removes it here when the remote has none: for a replica resolving
+    /// a tag. Does nothing for a name that is not a tag's.
+    func refreshTag(_ name: String) async throws(SemblanceError) {
+        guard (try? RefName.validate(name, kind: .tag)) != nil else { return }
+        try await exclusively { () async throws(SemblanceError) in
+            try await configuration(opening: false)
+            if let object = try await remote.get(remoteRoot + "refs/tags/" + name) {
+                try await write(tag: name, object)
+            } else if try refs.read(.tag, name) != nil {
+                try refs.remove(.tag, name)
+            }
+        }
+    }
+
+    /// Writes the tag `name` here from its remote ref `object`, after its commit; the
+    /// commit's size when it was downloaded.
+    @discardableResult
+    private func write(tag name: String, _ object: RemoteObject) async throws(SemblanceError) -> Int64? {
+        guard let commit = RemotePush.refHash(object.bytes) else {
+            throw SemblanceError(.corruptFile, "not a commit hash and a newline", path: remote.location + "/" + remoteRoot + "refs/tags/" + name)
+        }
+        if try refs.read(.tag, name) == commit { return nil }
+        let size = fs.kind(objectPath(commit)) == .file ? nil : try await download(commit)
+        try refs.write(.tag, name, commit)
+        return size
+    }
+
+    private var refs: Refs { Refs(fs: fs, directory: directory + "/refs") }
+
     /// Brings the pages of `commit` (already in the folder) into it: for reading a commit
     /// other than a head.
     func fetchPages(of commit: ObjectHash) async throws(SemblanceError) -> MirrorReport {
@@ -116,7 +180,29 @@ struct RemoteMirror: Sendable {
         return try HistoryGrafts.read(fs, collection: directory)
     }
 
-    private func objectPath(_ hash: ObjectHash) -> String {
+    /// Runs `body` holding the folder's sync lock, waiting up to ``lockWait`` for another
+    /// process's sync. The lock file is beside the folder, which a sync may start over.
+    func exclusively<T>(_ body: () async throws(SemblanceError) -> T) async throws(SemblanceError) -> T {
+        let lockPath = Path.directory(of: directory) + "/." + name + ".sync-lock"
+        let deadline = ContinuousClock.now + Self.lockWait
+        var handle: FileHandleID
+        while true {
+            do throws(SemblanceError) {
+                handle = try fs.lockExclusively(lockPath)
+                break
+            } catch where error.code == .locked {
+                guard ContinuousClock.now < deadline else {
+                    throw SemblanceError(.locked, "another process has been syncing this replica's cache of \(name.debugDescription) "
+                        + "for over \(Self.lockWait.components.seconds) s (is it stopped?)", path: lockPath)
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        defer { fs.close(handle) }
+        return try await body()
+    }
+
+    func objectPath(_ hash: ObjectHash) -> String {
         directory + "/objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
     }
 
@@ -133,7 +219,7 @@ struct RemoteMirror: Sendable {
 
     /// One object, checked against its hash, renamed into place; its size, or nil when the
     /// remote lacks it and it is not `required`.
-    private func download(_ hash: ObjectHash, required: Bool = true) async throws(SemblanceError) -> Int64? {
+    func download(_ hash: ObjectHash, required: Bool = true) async throws(SemblanceError) -> Int64? {
         guard let bytes = try await RemoteObjects.download(hash, root: remoteRoot, from: remote) else {
             if !required { return nil }
             throw SemblanceError(.corruptFile, "missing object (page or commit \(hash)) that a commit names",

@@ -13,6 +13,9 @@ public struct PushReport: Sendable, Hashable, Codable {
     public var uploadedBytes: Int64 = 0
     /// Objects the push needed that the remote had already.
     public var presentObjects = 0
+    /// The tags written remotely: local tags naming commits of the pushed history that the
+    /// remote lacked (or named another commit, when forced).
+    public var tags: [String] = []
 
     /// A report of a push that moved the remote branch to `commit`.
     public init(commit: String, previousCommit: String?) {
@@ -23,21 +26,24 @@ public struct PushReport: Sendable, Hashable, Codable {
 
 /// Pushes a branch's head commit to a ``RemoteObjectStore``: the settings when the remote
 /// lacks them, every object the head's history names that the remote lacks, then the
-/// remote branch ref, moved with a conditional write so that of two pushes only one wins.
-/// Logs are not pushed: a replica sees commits.
+/// remote branch ref, moved with a conditional write so that of two pushes only one wins,
+/// and the tags of that history. Logs are not pushed: a replica sees commits.
 ///
 /// 1. `<name>/config.json` is written if absent; present, it must hold this collection's id.
 /// 2. The remote ref is read with its entity tag. The push is a fast-forward when the
 ///    remote head is in the local history of the pushed commit; otherwise it is refused
-///    unless forced.
+///    unless forced. The local tags naming commits of that history are read remotely: one
+///    there naming another commit refuses the push unless forced.
 /// 3. The commits of the head's history (through the grafts) down to those the remote has,
-///    and their pages, are listed; those missing remotely are uploaded, several at a time,
-///    each with `If-None-Match: *` (an object that appeared meanwhile is the same bytes).
-/// 4. The ref is written `If-Match` the tag read in step 2 (`If-None-Match: *` when it was
-///    absent). When another push moved it meanwhile, nothing changes remotely but the
-///    uploaded objects, left for the remote's garbage collection, and `.pushRejected` is
-///    thrown. A won push then adds the local grafts to the remote's (where the local
-///    history is cut), so that the remote's history stops there too.
+///    and their pages, are listed (with any tagged commit the remote lacks); those missing
+///    remotely are uploaded, several at a time, each with `If-None-Match: *` (an object
+///    that appeared meanwhile is the same bytes).
+/// 4. The ref is written `If-Match` the entity tag read in step 2 (`If-None-Match: *` when
+///    it was absent). When another push moved it meanwhile, nothing changes remotely but
+///    the uploaded objects, left for the remote's garbage collection, and `.pushRejected`
+///    is thrown. A won push then writes the tags (conditionally too) and adds the local
+///    grafts to the remote's (where the local history is cut), so that the remote's
+///    history stops there too.
 struct RemotePush {
     let files: CollectionFiles
     let remote: any RemoteObjectStore
@@ -60,20 +66,23 @@ struct RemotePush {
             previous = hash
         }
         var report = PushReport(commit: head.hex, previousCommit: previous?.hex)
-        if previous == head { return report }
+        let movesRef = previous != head
 
         let history = try CommitHistory(files)
         let commits = try history.reachable(from: [head]) { (hash) throws(SemblanceError) in try files.commit(hash) }
-        if let previous, !commits.contains(previous), !force {
+        if movesRef, let previous, !commits.contains(previous), !force {
             throw SemblanceError(.pushRejected, "not a fast-forward: the remote branch \(branch.debugDescription) is at \(previous.hex.prefix(12)), "
                 + "which the local history of \(head.hex.prefix(12)) does not hold; push with force to replace it", path: remote.location + "/" + refKey)
         }
+        let tags = try await tagsToPush(root: root, commits: commits, force: force)
+        guard movesRef || !tags.isEmpty else { return report }
+
         // The history down to the commits the remote has: those came with their pages and
         // what the remote kept of their history (its garbage collection may have pruned it).
         let present = Set(try await remote.list(prefix: root + "objects/").compactMap { RemoteObjects.hash(key: $0.key, root: root) })
         var needed = Set<ObjectHash>()
-        var pending = [head]
-        var seen: Set<ObjectHash> = [head]
+        var pending = movesRef ? [head] : []
+        var seen = Set(pending)
         while let hash = pending.popLast() {
             guard !present.contains(hash) else { continue }
             let commit = try files.commit(hash)
@@ -81,14 +90,18 @@ struct RemotePush {
             needed.formUnion(commit.shards.flatMap(\.allObjects))
             for parent in history.parents(hash, commit) where seen.insert(parent).inserted { pending.append(parent) }
         }
+        // A tagged commit below one the remote has, which its garbage collection pruned.
+        for tag in tags where !present.contains(tag.commit) && !needed.contains(tag.commit) {
+            needed.insert(tag.commit)
+            needed.formUnion(try files.commit(tag.commit).shards.flatMap(\.allObjects))
+        }
         let missing = needed.subtracting(present).sorted { $0.hex < $1.hex }
         report.presentObjects = needed.count - missing.count
         let uploaded = try await upload(missing, root: root)
         report.uploadedObjects = uploaded.count
         report.uploadedBytes = uploaded.bytes
 
-        let condition: RemoteWriteCondition = remoteRef.map { .matching($0.etag) } ?? .absent
-        if try await remote.put(refKey, Array((head.hex + "\n").utf8), if: condition) == nil {
+        if movesRef, try await remote.put(refKey, Self.refBytes(head), if: remoteRef.map { .matching($0.etag) } ?? .absent) == nil {
             let now = (try? await remote.get(refKey)).flatMap { $0 }.flatMap { Self.refHash($0.bytes) }
             // A try whose answer was lost (a reset, a body cut short) may have written the
             // ref before the retry found its condition false: then this push won.
@@ -98,8 +111,49 @@ struct RemotePush {
                     path: remote.location + "/" + refKey)
             }
         }
+        for tag in tags where try await remote.put(tag.key, Self.refBytes(tag.commit), if: tag.condition) == nil {
+            let now = (try? await remote.get(tag.key)).flatMap { $0 }.flatMap { Self.refHash($0.bytes) }
+            if now != tag.commit {
+                throw SemblanceError(.pushRejected, "another push wrote the remote tag \(tag.name.debugDescription) meanwhile"
+                    + (now.map { " (naming \($0.hex.prefix(12)))" } ?? "") + (movesRef ? "; the branch \(branch.debugDescription) was pushed" : ""),
+                    path: remote.location + "/" + tag.key)
+            }
+        }
+        report.tags = tags.map(\.name)
         try await pushGrafts(root: root, history: history)
         return report
+    }
+
+    /// A local tag to write remotely, and the condition of that write.
+    private struct TagPush {
+        var name: String
+        var key: String
+        var commit: ObjectHash
+        var condition: RemoteWriteCondition
+    }
+
+    /// The local tags naming commits of the pushed history that the remote lacks. A remote
+    /// tag of the same name naming another commit is replaced only when forced (a tag is
+    /// not moved): otherwise the push is refused before anything is written.
+    private func tagsToPush(root: String, commits: Set<ObjectHash>, force: Bool) async throws(SemblanceError) -> [TagPush] {
+        var tags: [TagPush] = []
+        for name in try files.refs.names(.tag) {
+            guard let commit = try files.refs.read(.tag, name), commits.contains(commit) else { continue }
+            let key = root + "refs/tags/" + name
+            guard let existing = try await remote.get(key) else {
+                tags.append(TagPush(name: name, key: key, commit: commit, condition: .absent))
+                continue
+            }
+            let named = Self.refHash(existing.bytes)
+            if named == commit { continue }
+            guard force else {
+                throw SemblanceError(.pushRejected, "the remote tag \(name.debugDescription) names "
+                    + (named.map { "commit \($0.hex.prefix(12))" } ?? "something other than a commit") + ", the local one \(commit.hex.prefix(12)); "
+                    + "a tag is not moved: push with force to replace it", path: remote.location + "/" + key)
+            }
+            tags.append(TagPush(name: name, key: key, commit: commit, condition: .matching(existing.etag)))
+        }
+        return tags
     }
 
     /// Where the local history is cut, added to the remote's grafts (once the ref is won):
@@ -139,6 +193,9 @@ struct RemotePush {
         }
         return (sizes.filter { $0 > 0 }.count, sizes.reduce(0, +))
     }
+
+    /// A remote ref's bytes: the commit's hash and a newline, as a local ref holds.
+    static func refBytes(_ hash: ObjectHash) -> [UInt8] { Array((hash.hex + "\n").utf8) }
 
     static func refHash(_ bytes: [UInt8]) -> ObjectHash? {
         guard bytes.count == 65, bytes.last == UInt8(ascii: "\n") else { return nil }

@@ -73,12 +73,16 @@ extension CollectionEngine {
     /// All problems are collected, not just the first. It takes no lock and changes nothing,
     /// so it runs while a writer has the collection open: objects never change once
     /// written, and a log being appended to may end in a torn tail (not a problem).
+    ///
+    /// `objects` is the objects folder when it is not `directory`'s, and `logs` false when the
+    /// collection has none (a replica's verify reads the remote's refs beside the objects of
+    /// its cache; object storage holds commits, not logs).
     /// - Throws: `.unknownCollection` when `directory` holds no collection.
-    static func verify(_ fs: any FileSystem, directory: String) throws(SemblanceError) -> VerificationReport {
+    static func verify(_ fs: any FileSystem, directory: String, objects: String? = nil, logs: Bool = true) throws(SemblanceError) -> VerificationReport {
         guard fs.fileExists(directory + "/config.json") else {
             throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
         }
-        var verifier = Verifier(fs: fs, directory: directory)
+        var verifier = Verifier(fs: fs, directory: directory, objects: objects ?? directory + "/objects", readsLogs: logs)
         verifier.run()
         return verifier.report
     }
@@ -90,6 +94,7 @@ private struct Verifier {
     let fs: any FileSystem
     let directory: String
     let objects: ObjectStore
+    let readsLogs: Bool
     var report: VerificationReport
     /// Objects whose hash held, and those that failed (each is read once).
     var checked = Set<ObjectHash>()
@@ -97,10 +102,11 @@ private struct Verifier {
     /// (vector page, digest page) pairs whose digests were compared with the vectors.
     var checkedDigestPairs = Set<[ObjectHash]>()
 
-    init(fs: any FileSystem, directory: String) {
+    init(fs: any FileSystem, directory: String, objects: String, readsLogs: Bool) {
         self.fs = fs
         self.directory = directory
-        objects = ObjectStore(fs: fs, directory: directory + "/objects")
+        self.objects = ObjectStore(fs: fs, directory: objects)
+        self.readsLogs = readsLogs
         report = VerificationReport(directory: directory)
     }
 
@@ -139,6 +145,7 @@ private struct Verifier {
                     indexes.merge(moreIndexes) { $1 }
                 }
                 if head != nil && commits[head!] == nil { break }  // its head commit's problem is reported already
+                guard readsLogs else { break }
                 var shards = head.flatMap { indexes[$0] }
                 if head == nil, let configuration {
                     shards = try? (0..<configuration.shardCount).map { (_) throws(SemblanceError) in try VectorIndex(configuration.index) }
@@ -329,7 +336,7 @@ private struct Verifier {
 
     /// Checks the hash of object files that no commit reached.
     mutating func checkUnreachableObjects() {
-        let root = directory + "/objects"
+        let root = objects.directory
         guard fs.fileExists(root) else {
             if report.headCommit != nil {
                 report.record(SemblanceError(.corruptFile, "the objects folder is missing", path: root), file: root)
