@@ -4,10 +4,10 @@ import Testing
 
 /// Files written by an earlier build must keep opening, exactly (docs/file-format.md).
 ///
-/// `Fixtures/golden-v4/` is a small collection written once, by the generator below, and
+/// `Fixtures/golden-v5/` is a small collection written once, by the generator below, and
 /// committed: 4-dimensional vectors in 2 shards, one checkpoint, then more logged writes,
 /// so that opening it reads page objects, a commit and a ref, and replays both logs.
-/// `Fixtures/worked-example-v3.log` is the log shown byte by byte in the spec. (Formats 1 to 3 of
+/// `Fixtures/worked-example-v3.log` is the log shown byte by byte in the spec. (Formats 1 to 4 of
 /// the collection were never released: no reader for them is kept.)
 ///
 /// To regenerate them (only when the format version changes; an unreleased version's
@@ -16,14 +16,14 @@ import Testing
 ///     SEMBLANCE_WRITE_GOLDEN=1 swift test --filter GoldenFormatTests
 ///
 /// The commit records the wall-clock time, so a regenerated commit has another hash.
-@Suite("Golden files: a collection written by format version 4 opens exactly")
+@Suite("Golden files: a collection written by format version 5 opens exactly")
 struct GoldenFormatTests {
     let fs = PosixFileSystem()
 
     static let configuration = CollectionConfiguration(
         dimension: 4, metric: .squaredEuclidean, shardCount: 2, m: 4, efConstruction: 16, defaultEf: 16, checkpointPolicy: .manual)
     static let shardCount = 2
-    static let golden = "golden-v4"
+    static let golden = "golden-v5"
 
     // MARK: The workload that wrote the golden collection
 
@@ -170,7 +170,7 @@ struct GoldenFormatTests {
         let store = try OnDisk(fs, path)
         defer { store.close() }
         #expect(store.configuration == StoredConfiguration(id: store.configuration.collectionID, configuration: Self.configuration))
-        #expect(store.configuration.format == 4)
+        #expect(store.configuration.format == 5)
         #expect(store.opened.droppedTornBytes == 0 && store.opened.droppedFrames == 0)
         #expect(store.vectors == Self.expectedRecords)
         #expect(store.shards.reduce(0) { $0 + $1.count } == 33)
@@ -276,7 +276,7 @@ struct GoldenFormatTests {
         let head = try #require(try Refs(fs: fs, directory: path + "/refs").read(.branch, "main"))
         let commitBytes = try store.get(head)  // checks the SHA-256 name
         let commit = try CommitObject.decode(commitBytes, file: "head")
-        #expect(commit.format == 2 && commit.parents.isEmpty && commit.message == "golden v4")
+        #expect(commit.format == 2 && commit.parents.isEmpty && commit.message == "golden v5")
         #expect(commit.configuration == Self.configuration.index && commit.shards.count == 2)
         let nodes = Self.nodesAtCheckpoint()
         #expect(commit.nodeCount == 25 && commit.liveCount == 22)
@@ -318,20 +318,20 @@ struct GoldenFormatTests {
         }
     }
 
-    @Test("an unreleased older config.json (format 3, no encoding) is refused with unsupportedFormatVersion")
+    @Test("an unreleased older config.json (format 4, before readers' leases) is refused with unsupportedFormatVersion")
     func olderVersionRefused() throws {
         let directory = TemporaryDirectory()
         let path = try goldenCopy(directory)
         let file = path + "/config.json"
         let text = try String(contentsOfFile: file, encoding: .utf8)
-        #expect(text.contains("\"format\" : 4"))
-        try text.replacingOccurrences(of: "\"format\" : 4", with: "\"format\" : 3").write(toFile: file, atomically: false, encoding: .utf8)
+        #expect(text.contains("\"format\" : 5"))
+        try text.replacingOccurrences(of: "\"format\" : 5", with: "\"format\" : 4").write(toFile: file, atomically: false, encoding: .utf8)
         do {
             _ = try OnDisk(fs, path)
-            Issue.record("a format 3 collection opened")
+            Issue.record("a format 4 collection opened")
         } catch {
             #expect(error.code == .unsupportedFormatVersion && error.path == file, "\(error)")
-            #expect(error.message.contains("collection format 3 was never released"), "\(error.message)")
+            #expect(error.message.contains("collection format 4 was never released"), "\(error.message)")
         }
     }
 
@@ -343,7 +343,7 @@ struct GoldenFormatTests {
             let file = path + "/" + target
             var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
             if target == "config.json" {
-                bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format\" : 4", with: "\"format\" : 5").utf8)
+                bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format\" : 5", with: "\"format\" : 6").utf8)
             } else {
                 bytes[8] = 4  // version, then the header checksum over bytes 0..<136 again
                 bytes.replaceSubrange(136..<140, with: withUnsafeBytes(of: CRC32C.checksum(bytes[0..<136]).littleEndian, Array.init))
@@ -354,7 +354,7 @@ struct GoldenFormatTests {
                 Issue.record("\(target): a newer version opened")
             } catch {
                 #expect(error.code == .unsupportedFormatVersion, "\(target): \(error)")
-                #expect(error.path == file && error.message.contains(target == "config.json" ? "5" : "4"), "\(error.message)")
+                #expect(error.path == file && error.message.contains(target == "config.json" ? "6" : "4"), "\(error.message)")
             }
         }
     }
@@ -402,7 +402,7 @@ struct GoldenFormatTests {
             switch step {
             case .upsert(let records): try await engine.upsert(records.map { VectorRecord(id: $0.id, vector: $0.vector) })
             case .delete(let ids): try await engine.delete(ids)
-            case .checkpoint: _ = try await engine.checkpoint(message: "golden v4")
+            case .checkpoint: _ = try await engine.checkpoint(message: "golden v5")
             }
         }
         await engine.close()

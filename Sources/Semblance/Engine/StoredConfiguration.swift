@@ -7,7 +7,7 @@ import Foundation
 /// changed byte an error instead of a silently different collection (docs/file-format.md
 /// lists every field).
 struct StoredConfiguration: Equatable, Sendable {
-    static let formatVersion = 4
+    static let formatVersion = 5
 
     var format: Int
     /// A random id, also written in every log header: a log from another collection is refused.
