@@ -104,8 +104,8 @@ struct ReplicaTests {
         await writer.close()
     }
 
-    @Test("syncs of one cache take turns: a replica's open waits while another holds the cache's sync lock, then goes on")
-    func syncsTakeTurns() async throws {
+    /// A bucket holding `docs`, 50 records in one commit, pushed.
+    static func bucketWithOneCommit() async throws -> S3ObjectStore {
         let store = try await S3TestServer.bucket()
         let folder = TemporaryDirectory()
         let writer = try await Client(directory: folder.path)
@@ -114,6 +114,12 @@ struct ReplicaTests {
         try await docs.commit(message: "one")
         try await docs.push(to: store)
         await writer.close()
+        return store
+    }
+
+    @Test("syncs of one cache take turns: a replica's open waits while another holds the cache's sync lock, then goes on")
+    func syncsTakeTurns() async throws {
+        let store = try await Self.bucketWithOneCommit()
 
         // Another process's sync, played by a lock taken here: flock locks belong to an open
         // file, so this one excludes the replica's as another process's would.
@@ -136,14 +142,7 @@ struct ReplicaTests {
 
     @Test("a damaged download is tried again; one damaged every time is .corruptFile naming it and never enters the cache; refusals")
     func damageAndRefusals() async throws {
-        let store = try await S3TestServer.bucket()
-        let folder = TemporaryDirectory()
-        let writer = try await Client(directory: folder.path)
-        let docs = try await writer.createCollection("docs", configuration: PushTests.configuration)
-        try await docs.upsert(PushTests.records(0..<50))
-        try await docs.commit(message: "one")
-        try await docs.push(to: store)
-        await writer.close()
+        let store = try await Self.bucketWithOneCommit()
 
         let healed = TemporaryDirectory()
         let twice = Watched(store, damaged: 2)
