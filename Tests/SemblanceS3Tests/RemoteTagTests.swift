@@ -34,6 +34,7 @@ struct RemoteTagTests {
         #expect(read.count == 400)
         #expect(try read.tags().map(\.name) == ["v1"])
         #expect(try await read.snapshot(at: "v1").count == 300)
+        #expect(try await read.snapshot(at: "V1").count == 300, "a tag's name in another case is the same tag")
 
         // A tag made after the push: a second push of the same head takes it; the replica
         // reads it when asked for it.
@@ -47,6 +48,7 @@ struct RemoteTagTests {
         #expect(try await side.push(to: store).tags == ["side-tag"])
         #expect(try await read.snapshot(at: "side-tag").count == 310)
         #expect(try await read.diff(from: "v1", to: "side-tag").added.count == 10)
+        #expect(try await read.snapshot(at: "side").count == 310, "another branch of the bucket, by name")
 
         // Another writer's tag of the same name, on another commit: refused, then forced.
         _ = try await store.put("docs/refs/tags/v2", Array((sideCommit.id + "\n").utf8), if: .matching(try #require(try await store.get("docs/refs/tags/v2")).etag))

@@ -72,4 +72,36 @@ struct RemoteVerifyTests {
         #expect(!FileManager.default.fileExists(atPath: cache.file("docs/objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2))))
         await replica.close()
     }
+
+    @Test("with a warm cache: objects damaged or gone in the bucket are its problems though the cache holds good copies; the cache's own damage is not")
+    func warmCache() async throws {
+        let (store, _, _) = try await Self.pushed()
+        let cache = TemporaryDirectory()
+        let replica = try await Client(objectStore: store, cacheDirectory: cache.path)
+        #expect(try await replica.verify("docs").isSound, "a first verify fills the cache")
+        let keys = try await store.list(prefix: "docs/objects/").map(\.key).sorted()
+        func cached(_ key: String) throws -> String {
+            let hash = try #require(RemoteObjects.hash(key: key, root: "docs/"))
+            return cache.file("docs/objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2))
+        }
+        #expect(try keys.allSatisfy { FileManager.default.fileExists(atPath: try cached($0)) })
+
+        // Damage in the cache only: the bucket is what is checked, and it is sound.
+        let local = try cached(keys[0])
+        try FileManager.default.removeItem(atPath: local)
+        try Data("damaged here".utf8).write(to: URL(fileURLWithPath: local))
+        let bucketSound = try await replica.verify("docs")
+        #expect(bucketSound.isSound, "\(bucketSound.problems)")
+
+        // Damage in the bucket, with good copies in the cache: the bucket's problems.
+        _ = try await store.put(keys[1], Array("damaged there".utf8), if: .always)
+        try await store.delete(keys[2])
+        let report = try await replica.verify("docs")
+        let files = Set(report.problems.map(\.file))
+        #expect(files.contains(store.location + "/" + keys[1]) && files.contains(store.location + "/" + keys[2]), "\(report.problems)")
+        #expect(report.problems.allSatisfy { !$0.file.contains(cache.path) && !$0.message.contains(cache.path) }, "\(report.problems)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.contains(".verify-") }
+        #expect(leftovers.isEmpty, "the scratch folder is removed: \(leftovers)")
+        await replica.close()
+    }
 }

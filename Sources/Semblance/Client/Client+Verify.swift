@@ -4,16 +4,16 @@ extension Client {
     /// tag (through the grafts where retention cut history), each branch head's structure,
     /// and every branch's write-ahead log as an open reads it (checksums, what it belongs to,
     /// the groups of writes across shards). All problems are collected, not just the first.
-    /// It takes no lock, so it works while the collection is open, here or elsewhere.
+    /// On a directory it takes no lock, so it works while the collection is open, here or elsewhere.
     ///
-    /// A client of object storage checks the remote collection: it downloads every object
-    /// the remote has that its cache lacks (each checked against its hash), reads the
-    /// remote's refs and grafts, and walks them as above; problems name the remote keys.
-    /// There are no logs to check there.
+    /// A client of object storage checks the remote collection: it reads the remote's refs
+    /// and grafts, downloads every object the remote has (each checked against its hash,
+    /// whatever its cache holds; the cache gets those it lacks), and walks them as above;
+    /// problems name the remote keys. There are no logs to check there.
     /// - Throws: `.invalidName`, `.unknownCollection`; `.invalidArgument` for an in-memory
     ///   client; a remote store's errors.
     public func verify(_ name: String) async throws(SemblanceError) -> VerificationReport {
-        if objectStore != nil, let mirror = try mirror(name) {
+        if let mirror = try mirror(name) {
             try CollectionName.validate(name)
             return try await mirror.verify()
         }

@@ -34,12 +34,25 @@ extension VectorCollection {
     }
 
     /// A replica's: brings the pages of the commits `refs` name into its cache (the mirror
-    /// holds every commit of the branch's history, but only the head's pages), reading a
-    /// tag from the remote again first.
+    /// holds every commit of the branch's history, but only the head's pages). A tag is
+    /// read from the remote again first; another branch is synced as opening it would; a
+    /// name known neither way may be a tag or branch pushed since.
     private func fetchFromObjectStorage(_ refs: [String]) async throws(SemblanceError) {
         guard let mirror else { return }
         for ref in refs {
-            if try files.refs.existing(ref)?.kind != .branch { try await mirror.refreshTag(ref) }
+            let known = try files.refs.existing(ref)
+            if known?.kind == .branch, let other = known?.name, other != branch {
+                try await mirror.sync(branch: other, opening: false)
+            } else if known?.kind == .tag || (known == nil && (try? CommitHistory(files).resolve(ref)) == nil) {
+                try await mirror.refreshTag(known?.name ?? ref)
+                if try files.refs.existing(ref) == nil, (try? RefName.validate(ref, kind: .branch)) != nil {
+                    do throws(SemblanceError) {
+                        try await mirror.sync(branch: ref, opening: false)
+                    } catch where error.code == .unknownRef {
+                        // Neither: resolving it below says so.
+                    }
+                }
+            }
             _ = try await mirror.fetchPages(of: try CommitHistory(files).resolve(ref))
         }
     }

@@ -14,9 +14,11 @@ struct MirrorReport: Sendable {
 /// history's commits and its head's pages; a tag's: its commit). A reader then opens the
 /// folder as it opens a writer's (``BranchReader``, head only).
 ///
-/// Several processes may share the folder: their syncs take turns on a lock file beside it
-/// (`.<name>.sync-lock`), so that a ref is never written back to a head older than the one
-/// another process's sync wrote.
+/// Several processes may share the folder. A branch's ref (and the grafts) are written
+/// holding a lock file beside the folder (`.<name>.sync-lock`), and only while the remote
+/// still names that head: so of the syncs sharing a folder, the one that read the remote
+/// last writes last, and a ref never goes back to a head older than another process wrote.
+/// Downloads take no lock (each object is renamed into place whole).
 struct RemoteMirror: Sendable {
     let remote: any RemoteObjectStore
     let fs: any FileSystem
@@ -29,6 +31,8 @@ struct RemoteMirror: Sendable {
     static let concurrentDownloads = 8
     /// How long a sync waits for another process's sync of the same folder.
     static let lockWait: Duration = .seconds(120)
+    /// Syncs of a branch that the remote moves past, one after another, before giving up.
+    static let syncAttempts = 10
 
     var remoteRoot: String { name + "/" }
 
@@ -37,58 +41,86 @@ struct RemoteMirror: Sendable {
     /// else throws `.unknownCollection`, as a reader of a directory does.
     /// - Throws: `.unknownCollection` when the remote has no collection of this name.
     func syncConfiguration(opening: Bool = true) async throws(SemblanceError) {
-        try await exclusively { () async throws(SemblanceError) in try await configuration(opening: opening) }
-    }
-
-    private func configuration(opening: Bool) async throws(SemblanceError) {
         let key = remoteRoot + "config.json"
         guard let object = try await remote.get(key) else {
             throw SemblanceError(.unknownCollection, "no collection named \(name.debugDescription) in \(remote.location)")
         }
-        let remoteConfiguration = try StoredConfiguration.decode(object.bytes, path: remote.location + "/" + key)
+        let remoteID = try StoredConfiguration.decode(object.bytes, path: remote.location + "/" + key).collectionID
         let local = directory + "/config.json"
-        if fs.kind(local) == .file {
-            let current = try StoredConfiguration.decode(try fs.readFile(local), path: local)
-            if current.collectionID == remoteConfiguration.collectionID { return }
+        func holdsRemote() throws(SemblanceError) -> Bool {
+            guard fs.kind(local) == .file else { return false }
+            if try StoredConfiguration.decode(try fs.readFile(local), path: local).collectionID == remoteID { return true }
             guard opening else {
                 throw SemblanceError(.unknownCollection, "the collection was dropped and another created under its name in \(remote.location): "
                     + "close this handle and open the collection again", path: directory)
             }
-            // Another collection under the name now: start the folder over.
-            try fs.removeTree(directory)
+            return false
         }
-        for folder in ["objects", "refs/heads", "refs/tags"] { try fs.createDirectory(directory + "/" + folder) }
-        try fs.writeFileAtomically(local, object.bytes)
+        if try holdsRemote() { return }
+        try await exclusively { () throws(SemblanceError) in
+            // Again under the lock: another process may have done it meanwhile.
+            if try holdsRemote() { return }
+            // Another collection under the name now (or none yet): start the folder over.
+            if fs.kind(directory) != nil { try fs.removeTree(directory) }
+            for folder in ["objects", "refs/heads", "refs/tags"] { try fs.createDirectory(directory + "/" + folder) }
+            try fs.writeFileAtomically(local, object.bytes)
+        }
     }
 
     /// Brings the branch's head commit, every commit of its history and the head's pages
-    /// into the folder, then its ref. Returns what was downloaded.
+    /// into the folder, then its ref. Returns what was downloaded. When `opening`, the
+    /// remote's tags come too, each with its commit.
     /// - Throws: `.unknownRef` when the remote has no such branch (but `main`, which may
     ///   have no commit yet); `.corruptFile` naming the remote object when its bytes do
     ///   not match its hash after every try; the store's errors.
-    /// When `opening`, the remote's tags come too, each with its commit.
     @discardableResult
     func sync(branch: String, opening: Bool = true) async throws(SemblanceError) -> MirrorReport {
-        try await exclusively { () async throws(SemblanceError) in try await locked(branch: branch, opening: opening) }
+        try await syncConfiguration(opening: opening)
+        var report = opening ? try await syncTags() : MirrorReport()
+        for _ in 0..<Self.syncAttempts {
+            guard let head = try await remoteHead(branch) else { return report }
+            if try refs.read(.branch, branch) == head { return report }
+            let grafts = try await remote.get(remoteRoot + "refs/grafts")
+            try await fetchHistory(of: head, grafts: grafts, into: &report)
+            let written = try await exclusively { () async throws(SemblanceError) -> Bool in
+                guard try await remoteHead(branch) == head else { return false }  // moved on: sync again
+                let local = HistoryGrafts.path(directory)
+                if let grafts {
+                    try fs.writeFileAtomically(local, grafts.bytes)
+                } else if fs.kind(local) == .file {
+                    try fs.remove(local)
+                }
+                try refs.write(.branch, branch, head)
+                return true
+            }
+            if written { return report }
+        }
+        throw SemblanceError(.storageUnavailable, "the remote branch \(branch.debugDescription) moved during each of \(Self.syncAttempts) syncs; try again",
+                             path: remote.location + "/" + remoteRoot + "refs/heads/" + branch)
     }
 
-    private func locked(branch: String, opening: Bool) async throws(SemblanceError) -> MirrorReport {
-        try await configuration(opening: opening)
-        var report = opening ? try await syncTags() : MirrorReport()
-        let refKey = remoteRoot + "refs/heads/" + branch
-        guard let refObject = try await remote.get(refKey) else {
-            guard branch == "main" else {
+    /// The commit the remote branch names; nil for `main` without a commit.
+    /// - Throws: `.unknownRef` for another branch the remote lacks.
+    private func remoteHead(_ branch: String) async throws(SemblanceError) -> ObjectHash? {
+        let key = remoteRoot + "refs/heads/" + branch
+        guard let object = try await remote.get(key) else {
+            guard branch == CollectionFiles.mainBranch else {
                 throw SemblanceError(.unknownRef, "collection has no branch named \(branch.debugDescription)", path: remote.location + "/" + remoteRoot)
             }
-            return report
+            return nil
         }
-        guard let head = RemotePush.refHash(refObject.bytes) else {
-            throw SemblanceError(.corruptFile, "not a commit hash and a newline", path: remote.location + "/" + refKey)
+        guard let head = RemotePush.refHash(object.bytes) else {
+            throw SemblanceError(.corruptFile, "not a commit hash and a newline", path: remote.location + "/" + key)
         }
-        if try refs.read(.branch, branch) == head { return report }
-        let grafts = try await syncGrafts()
+        return head
+    }
 
-        // The history, commit by commit (each names its parents), then the head's pages.
+    /// Brings `head`, every commit of its history (through `grafts`, the remote's) and the
+    /// head's pages into the folder.
+    private func fetchHistory(of head: ObjectHash, grafts object: RemoteObject?, into report: inout MirrorReport) async throws(SemblanceError) {
+        let grafts = try object.map { (object) throws(SemblanceError) in
+            try HistoryGrafts.decode(object.bytes, path: remote.location + "/" + remoteRoot + "refs/grafts")
+        } ?? HistoryGrafts()
         var pending = [head]
         var seen: Set<ObjectHash> = [head]
         var headCommit: CommitObject?
@@ -106,12 +138,12 @@ struct RemoteMirror: Sendable {
             for parent in grafts.parents[hash] ?? commit.parents where seen.insert(parent).inserted { pending.append(parent) }
         }
         if let headCommit { try await fetch(headCommit.shards.flatMap(\.allObjects), into: &report) }
-        try refs.write(.branch, branch, head)
-        return report
     }
 
     /// The remote's tags, each written here once its commit is (its pages come when it is
-    /// read); the tags the remote no longer has are removed here.
+    /// read); the tags the remote no longer has are removed here. A tag whose ref or commit
+    /// is damaged is left out (reading it names the damage), so that it cannot keep a
+    /// branch from opening.
     private func syncTags() async throws(SemblanceError) -> MirrorReport {
         var report = MirrorReport()
         let prefix = remoteRoot + "refs/tags/"
@@ -119,10 +151,14 @@ struct RemoteMirror: Sendable {
         for listing in try await remote.list(prefix: prefix) {
             let name = String(listing.key.dropFirst(prefix.count))
             guard (try? RefName.validate(name, kind: .tag)) != nil, let object = try await remote.get(listing.key) else { continue }
-            names.insert(name)
-            if let size = try await write(tag: name, object) {
-                report.downloadedObjects += 1
-                report.downloadedBytes += size
+            do throws(SemblanceError) {
+                if let size = try await write(tag: name, object) {
+                    report.downloadedObjects += 1
+                    report.downloadedBytes += size
+                }
+                names.insert(name)
+            } catch where error.code == .corruptFile {
+                continue
             }
         }
         for name in try refs.names(.tag) where !names.contains(name) { try refs.remove(.tag, name) }
@@ -134,13 +170,11 @@ struct RemoteMirror: Sendable {
     /// a tag. Does nothing for a name that is not a tag's.
     func refreshTag(_ name: String) async throws(SemblanceError) {
         guard (try? RefName.validate(name, kind: .tag)) != nil else { return }
-        try await exclusively { () async throws(SemblanceError) in
-            try await configuration(opening: false)
-            if let object = try await remote.get(remoteRoot + "refs/tags/" + name) {
-                try await write(tag: name, object)
-            } else if try refs.read(.tag, name) != nil {
-                try refs.remove(.tag, name)
-            }
+        try await syncConfiguration(opening: false)
+        if let object = try await remote.get(remoteRoot + "refs/tags/" + name) {
+            try await write(tag: name, object)
+        } else if try refs.read(.tag, name) != nil {
+            try refs.remove(.tag, name)
         }
     }
 
@@ -169,20 +203,10 @@ struct RemoteMirror: Sendable {
         return report
     }
 
-    /// The remote's grafts, written to the folder (or removed from it when the remote has none).
-    private func syncGrafts() async throws(SemblanceError) -> HistoryGrafts {
-        let local = HistoryGrafts.path(directory)
-        if let object = try await remote.get(remoteRoot + "refs/grafts") {
-            try fs.writeFileAtomically(local, object.bytes)
-        } else if fs.kind(local) == .file {
-            try fs.remove(local)
-        }
-        return try HistoryGrafts.read(fs, collection: directory)
-    }
-
     /// Runs `body` holding the folder's sync lock, waiting up to ``lockWait`` for another
-    /// process's sync. The lock file is beside the folder, which a sync may start over.
-    func exclusively<T>(_ body: () async throws(SemblanceError) -> T) async throws(SemblanceError) -> T {
+    /// process's (which holds it only to write refs). The lock file is beside the folder,
+    /// which a sync may start over.
+    private func exclusively<T>(_ body: () async throws(SemblanceError) -> T) async throws(SemblanceError) -> T {
         let lockPath = Path.directory(of: directory) + "/." + name + ".sync-lock"
         let deadline = ContinuousClock.now + Self.lockWait
         var handle: FileHandleID
@@ -191,9 +215,10 @@ struct RemoteMirror: Sendable {
                 handle = try fs.lockExclusively(lockPath)
                 break
             } catch where error.code == .locked {
-                guard ContinuousClock.now < deadline else {
-                    throw SemblanceError(.locked, "another process has been syncing this replica's cache of \(name.debugDescription) "
-                        + "for over \(Self.lockWait.components.seconds) s (is it stopped?)", path: lockPath)
+                guard ContinuousClock.now < deadline, !Task.isCancelled else {
+                    throw SemblanceError(.locked, Task.isCancelled ? "cancelled while another process was updating this replica's cache of \(name.debugDescription)"
+                        : "another process has held this replica's cache of \(name.debugDescription) for over \(Self.lockWait.components.seconds) s (is it stopped?)",
+                        path: lockPath)
                 }
                 try? await Task.sleep(for: .milliseconds(20))
             }

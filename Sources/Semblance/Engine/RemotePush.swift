@@ -41,9 +41,9 @@ public struct PushReport: Sendable, Hashable, Codable {
 /// 4. The ref is written `If-Match` the entity tag read in step 2 (`If-None-Match: *` when
 ///    it was absent). When another push moved it meanwhile, nothing changes remotely but
 ///    the uploaded objects, left for the remote's garbage collection, and `.pushRejected`
-///    is thrown. A won push then writes the tags (conditionally too) and adds the local
-///    grafts to the remote's (where the local history is cut), so that the remote's
-///    history stops there too.
+///    is thrown. A won push then adds the local grafts to the remote's (where the local
+///    history is cut), so that the remote's history stops there too, and writes the tags
+///    (conditionally too).
 struct RemotePush {
     let files: CollectionFiles
     let remote: any RemoteObjectStore
@@ -101,27 +101,33 @@ struct RemotePush {
         report.uploadedObjects = uploaded.count
         report.uploadedBytes = uploaded.bytes
 
-        if movesRef, try await remote.put(refKey, Self.refBytes(head), if: remoteRef.map { .matching($0.etag) } ?? .absent) == nil {
-            let now = (try? await remote.get(refKey)).flatMap { $0 }.flatMap { Self.refHash($0.bytes) }
-            // A try whose answer was lost (a reset, a body cut short) may have written the
-            // ref before the retry found its condition false: then this push won.
-            if now != head {
-                throw SemblanceError(.pushRejected, "another push moved the remote branch \(branch.debugDescription) meanwhile"
-                    + (now.map { " (to \($0.hex.prefix(12)))" } ?? "") + "; it is unchanged by this one, whose \(uploaded.count) uploaded objects are left for the remote's garbage collection",
-                    path: remote.location + "/" + refKey)
+        if movesRef {
+            try await writeRef(refKey, head, if: remoteRef.map { .matching($0.etag) } ?? .absent) { now in
+                "another push moved the remote branch \(branch.debugDescription) meanwhile" + (now.map { " (to \($0.hex.prefix(12)))" } ?? "")
+                    + "; it is unchanged by this one, whose \(uploaded.count) uploaded objects are left for the remote's garbage collection"
             }
+            try await pushGrafts(root: root, history: history)
         }
-        for tag in tags where try await remote.put(tag.key, Self.refBytes(tag.commit), if: tag.condition) == nil {
-            let now = (try? await remote.get(tag.key)).flatMap { $0 }.flatMap { Self.refHash($0.bytes) }
-            if now != tag.commit {
-                throw SemblanceError(.pushRejected, "another push wrote the remote tag \(tag.name.debugDescription) meanwhile"
-                    + (now.map { " (naming \($0.hex.prefix(12)))" } ?? "") + (movesRef ? "; the branch \(branch.debugDescription) was pushed" : ""),
-                    path: remote.location + "/" + tag.key)
+        for tag in tags {
+            try await writeRef(tag.key, tag.commit, if: tag.condition) { now in
+                "another push wrote the remote tag \(tag.name.debugDescription) meanwhile" + (now.map { " (naming \($0.hex.prefix(12)))" } ?? "")
+                    + (movesRef ? "; the branch \(branch.debugDescription) was pushed" : "")
             }
         }
         report.tags = tags.map(\.name)
-        try await pushGrafts(root: root, history: history)
         return report
+    }
+
+    /// Writes a remote ref (a branch's or a tag's) naming `commit`, under `condition`.
+    /// - Throws: `.pushRejected`, with `lost`'s message given what the ref names now, when
+    ///   the condition failed. A try whose answer was lost (a reset, a body cut short) may
+    ///   have written the ref before the retry found its condition false: a ref that names
+    ///   `commit` after all is this push's.
+    private func writeRef(_ key: String, _ commit: ObjectHash, if condition: RemoteWriteCondition,
+                          lost: (ObjectHash?) -> String) async throws(SemblanceError) {
+        guard try await remote.put(key, Self.refBytes(commit), if: condition) == nil else { return }
+        let now = (try? await remote.get(key)).flatMap { $0 }.flatMap { Self.refHash($0.bytes) }
+        if now != commit { throw SemblanceError(.pushRejected, lost(now), path: remote.location + "/" + key) }
     }
 
     /// A local tag to write remotely, and the condition of that write.
@@ -136,11 +142,14 @@ struct RemotePush {
     /// tag of the same name naming another commit is replaced only when forced (a tag is
     /// not moved): otherwise the push is refused before anything is written.
     private func tagsToPush(root: String, commits: Set<ObjectHash>, force: Bool) async throws(SemblanceError) -> [TagPush] {
+        let prefix = root + "refs/tags/"
+        let remoteTags = Set(try await remote.list(prefix: prefix).map { String($0.key.dropFirst(prefix.count)) })
         var tags: [TagPush] = []
         for name in try files.refs.names(.tag) {
             guard let commit = try files.refs.read(.tag, name), commits.contains(commit) else { continue }
-            let key = root + "refs/tags/" + name
-            guard let existing = try await remote.get(key) else {
+            let key = prefix + name
+            // Only the tags the remote has are read: one it lacks is written If-None-Match.
+            guard remoteTags.contains(name), let existing = try await remote.get(key) else {
                 tags.append(TagPush(name: name, key: key, commit: commit, condition: .absent))
                 continue
             }

@@ -74,15 +74,13 @@ extension CollectionEngine {
     /// so it runs while a writer has the collection open: objects never change once
     /// written, and a log being appended to may end in a torn tail (not a problem).
     ///
-    /// `objects` is the objects folder when it is not `directory`'s, and `logs` false when the
-    /// collection has none (a replica's verify reads the remote's refs beside the objects of
-    /// its cache; object storage holds commits, not logs).
+    /// `logs` is false for a collection that has none (object storage holds commits, not logs).
     /// - Throws: `.unknownCollection` when `directory` holds no collection.
-    static func verify(_ fs: any FileSystem, directory: String, objects: String? = nil, logs: Bool = true) throws(SemblanceError) -> VerificationReport {
+    static func verify(_ fs: any FileSystem, directory: String, logs: Bool = true) throws(SemblanceError) -> VerificationReport {
         guard fs.fileExists(directory + "/config.json") else {
             throw SemblanceError(.unknownCollection, "holds no collection (no config.json)", path: directory)
         }
-        var verifier = Verifier(fs: fs, directory: directory, objects: objects ?? directory + "/objects", readsLogs: logs)
+        var verifier = Verifier(fs: fs, directory: directory, readsLogs: logs)
         verifier.run()
         return verifier.report
     }
@@ -102,10 +100,10 @@ private struct Verifier {
     /// (vector page, digest page) pairs whose digests were compared with the vectors.
     var checkedDigestPairs = Set<[ObjectHash]>()
 
-    init(fs: any FileSystem, directory: String, objects: String, readsLogs: Bool) {
+    init(fs: any FileSystem, directory: String, readsLogs: Bool) {
         self.fs = fs
         self.directory = directory
-        self.objects = ObjectStore(fs: fs, directory: objects)
+        objects = ObjectStore(fs: fs, directory: directory + "/objects")
         self.readsLogs = readsLogs
         report = VerificationReport(directory: directory)
     }
@@ -336,7 +334,7 @@ private struct Verifier {
 
     /// Checks the hash of object files that no commit reached.
     mutating func checkUnreachableObjects() {
-        let root = objects.directory
+        let root = directory + "/objects"
         guard fs.fileExists(root) else {
             if report.headCommit != nil {
                 report.record(SemblanceError(.corruptFile, "the objects folder is missing", path: root), file: root)

@@ -64,9 +64,17 @@ package protocol FileSystem: Sendable {
     /// Takes an exclusive, non-blocking lock on the file at `path` (created if missing), held
     /// until the handle is closed; another holder makes it throw `.locked` at once.
     func lockExclusively(_ path: String) throws(SemblanceError) -> FileHandleID
+    /// Gives the file at `source` a second name, `destination` (a hard link where the
+    /// system has one, else a copy); not durable.
+    func link(_ source: String, to destination: String) throws(SemblanceError)
 }
 
 extension FileSystem {
+    /// A copy, for file systems without links.
+    package func link(_ source: String, to destination: String) throws(SemblanceError) {
+        try writeFileAtomically(destination, try readFile(source))
+    }
+
     /// Creates `directory` and any missing parents, fsyncing the parent of each folder it
     /// creates: a new folder's entry is durable only once its parent is synced.
     func createDirectoryDurably(_ directory: String) throws(SemblanceError) {

@@ -88,6 +88,13 @@ package struct PosixFileSystem: FileSystem {
         guard systemRename(source, destination) == 0 else { throw Self.failure("rename", "\(source) -> \(destination)") }
     }
 
+    package func link(_ source: String, to destination: String) throws(SemblanceError) {
+        guard systemLink(source, destination) != 0 else { return }
+        // Another file system, or none that links: a copy.
+        guard errno == EXDEV || errno == EPERM || errno == EMLINK else { throw Self.failure("link", "\(source) -> \(destination)") }
+        try writeFileAtomically(destination, try readFile(source))
+    }
+
     package func remove(_ path: String) throws(SemblanceError) {
         var info = stat()
         if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
@@ -192,6 +199,14 @@ private func systemClose(_ fd: Int32) -> Int32 {
     Glibc.close(fd)
     #else
     Darwin.close(fd)
+    #endif
+}
+
+private func systemLink(_ source: String, _ destination: String) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.link(source, destination)
+    #else
+    Darwin.link(source, destination)
     #endif
 }
 
