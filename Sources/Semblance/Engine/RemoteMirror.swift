@@ -227,9 +227,10 @@ struct RemoteMirror: Sendable {
         return try await body()
     }
 
-    func objectPath(_ hash: ObjectHash) -> String {
-        directory + "/objects/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
-    }
+    /// The folder's objects.
+    var objects: ObjectStore { ObjectStore(fs: fs, directory: directory + "/objects") }
+
+    func objectPath(_ hash: ObjectHash) -> String { objects.path(of: hash) }
 
     /// Downloads the objects of `hashes` that the folder lacks, several at a time.
     private func fetch(_ hashes: [ObjectHash], into report: inout MirrorReport) async throws(SemblanceError) {
@@ -242,15 +243,15 @@ struct RemoteMirror: Sendable {
         report.downloadedBytes += sizes.reduce(0, +)
     }
 
-    /// One object, checked against its hash, renamed into place; its size, or nil when the
-    /// remote lacks it and it is not `required`.
-    func download(_ hash: ObjectHash, required: Bool = true) async throws(SemblanceError) -> Int64? {
+    /// One object, checked against its hash, renamed into place in `store` (by default the
+    /// folder's objects); its size, or nil when the remote lacks it and it is not `required`.
+    func download(_ hash: ObjectHash, required: Bool = true, into store: ObjectStore? = nil) async throws(SemblanceError) -> Int64? {
         guard let bytes = try await RemoteObjects.download(hash, root: remoteRoot, from: remote) else {
             if !required { return nil }
             throw SemblanceError(.corruptFile, "missing object (page or commit \(hash)) that a commit names",
                                  path: remote.location + "/" + RemoteObjects.key(hash, root: remoteRoot))
         }
-        let path = objectPath(hash)
+        let path = (store ?? objects).path(of: hash)
         try fs.createDirectory(Path.directory(of: path))
         try fs.writeFileAtomically(path, bytes)
         return Int64(bytes.count)

@@ -54,7 +54,7 @@ extension RemoteMirror {
         let damaged = DamagedDownloads()
         let mirror = self
         _ = try await RemoteObjects.concurrently(listed, limit: Self.concurrentDownloads, location: remote.location) { (hash) throws(SemblanceError) in
-            try await mirror.download(hash, into: objects, recordingDamageIn: damaged)
+            try await mirror.download(hash, into: ObjectStore(fs: mirror.fs, directory: objects), recordingDamageIn: damaged)
         }
         return problems + damaged.problems.sorted { $0.file < $1.file }
     }
@@ -97,24 +97,21 @@ extension RemoteMirror {
     /// checked against its hash; a damaged one is recorded in `damaged` instead of thrown,
     /// and one gone meanwhile (a remote garbage collection) is left to the walk, which
     /// reports it if a commit names it.
-    fileprivate func download(_ hash: ObjectHash, into objects: String, recordingDamageIn damaged: DamagedDownloads) async throws(SemblanceError) -> Int64 {
-        let bytes: [UInt8]
+    fileprivate func download(_ hash: ObjectHash, into store: ObjectStore, recordingDamageIn damaged: DamagedDownloads) async throws(SemblanceError) -> Int64 {
+        let size: Int64
         do {
-            guard let downloaded = try await RemoteObjects.download(hash, root: remoteRoot, from: remote) else { return 0 }
-            bytes = downloaded
+            guard let downloaded = try await download(hash, required: false, into: store) else { return 0 }
+            size = downloaded
         } catch where error.code == .corruptFile {
             damaged.record(.init(file: error.path ?? RemoteObjects.key(hash, root: remoteRoot), message: error.message, code: error.code.description))
             return 0
         }
-        let path = objects + "/" + hash.hex.prefix(2) + "/" + hash.hex.dropFirst(2)
-        try fs.createDirectory(Path.directory(of: path))
-        try fs.writeFileAtomically(path, bytes)
         let cached = objectPath(hash)
         if fs.kind(cached) != .file {
             try fs.createDirectory(Path.directory(of: cached))
-            try fs.link(path, to: cached)
+            try fs.link(store.path(of: hash), to: cached)
         }
-        return Int64(bytes.count)
+        return size
     }
 }
 
