@@ -89,3 +89,16 @@ func encodingArgument(_ arguments: [String] = CommandLine.arguments) throws -> V
     }
     return encoding
 }
+
+/// The integer after `flag`, or nil when the flag is absent.
+func intArgument(_ flag: String, _ arguments: [String] = CommandLine.arguments) throws -> Int? {
+    guard let at = arguments.firstIndex(of: flag) else { return nil }
+    guard at + 1 < arguments.count, let value = Int(arguments[at + 1]) else { throw AnnError("\(flag) takes an integer") }
+    return value
+}
+
+/// The string after `flag`, or nil when the flag is absent.
+func stringArgument(_ flag: String, _ arguments: [String] = CommandLine.arguments) -> String? {
+    guard let at = arguments.firstIndex(of: flag), at + 1 < arguments.count else { return nil }
+    return arguments[at + 1]
+}

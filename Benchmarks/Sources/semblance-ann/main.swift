@@ -1,6 +1,10 @@
 // semblance-ann: Semblance behind the external-program protocol of ../shared/bench.
-// Builds a VectorIndex from ANN_BASE, answers ANN_QUERY one query per call on one thread
-// for every ef in ANN_EF_SEARCH, and prints the result JSON on the last stdout line.
+// Builds a VectorIndex from ANN_BASE (timed, once per ANN_BUILD_THREADS value), then serves
+// the searches as a user's process would: the same records imported into a one-shard
+// collection (in a temporary directory), checkpointed, and opened again, so that under a
+// compact encoding the float32 originals are read from their page files. It answers
+// ANN_QUERY one query per call on one thread for every ef in ANN_EF_SEARCH, and prints the
+// result JSON on the last stdout line.
 // `--encoding f32|f16|bf16|int8` picks the vectors' encoding (float32 by default).
 import Foundation
 import Semblance
@@ -20,8 +24,16 @@ let queries = try FVecs.read(spec.query)
 guard let dimension = base.first?.count else { throw AnnError("empty base file") }
 let metric: DistanceMetric = spec.metric == "l2" ? .squaredEuclidean : .innerProduct
 let encoding = try encodingArgument()
+let rerankMultiple = try intArgument("--rerank-multiple") ?? IndexConfiguration(dimension: 1).rerankMultiple
+let inMemory = CommandLine.arguments.contains("--in-memory")
 let configuration = IndexConfiguration(
-    dimension: dimension, metric: metric, m: spec.m, efConstruction: spec.efConstruction, encoding: encoding)
+    dimension: dimension, metric: metric, m: spec.m, efConstruction: spec.efConstruction, encoding: encoding,
+    rerankMultiple: rerankMultiple)
+if let directory = stringArgument("--import-into") {
+    // The child process of the served measure: the import, in a process of its own.
+    try await importCollection(into: directory)
+    exit(0)
+}
 log("semblance-ann: \(base.count) × \(dimension) \(metric), \(encoding), \(queries.count) queries, kernels \(DistanceKernels.best.variant)")
 
 var builds: [[String: Any]] = []
@@ -34,11 +46,58 @@ for threads in spec.buildThreads {
     try index.insert(contentsOf: records, parallelism: threads)
     let seconds = elapsedSeconds(since: start)
     let peak = peakResidentMiB()
-    // The index's memory: after the build and one search pass (float32 originals included).
+    // The built index's memory, all in memory: after the build and one search pass.
     for query in queries { _ = try index.search(query, k: spec.k, ef: spec.efSearch.first ?? 64) }
     let delta = residentMiB() - before
-    log("built on \(threads) thread(s) in \(seconds) s, peak \(peak) MiB, index +\(delta) MiB")
-    builds.append(["threads": threads, "build_seconds": seconds, "peak_rss_mib": peak, "index_rss_delta_mib": delta])
+    log("built on \(threads) thread(s) in \(seconds) s, peak \(peak) MiB, in memory +\(delta) MiB")
+    builds.append(["threads": threads, "build_seconds": seconds, "peak_rss_mib": peak, "built_index_rss_delta_mib": delta])
+}
+if inMemory {
+    // --in-memory (for comparison): the last build is searched as built, all in memory.
+    for i in builds.indices { builds[i]["index_rss_delta_mib"] = builds[i]["built_index_rss_delta_mib"] }
+} else {
+    index = try VectorIndex(configuration)  // frees the last build
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("semblance-ann-\(UUID().uuidString)").path
+    try importInChildProcess(into: directory)
+    // What the builds freed goes back to the system, so the opened index's pages are counted.
+    #if os(Linux)
+    _ = mallocTrim(0)
+    #endif
+    let beforeServed = residentMiB()
+    index = try await Client(directory: directory, access: .readOnly).collection("ann").snapshot().shards[0]
+    for query in queries { _ = try index.search(query, k: spec.k, ef: spec.efSearch.first ?? 64) }
+    let servedDelta = residentMiB() - beforeServed
+    // The files stay open while the index reads them; the names can go.
+    try? FileManager.default.removeItem(atPath: directory)
+    log("opened from its files: +\(servedDelta) MiB (\(index.statistics.allocatedBytes >> 20) MiB of pages in memory)")
+    for i in builds.indices { builds[i]["index_rss_delta_mib"] = servedDelta }
+}
+
+/// The records imported into a one-shard collection in `directory` and checkpointed, by a
+/// child process: the served index is then opened by this process as a user's would open
+/// it, and its memory (after opening and one search pass) is the index memory each build
+/// entry reports, with none of the import's in this process.
+func importInChildProcess(into directory: String) throws {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.arguments = ["--import-into", directory, "--encoding", encoding.description, "--rerank-multiple", String(rerankMultiple)]
+    try child.run()
+    child.waitUntilExit()
+    guard child.terminationStatus == 0 else { throw AnnError("the import into \(directory) failed (\(child.terminationStatus))") }
+}
+
+func importCollection(into directory: String) async throws {
+    let client = try await Client(directory: directory)
+    let collection = try await client.createCollection("ann", configuration: CollectionConfiguration(
+        dimension: dimension, metric: metric, m: spec.m, efConstruction: spec.efConstruction, encoding: encoding,
+        rerankMultiple: rerankMultiple))
+    let start = ContinuousClock.now
+    for first in stride(from: 0, to: base.count, by: 10_000) {
+        try await collection.insert((first..<min(first + 10_000, base.count)).map { VectorRecord(id: String($0), vector: base[$0]) })
+    }
+    _ = try await collection.checkpoint()
+    await client.close()
+    log("imported into a collection and checkpointed in \(elapsedSeconds(since: start)) s")
 }
 
 /// One timed pass over every query at one ef.
@@ -104,7 +163,13 @@ let result: [String: Any] = [
     "build_seconds": last["build_seconds"] ?? 0, "build_threads": last["threads"] ?? 1,
     "peak_rss_mib": first["peak_rss_mib"] ?? 0, "index_bytes": stats.allocatedBytes,
     "builds": builds, "runs": runs,
-    "notes": "VectorIndex, \(encoding), kernels \(DistanceKernels.best.variant)",
+    "notes": "VectorIndex built in memory (timed), searched \(inMemory ? "as built" : "as opened from a checkpointed collection"), \(encoding), rerank \(rerankMultiple) × k, kernels \(DistanceKernels.best.variant)",
 ]
 let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))
+
+#if os(Linux)
+/// glibc's malloc_trim, which the Glibc module does not export.
+@_silgen_name("malloc_trim")
+func mallocTrim(_ pad: Int) -> Int32
+#endif

@@ -310,8 +310,11 @@ actor CollectionWriter {
         do throws(SemblanceError) {
             try store.store.moveHead(to: hash)
             for (shard, actor) in shards.enumerated() {
-                logBytes[shard] = try await actor.adoptNextLog(replacement: replacements?[shard])
-                if let replacements { indexes[shard] = replacements[shard] }
+                // The shard's state is the same, but under a compact encoding its full vector
+                // pages are now read from their objects: publishing it frees their memory.
+                let adopted = try await actor.adoptNextLog(replacement: replacements?[shard])
+                logBytes[shard] = adopted.logBytes
+                indexes[shard] = adopted.index
             }
             try store.store.syncLogFolder()
             operationsSinceCheckpoint = 0
@@ -365,7 +368,7 @@ actor CollectionWriter {
             do throws(SemblanceError) {
                 try store.store.moveHead(to: target)
                 for (shard, actor) in shards.enumerated() {
-                    logBytes[shard] = try await actor.adoptNextLog(replacement: replacements[shard], manifest: commit.shards[shard])
+                    logBytes[shard] = try await actor.adoptNextLog(replacement: replacements[shard], manifest: commit.shards[shard]).logBytes
                     indexes[shard] = replacements[shard]
                 }
                 try store.store.syncLogFolder()

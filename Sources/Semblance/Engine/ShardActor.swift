@@ -66,10 +66,12 @@ actor ShardActor {
     func startNextLog(base: ObjectHash, applied: UInt64? = nil) throws(SemblanceError) { try store.startNextLog(base: base, applied: applied) }
 
     /// Once the commit is the head: the next log replaces the old one, and the state becomes
-    /// `replacement` when there is one.
-    func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) -> Int64 {
+    /// `replacement` when there is one. Returns the state (under a compact encoding, its
+    /// full vector pages that the commit made durable are read from their objects from now
+    /// on) and the log's size.
+    func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) -> Committed {
         try store.adoptNextLog(replacement: replacement, manifest: manifest)
-        return store.logBytes
+        return Committed(index: store.index, logBytes: store.logBytes)
     }
 
     /// After a reset to the head replaced the branch's logs: the new log and state.

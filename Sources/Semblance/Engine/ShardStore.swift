@@ -33,6 +33,10 @@ final class ShardStore {
     private var pendingDigests: [ObjectHash: ObjectHash] = [:]
     /// The objects of the manifest written last, until its commit is the head.
     private var pendingObjects: [ObjectHash] = []
+    /// Under a compact encoding, the full vector pages in memory that the manifest written
+    /// last names (with their storage then, and the store): once its commit is the head,
+    /// those still unchanged are read from their objects instead (``VectorIndex/storeOriginals(_:in:only:)``).
+    private var pendingOriginals: (objects: ObjectStore, hashes: [ObjectHash], pages: [(page: Int, storage: AnyObject)])?
     /// Held so that the directory stays locked until this shard's log is closed.
     private let lock: DirectoryLock?
 
@@ -212,6 +216,11 @@ final class ShardStore {
                                                             digests: digestOfVectorPage)
         pendingDigests = written.0.digestOfVectorPage
         pendingObjects = written.0.allObjects
+        if replacement == nil && index.codec.isCompact {
+            let vectors = index.vectors
+            let full = (0..<(vectors.count / vectors.rowsPerPage)).filter { !vectors.isStored(page: $0) }
+            pendingOriginals = (objects, written.0.vectors, full.map { ($0, vectors.storage(ofPage: $0)) })
+        }
         return written
     }
 
@@ -233,6 +242,11 @@ final class ShardStore {
     /// given, is the new head's (a reset's), whose objects and digest pages are then known.
     func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) {
         if let replacement { index = replacement }
+        if replacement == nil, let pending = pendingOriginals {
+            let unchanged = pending.pages.filter { $0.page < index.vectors.pages.count && index.vectors.storage(ofPage: $0.page) === $0.storage }
+            index.storeOriginals(pending.hashes, in: pending.objects, only: unchanged.map(\.page))
+        }
+        pendingOriginals = nil
         headObjects = Set(manifest?.allObjects ?? pendingObjects)
         digestOfVectorPage = manifest?.digestOfVectorPage ?? pendingDigests
         durableObjects = headObjects
@@ -266,6 +280,7 @@ final class ShardStore {
         nextLog = nil
         durableObjects = headObjects
         pendingObjects = []
+        pendingOriginals = nil
     }
 
     /// Bytes in the log beyond its header.

@@ -39,6 +39,9 @@ package protocol FileSystem: Sendable {
     func write(_ file: FileHandleID, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(SemblanceError)
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
     func read(_ file: FileHandleID, count: Int, at offset: Int64) throws(SemblanceError) -> [UInt8]
+    /// Reads up to `buffer.count` bytes at `offset` into `buffer` and returns how many; fewer
+    /// only at the end of the file.
+    func read(_ file: FileHandleID, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SemblanceError) -> Int
     func size(_ file: FileHandleID) throws(SemblanceError) -> Int64
     /// Makes the file's data and size durable (fsync).
     func sync(_ file: FileHandleID) throws(SemblanceError)
@@ -70,6 +73,13 @@ package protocol FileSystem: Sendable {
 }
 
 extension FileSystem {
+    /// Through ``read(_:count:at:)``, for file systems without a read into place.
+    package func read(_ file: FileHandleID, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SemblanceError) -> Int {
+        let bytes = try read(file, count: buffer.count, at: offset)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        return bytes.count
+    }
+
     /// A copy, for file systems without links.
     package func link(_ source: String, to destination: String) throws(SemblanceError) {
         try writeFileAtomically(destination, try readFile(source))

@@ -51,17 +51,21 @@ package struct PosixFileSystem: FileSystem {
 
     package func read(_ file: FileHandleID, count: Int, at offset: Int64) throws(SemblanceError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
+        let result = buffer.withUnsafeMutableBytes { raw in Result { () throws(SemblanceError) in try self.read(file, into: raw, at: offset) } }
+        let done = try result.get()
+        if done < count { buffer.removeLast(count - done) }
+        return buffer
+    }
+
+    package func read(_ file: FileHandleID, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SemblanceError) -> Int {
         var done = 0
-        while done < count {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                Self.retrying { pread(file.raw, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            }
+        while done < buffer.count {
+            let n = Self.retrying { pread(file.raw, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done)) }
             guard n >= 0 else { throw Self.failure("pread", file.path) }
             if n == 0 { break }
             done += n
         }
-        if done < count { buffer.removeLast(count - done) }
-        return buffer
+        return done
     }
 
     package func size(_ file: FileHandleID) throws(SemblanceError) -> Int64 {

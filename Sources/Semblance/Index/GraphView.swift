@@ -62,9 +62,6 @@ struct GraphView {
     /// The rows searches read: the float32 originals, or the code rows of a compact encoding.
     let vectorPages: UnsafePointer<UnsafeMutableRawPointer>
     let vectorShift: Int, vectorRowBytes: Int
-    /// The float32 originals, for re-scoring and exact scans.
-    let originalPages: UnsafePointer<UnsafeMutablePointer<Float>>
-    let originalShift: Int, originalStride: Int
     let level0Pages: UnsafePointer<UnsafeMutablePointer<UInt32>>
     let level0Shift: Int, level0Stride: Int
     let upperPages: UnsafePointer<UnsafeMutablePointer<UInt32>>
@@ -86,13 +83,6 @@ struct GraphView {
         return UnsafeRawPointer(vectorPages[n >> vectorShift] + (n & ((1 << vectorShift) - 1)) * vectorRowBytes)
     }
 
-    /// The float32 original of `node`.
-    @inline(__always)
-    func original(_ node: UInt32) -> UnsafePointer<Float> {
-        let n = Int(node)
-        return UnsafePointer(originalPages[n >> originalShift] + (n & ((1 << originalShift) - 1)) * originalStride)
-    }
-
     @inline(__always)
     func record(_ node: UInt32) -> NodeRecord {
         let n = Int(node)
@@ -111,11 +101,18 @@ struct GraphView {
     }
 
     /// `hits` (nearest first by search-row distance) as a search returns them: under a
-    /// compact encoding, the first `keep` re-scored with the float32 originals and sorted by
-    /// that exact distance; under float32, unchanged.
-    func rescored(_ hits: [HeapEntry], query: UnsafePointer<Float>, keep: Int) -> [HeapEntry] {
+    /// compact encoding, the first `keep` re-scored with the float32 originals (read from
+    /// `originals`, from memory or their stored pages) and sorted by that exact distance;
+    /// under float32, unchanged.
+    func rescored(_ hits: [HeapEntry], query: UnsafePointer<Float>, keep: Int,
+                  originals: PagedRows<Float>) throws(SemblanceError) -> [HeapEntry] {
         guard distance.encoding != .float32 else { return hits }
-        var exact = hits.prefix(keep).map { HeapEntry(distance: exactDistance(query, original($0.node)), node: $0.node) }
+        let reader = OriginalReader(originals)
+        var exact: [HeapEntry] = []
+        exact.reserveCapacity(min(keep, hits.count))
+        for hit in hits.prefix(keep) {
+            exact.append(HeapEntry(distance: exactDistance(query, try reader.original(Int(hit.node))), node: hit.node))
+        }
         exact.sort { ($0.distance, $0.node) < ($1.distance, $1.node) }
         return exact
     }
@@ -144,20 +141,17 @@ extension VectorIndex {
         let distance = searchDistance
         let rows = searchRows
         let prefetchBytes = min(rows.rowBytes, 256)
-        return try vectors.withPageBases { originalPages in
-            try rows.withPageBases { vectorPages in
-                try level0Links.withPageBases { level0Pages in
-                    try upperLinks.withPageBases { upperPages in
-                        try nodes.withPageBases { nodePages in
-                            try body(GraphView(
-                                vectorPages: vectorPages, vectorShift: rows.shift, vectorRowBytes: rows.rowBytes,
-                                originalPages: originalPages, originalShift: vectors.shift, originalStride: vectors.stride,
-                                level0Pages: level0Pages, level0Shift: level0Links.shift,
-                                level0Stride: level0Links.stride,
-                                upperPages: upperPages, upperShift: upperLinks.shift, upperStride: upperLinks.stride,
-                                nodePages: nodePages, nodeShift: nodes.shift, nodeCount: nodes.count,
-                                distance: distance, exactDistance: exact, prefetchBytes: prefetchBytes))
-                        }
+        return try rows.withPageBases { vectorPages in
+            try level0Links.withPageBases { level0Pages in
+                try upperLinks.withPageBases { upperPages in
+                    try nodes.withPageBases { nodePages in
+                        try body(GraphView(
+                            vectorPages: vectorPages, vectorShift: rows.shift, vectorRowBytes: rows.rowBytes,
+                            level0Pages: level0Pages, level0Shift: level0Links.shift,
+                            level0Stride: level0Links.stride,
+                            upperPages: upperPages, upperShift: upperLinks.shift, upperStride: upperLinks.stride,
+                            nodePages: nodePages, nodeShift: nodes.shift, nodeCount: nodes.count,
+                            distance: distance, exactDistance: exact, prefetchBytes: prefetchBytes))
                     }
                 }
             }

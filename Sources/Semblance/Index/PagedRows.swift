@@ -35,10 +35,11 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     var rowsPerPage: Int { 1 << shift }
     var mask: Int { rowsPerPage - 1 }
 
-    /// Bytes of row storage allocated.
-    var allocatedBytes: Int { pages.count * rowsPerPage * stride * MemoryLayout<Element>.stride }
+    /// Bytes of row storage allocated in memory (stored pages take none).
+    var allocatedBytes: Int { pages.reduce(0) { $0 + ($1.stored == nil ? 1 : 0) } * rowsPerPage * stride * MemoryLayout<Element>.stride }
 
-    /// The row `i`, read-only. `i` must be below ``count``.
+    /// The row `i`, read-only. `i` must be below ``count`` and on a page in memory (see
+    /// ``read(row:into:)`` for a table that may have stored pages).
     @inline(__always)
     func row(_ i: Int) -> UnsafePointer<Element> {
         UnsafePointer(bases[i >> shift] + (i & mask) * stride)
@@ -48,7 +49,7 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     @inline(__always)
     mutating func mutableRow(_ i: Int) -> UnsafeMutablePointer<Element> {
         let p = i >> shift
-        if !isKnownUniquelyReferenced(&pages[p]) { copyPage(p) }
+        if !isKnownUniquelyReferenced(&pages[p]) || pages[p].stored != nil { copyPage(p) }
         return bases[p] + (i & mask) * stride
     }
 
@@ -83,8 +84,10 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
 
     @inline(never)
     fileprivate mutating func copyPage(_ p: Int) {
+        // Only full pages are stored, and rows are written only when appended.
+        precondition(pages[p].stored == nil, "page \(p) is stored in a file; its rows are never written")
         let used = min(rowsPerPage, count - p * rowsPerPage) * stride
-        let copy = RowPage(copying: max(used, 0), of: pages[p])
+        let copy = try! RowPage(copying: max(used, 0), of: pages[p])
         pages[p] = copy
         bases[p] = copy.base
         copiedBytes += max(used, 0) * MemoryLayout<Element>.stride
@@ -100,13 +103,8 @@ extension PagedRows {
 }
 
 extension PagedRows {
-    /// The bytes of page `p` that hold rows in use (a full page, or the used part of the last).
-    func usedBytes(ofPage p: Int) -> UnsafeRawBufferPointer {
-        let rows = Swift.min(rowsPerPage, count - p * rowsPerPage)
-        return UnsafeRawBufferPointer(start: bases[p], count: Swift.max(rows, 0) * stride * MemoryLayout<Element>.stride)
-    }
-
-    /// A table of `count` rows rebuilt from its pages' used bytes, as ``usedBytes(ofPage:)`` gave them.
+    /// A table of `count` rows rebuilt from its pages' used bytes (all rows of a full page,
+    /// the rows in use of the last).
     /// - Throws: `.corruptFile` when the pages do not add up to `count` rows of this shape.
     static func restore(stride: Int, like template: PagedRows, count: Int, pages: [[UInt8]], source: String) throws(SemblanceError) -> PagedRows {
         var rows = template
@@ -128,5 +126,50 @@ extension PagedRows {
         }
         rows.count = count
         return rows
+    }
+}
+
+extension PagedRows {
+    /// Whether page `p` is kept in a file rather than in memory.
+    func isStored(page p: Int) -> Bool { pages[p].stored != nil }
+
+    /// The file of page `p`, when it is stored.
+    func stored(page p: Int) -> StoredRows? { pages[p].stored }
+
+    /// The storage of page `p`: the same object later means the page was not replaced.
+    func storage(ofPage p: Int) -> AnyObject { pages[p] }
+
+    /// Pages kept in files.
+    var storedPageCount: Int { pages.reduce(0) { $0 + ($1.stored == nil ? 0 : 1) } }
+
+    /// Keeps the full page `p` in `stored` (which holds exactly its rows) instead of memory.
+    /// The page's memory is freed once no other value shares it.
+    mutating func store(page p: Int, in stored: StoredRows) {
+        precondition((p + 1) * rowsPerPage <= count, "only full pages are stored")
+        let page = RowPage<Element>(capacity: rowsPerPage * stride, stored: stored)
+        pages[p] = page
+        bases[p] = page.base
+    }
+
+    /// Copies row `i` (`stride` elements) to `destination`, from memory or from its file.
+    func read(row i: Int, into destination: UnsafeMutablePointer<Element>) throws(SemblanceError) {
+        let page = pages[i >> shift]
+        let rowBytes = stride * MemoryLayout<Element>.stride
+        if let stored = page.stored {
+            try stored.read(into: UnsafeMutableRawPointer(destination), bytes: rowBytes, at: (i & mask) * rowBytes)
+        } else {
+            destination.update(from: page.base + (i & mask) * stride, count: stride)
+        }
+    }
+
+    /// Calls `body` with the used rows of page `p`: in place when in memory, else read from
+    /// its file into a buffer that lives for the call.
+    func withRows<R>(ofPage p: Int, _ body: (UnsafePointer<Element>) throws(SemblanceError) -> R) throws(SemblanceError) -> R {
+        guard let stored = pages[p].stored else { return try body(bases[p]) }
+        let elements = Swift.min(rowsPerPage, count - p * rowsPerPage) * stride
+        let buffer = UnsafeMutablePointer<Element>.allocate(capacity: Swift.max(elements, 1))
+        defer { buffer.deallocate() }
+        try stored.read(into: UnsafeMutableRawPointer(buffer), bytes: elements * MemoryLayout<Element>.stride, at: 0)
+        return try body(buffer)
     }
 }

@@ -22,7 +22,18 @@ extension VectorIndex {
     /// Trains the int8 centre on the current training nodes, then encodes every code row.
     private mutating func reencodeAll() {
         if codec.encoding == .int8 { (centre, centreNormSquared) = trainedCentre() }
-        for node in 0..<codes.count { codec.encode(vectors.row(node), into: codes.mutableRow(node), centre: centre) }
+        let reader = OriginalReader(vectors)
+        for node in 0..<codes.count { codec.encode(Self.original(node, reader), into: codes.mutableRow(node), centre: centre) }
+    }
+
+    /// A node's original for a pass over them in node order, by a caller that cannot throw:
+    /// a stored page that can no longer be read stops the process, naming the file.
+    private static func original(_ node: Int, _ reader: OriginalReader) -> UnsafePointer<Float> {
+        do {
+            return try reader.original(node, wholePage: true)
+        } catch {
+            fatalError("cannot read a stored vector: \(error)")
+        }
     }
 
     /// The int8 centre for the current node count: the mean of the first training nodes'
@@ -31,8 +42,9 @@ extension VectorIndex {
         let training = VectorCodec.trainingNodes(forNodeCount: vectors.count)
         guard training > 0 else { return ([], 0) }
         var sums = [Double](repeating: 0, count: configuration.dimension)
+        let reader = OriginalReader(vectors)
         for node in 0..<training {
-            let row = vectors.row(node)
+            let row = Self.original(node, reader)
             for i in sums.indices { sums[i] += Double(row[i]) }
         }
         let centre = sums.map { Float($0 / Double(training)) }
@@ -51,9 +63,14 @@ extension VectorIndex {
         }
         let expected = UnsafeMutableRawPointer.allocate(byteCount: codec.rowBytes, alignment: 64)
         defer { expected.deallocate() }
+        let reader = OriginalReader(vectors)
         for node in 0..<codes.count where problems.count < 5 {
             expected.initializeMemory(as: UInt8.self, repeating: 0, count: codec.rowBytes)
-            codec.encode(vectors.row(node), into: expected, centre: centre)
+            guard let original = try? reader.original(node, wholePage: true) else {
+                problems.append("the stored page of node \(node)'s original cannot be read")
+                continue
+            }
+            codec.encode(original, into: expected, centre: centre)
             let stored = UnsafeRawBufferPointer(start: codes.row(node), count: codec.rowBytes)
             if !UnsafeRawBufferPointer(start: expected, count: codec.rowBytes).elementsEqual(stored) {
                 problems.append("the code row of node \(node) is not the encoding of its original")

@@ -50,57 +50,57 @@ extension VectorIndex {
             if estimate <= Self.exactScanLimit(live: liveCount) || allowedIDs != nil {
                 var allowed = matchingNodes(filter)
                 if let allowedIDs { allowed.formIntersection(allowedIDs.compactMap { nodeByID[$0] }) }
-                hits = searchAllowed(query, k: k, ef: beam, allowed: Array(allowed), budget: budget, complete: &complete)
+                hits = try searchAllowed(query, k: k, ef: beam, allowed: Array(allowed), budget: budget, complete: &complete)
             } else {
-                hits = searchMatching(query, filter: filter, k: k, ef: beam, budget: budget, complete: &complete)
+                hits = try searchMatching(query, filter: filter, k: k, ef: beam, budget: budget, complete: &complete)
             }
         } else if let allowedIDs {
             let allowed = allowedIDs.compactMap { nodeByID[$0] }
-            hits = searchAllowed(query, k: k, ef: beam, allowed: allowed, budget: budget, complete: &complete)
+            hits = try searchAllowed(query, k: k, ef: beam, allowed: allowed, budget: budget, complete: &complete)
         } else {
-            hits = searchLive(query, k: k, ef: beam, budget: budget, complete: &complete)
+            hits = try searchLive(query, k: k, ef: beam, budget: budget, complete: &complete)
         }
         var results: [SearchResult] = []
         results.reserveCapacity(hits.count)
         for hit in hits {
             if let maxDistance, hit.distance > maxDistance { break }
             results.append(SearchResult(id: nodeIDs[Int(hit.node)], distance: hit.distance,
-                                        vector: includeVectors ? vector(of: hit.node) : nil))
+                                        vector: includeVectors ? try readVector(of: hit.node) : nil))
         }
         return (results, complete)
     }
 
     /// Graph search over every live node, with an exact scan as the fallback whenever the
     /// graph yields fewer than `k` results while more are live.
-    private func searchLive(_ query: [Float], k: Int, ef: Int, budget: SearchBudget?, complete: inout Bool) -> [HeapEntry] {
+    private func searchLive(_ query: [Float], k: Int, ef: Int, budget: SearchBudget?, complete: inout Bool) throws(SemblanceError) -> [HeapEntry] {
         guard let entryPoint, liveCount > 0 else { return [] }
         let wanted = min(k, liveCount)
         let (hits, finished) = liveCount == nodes.count
-            ? graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptAllNodes(), budget: budget)
-            : graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptLiveNodes(), budget: budget)
+            ? try graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptAllNodes(), budget: budget)
+            : try graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptLiveNodes(), budget: budget)
         if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= wanted { return Array(hits.prefix(k)) }
-        return exactSearch(query, k: k, among: nil, budget: budget, complete: &complete)
+        return try exactSearch(query, k: k, among: nil, budget: budget, complete: &complete)
     }
 
     /// Search restricted to `allowed` nodes: an exact scan when the set is small, else a
     /// graph search that keeps only allowed nodes (falling back to the scan if short).
     private func searchAllowed(
         _ query: [Float], k: Int, ef: Int, allowed: [UInt32], budget: SearchBudget?, complete: inout Bool
-    ) -> [HeapEntry] {
+    ) throws(SemblanceError) -> [HeapEntry] {
         guard let entryPoint, !allowed.isEmpty else { return [] }
         if allowed.count <= Self.exactScanLimit(live: liveCount) {
-            return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
+            return try exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
         }
         var bits = [UInt64](repeating: 0, count: (nodes.count + 63) / 64)
         for node in allowed { bits[Int(node) >> 6] |= 1 << UInt64(node & 63) }
-        let (hits, finished) = bits.withUnsafeBufferPointer { bitsBuffer in
-            graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptAllowedNodes(bits: bitsBuffer.baseAddress!),
-                        budget: budget)
+        let (hits, finished) = try bits.withUnsafeBufferPointer { (bitsBuffer) throws(SemblanceError) in
+            try graphSearch(query, from: entryPoint, k: k, ef: ef, filter: AcceptAllowedNodes(bits: bitsBuffer.baseAddress!),
+                            budget: budget)
         }
         if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= min(k, allowed.count) { return Array(hits.prefix(k)) }
-        return exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
+        return try exactSearch(query, k: k, among: allowed, budget: budget, complete: &complete)
     }
 
     /// The HNSW search: greedy descent from `entryPoint`, then the beam search of width `ef`
@@ -110,10 +110,10 @@ extension VectorIndex {
     /// `finished` is false when the budget stopped it.
     private func graphSearch<F: NodeFilter>(
         _ query: [Float], from entryPoint: UInt32, k: Int, ef: Int, filter: F, budget: SearchBudget?
-    ) -> (hits: [HeapEntry], finished: Bool) {
+    ) throws(SemblanceError) -> (hits: [HeapEntry], finished: Bool) {
         let (product, overflow) = k.multipliedReportingOverflow(by: configuration.rerankMultiple)
         let rescored = overflow ? Int.max : product
-        return scratchPool.withScratch(nodes: nodes.count) { scratch in
+        let searched: Result<(hits: [HeapEntry], finished: Bool), SemblanceError> = scratchPool.withScratch(nodes: nodes.count) { scratch in
             withGraphView { view in
                 let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
                 let code = scratch.encodeQuery(q, codec: codec, centre: centre)
@@ -121,9 +121,12 @@ extension VectorIndex {
                                          reader: DirectLinkReader(), buffer: scratch.linkBuffer)
                 let finished = view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(),
                                                 scratch: scratch, budget: budget)
-                return (view.rescored(scratch.results.drainAscending(), query: q, keep: rescored), finished)
+                return Result { () throws(SemblanceError) in
+                    (try view.rescored(scratch.results.drainAscending(), query: q, keep: rescored, originals: vectors), finished)
+                }
             }
         }
+        return try searched.get()
     }
 
     /// Up to this many matching nodes are scanned exactly rather than searched in the graph:
@@ -138,57 +141,58 @@ extension VectorIndex {
     /// matching nodes answers instead.
     private func searchMatching(
         _ query: [Float], filter: Filter, k: Int, ef: Int, budget: SearchBudget?, complete: inout Bool
-    ) -> [HeapEntry] {
+    ) throws(SemblanceError) -> [HeapEntry] {
         guard let entryPoint, liveCount > 0 else { return [] }
-        let (hits, finished) = graphSearch(query, from: entryPoint, k: k, ef: ef,
+        let (hits, finished) = try graphSearch(query, from: entryPoint, k: k, ef: ef,
                                            filter: AcceptMatchingNodes(index: self, filter: filter), budget: budget)
         if !finished { complete = false; return Array(hits.prefix(k)) }
         if hits.count >= k { return Array(hits.prefix(k)) }
         let matching = matchingNodes(filter)
         if hits.count >= matching.count { return hits }
-        return exactSearch(query, k: k, among: Array(matching), budget: budget, complete: &complete)
+        return try exactSearch(query, k: k, among: Array(matching), budget: budget, complete: &complete)
     }
 
-    /// The exact `k` nearest live nodes, among `candidates` or (nil) among all nodes.
-    func exactSearch(_ query: [Float], k: Int, among candidates: [UInt32]?) -> [HeapEntry] {
-        var complete = true
-        return exactSearch(query, k: k, among: candidates, budget: nil, complete: &complete)
-    }
-
-    /// The exact scan (over the float32 originals, whatever the encoding), checking `budget` every 1,024 nodes; `complete` becomes false if it
-    /// stopped early (the best of the nodes scanned so far are returned).
+    /// The exact scan over the float32 originals (whatever the encoding), in node order so
+    /// that a stored page is read once, checking `budget` every 1,024 nodes; `complete`
+    /// becomes false if it stopped early (the best of the nodes scanned so far are returned).
     func exactSearch(
         _ query: [Float], k: Int, among candidates: [UInt32]?, budget: SearchBudget?, complete: inout Bool
-    ) -> [HeapEntry] {
-        var finished = true
-        defer { if !finished { complete = false } }
-        return scratchPool.withScratch(nodes: nodes.count) { scratch in
-            withGraphView { view in
-                let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
-                var best = MaxHeap(capacity: k)
-                defer { best.deallocate() }
-                func offer(_ node: UInt32) {
-                    if view.record(node).isDeleted { return }
-                    let d = view.exactDistance(q, view.original(node))
-                    if best.count < k {
-                        best.push(HeapEntry(distance: d, node: node))
-                    } else if d < best.top.distance {
-                        best.replaceTop(HeapEntry(distance: d, node: node))
-                    }
+    ) throws(SemblanceError) -> [HeapEntry] {
+        let scanned: Result<(hits: [HeapEntry], finished: Bool), SemblanceError> = scratchPool.withScratch(nodes: nodes.count) { scratch in
+            let q = scratch.loadQuery(query, normalize: configuration.metric == .cosine)
+            return Result { () throws(SemblanceError) in try exactScan(q, k: k, among: candidates?.sorted(), budget: budget) }
+        }
+        let (hits, finished) = try scanned.get()
+        if !finished { complete = false }
+        return hits
+    }
+
+    /// ``exactSearch(_:k:among:budget:complete:)`` for a loaded query, over `candidates` in
+    /// ascending order (nil: every node). A stored page with many candidates is read whole,
+    /// else row by row.
+    private func exactScan(
+        _ q: UnsafePointer<Float>, k: Int, among candidates: [UInt32]?, budget: SearchBudget?
+    ) throws(SemblanceError) -> (hits: [HeapEntry], finished: Bool) {
+        let distance = DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
+        let reader = OriginalReader(vectors)
+        let wholePages = (candidates?.count ?? nodes.count) >= nodes.count / 16
+        var best = MaxHeap(capacity: k)
+        defer { best.deallocate() }
+        // In blocks of 1,024, so the budget is checked between blocks, not per vector.
+        let total = candidates?.count ?? nodes.count
+        for start in stride(from: 0, to: total, by: 1024) {
+            if start > 0, let budget, budget.isSpent { return (best.drainAscending(), false) }
+            for i in start..<min(start + 1024, total) {
+                let node = candidates?[i] ?? UInt32(i)
+                if nodes.row(Int(node)).pointee.isDeleted { continue }
+                let d = distance(q, try reader.original(Int(node), wholePage: wholePages))
+                if best.count < k {
+                    best.push(HeapEntry(distance: d, node: node))
+                } else if d < best.top.distance {
+                    best.replaceTop(HeapEntry(distance: d, node: node))
                 }
-                // In blocks of 1,024, so the budget is checked between blocks, not per vector.
-                let total = candidates?.count ?? view.nodeCount
-                for start in stride(from: 0, to: total, by: 1024) {
-                    if start > 0, let budget, budget.isSpent { finished = false; break }
-                    let block = start..<min(start + 1024, total)
-                    if let candidates {
-                        for i in block { offer(candidates[i]) }
-                    } else {
-                        for node in block { offer(UInt32(node)) }
-                    }
-                }
-                return best.drainAscending()
             }
         }
+        return (best.drainAscending(), true)
     }
 }

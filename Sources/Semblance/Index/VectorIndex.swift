@@ -74,6 +74,10 @@ public struct VectorIndex: Sendable {
     public func contains(_ id: String) -> Bool { nodeByID[id] != nil }
 
     /// The stored vector of `id` (unit length under ``DistanceMetric/cosine``), or nil.
+    ///
+    /// Under a compact encoding, the originals of a shard opened from disk are read from its
+    /// page files on demand; if the disk fails under such a read, the process stops with a
+    /// message naming the file.
     public func get(_ id: String) -> [Float]? {
         guard let node = nodeByID[id] else { return nil }
         return vector(of: node)
@@ -106,8 +110,19 @@ public struct VectorIndex: Sendable {
         }
     }
 
+    /// The original of `node`. A stored page that can no longer be read (the disk failed
+    /// under an open file) stops the process, naming the file: this accessor cannot throw.
     func vector(of node: UInt32) -> [Float] {
-        Array(UnsafeBufferPointer(start: vectors.row(Int(node)), count: configuration.dimension))
+        do {
+            return try readVector(of: node)
+        } catch {
+            fatalError("cannot read a stored vector: \(error)")
+        }
+    }
+
+    /// The original of `node`, from memory or from its stored page.
+    func readVector(of node: UInt32) throws(SemblanceError) -> [Float] {
+        try OriginalReader(vectors).vector(Int(node), count: configuration.dimension)
     }
 
     func record(of node: UInt32) -> NodeRecord { nodes.row(Int(node)).pointee }

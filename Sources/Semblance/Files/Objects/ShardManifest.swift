@@ -68,9 +68,20 @@ extension VectorIndex {
         }
         func table<T>(_ rows: PagedRows<T>, _ kind: PageObject.Kind) throws(SemblanceError) -> [ObjectHash] {
             var hashes: [ObjectHash] = []
+            let rowBytes = rows.stride * MemoryLayout<T>.stride
             for p in 0..<rows.pages.count {
-                let bytes = rows.usedBytes(ofPage: p)
-                hashes.append(try put(PageObject.encode(kind: kind, count: bytes.count / (rows.stride * MemoryLayout<T>.stride), payload: bytes)))
+                let used = min(rows.rowsPerPage, rows.count - p * rows.rowsPerPage)
+                // A stored page is its object: named again without reading it, when durable here.
+                if let stored = rows.stored(page: p), let hash = ObjectHash(hex: stored.name), durable.contains(hash) {
+                    store.pins?.use(hash)
+                    statistics.objects += 1
+                    statistics.bytes += PageObject.headerSize + used * rowBytes
+                    hashes.append(hash)
+                    continue
+                }
+                hashes.append(try rows.withRows(ofPage: p) { (base) throws(SemblanceError) in
+                    try put(PageObject.encode(kind: kind, count: used, payload: UnsafeRawBufferPointer(start: base, count: used * rowBytes)))
+                })
             }
             return hashes
         }
@@ -85,7 +96,7 @@ extension VectorIndex {
                 statistics.objects += 1
                 continue
             }
-            digestPages.append(try put(rowDigests(ofPage: p)))
+            digestPages.append(try put(try rowDigests(ofPage: p)))
         }
         let manifest = ShardManifest(
             nodeCount: nodes.count, upperRowCount: upperLinks.count, liveCount: liveCount,
@@ -101,13 +112,14 @@ extension VectorIndex {
     }
 
     /// The digest page of vector page `p`: 16 bytes per row in it.
-    private func rowDigests(ofPage p: Int) -> [UInt8] {
-        let first = p * vectors.rowsPerPage
-        let rows = min(vectors.rowsPerPage, vectors.count - first)
+    private func rowDigests(ofPage p: Int) throws(SemblanceError) -> [UInt8] {
+        let rows = min(vectors.rowsPerPage, vectors.count - p * vectors.rowsPerPage)
         var payload: [UInt8] = []
         payload.reserveCapacity(rows * 16)
-        for row in first..<(first + rows) {
-            payload += Self.digest(UnsafeRawBufferPointer(start: vectors.row(row), count: configuration.dimension * 4))
+        try vectors.withRows(ofPage: p) { base in
+            for row in 0..<rows {
+                payload += Self.digest(UnsafeRawBufferPointer(start: base + row * vectors.stride, count: configuration.dimension * 4))
+            }
         }
         return payload.withUnsafeBytes { PageObject.encode(kind: .vectorDigests, count: rows, payload: $0) }
     }
@@ -175,6 +187,7 @@ extension VectorIndex {
         }
         index.vectors = try rows(index.vectors, manifest.vectors, .vectors, count: manifest.nodeCount)
         index.encodeRestoredVectors()
+        index.storeOriginals(manifest.vectors, in: store)
         index.level0Links = try rows(index.level0Links, manifest.level0Links, .level0Links, count: manifest.nodeCount)
         index.upperLinks = try rows(index.upperLinks, manifest.upperLinks, .upperLinks, count: manifest.upperRowCount)
         index.nodes = try rows(index.nodes, manifest.nodeRecords, .nodeRecords, count: manifest.nodeCount)
@@ -273,6 +286,20 @@ extension VectorIndex {
         } else {
             guard n == 0 else { throw damaged("no entry point for \(n) nodes") }
             maxLevel = 0
+        }
+    }
+}
+
+extension VectorIndex {
+    /// Under a compact encoding, searches read the code rows: the originals of full pages
+    /// are then read on demand from their page objects (`pages`, this index's vector pages,
+    /// durable in `store`) instead of kept in memory. A page whose object is compressed, or
+    /// that cannot be opened (no file descriptor left), stays in memory.
+    mutating func storeOriginals(_ pages: [ObjectHash], in store: ObjectStore, only candidates: [Int]? = nil) {
+        guard codec.isCompact else { return }
+        let full = min(pages.count, vectors.count / vectors.rowsPerPage)
+        for p in candidates ?? Array(0..<full) where p < full && !vectors.isStored(page: p) {
+            if let stored = try? store.storedRows(of: pages[p]) { vectors.store(page: p, in: stored) }
         }
     }
 }

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import SemblanceFixtures
+@testable import Semblance
+
+/// Under a compact encoding the float32 originals of full pages are read on demand from
+/// their page objects, once these are durable, instead of kept in memory.
+@Suite("Originals of compact encodings read from their page files")
+struct StoredOriginalsTests {
+    /// The fixture's 3,000 vectors in one shard: 384-d rows, 1,024 to a page, so pages 0
+    /// and 1 are full and the last holds 952 rows.
+    static func collection(_ encoding: VectorEncoding, in folder: TemporaryDirectory) async throws
+        -> (client: Client, docs: VectorCollection, records: [VectorRecord], fixture: EmbeddingFixture) {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        let records = fixture.base.enumerated().map { VectorRecord(id: "doc-\($0.offset)", vector: $0.element) }
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.createCollection("docs", configuration: CollectionConfiguration(
+            dimension: fixture.dimension, metric: .cosine, checkpointPolicy: .manual, encoding: encoding))
+        try await docs.upsert(records)
+        return (client, docs, records, fixture)
+    }
+
+    @Test("after a checkpoint and after a reopen, full pages are read from their files; gets, searches, scans and compaction answer as from memory",
+          arguments: EncodingTests.compact)
+    func checkpointAndReopen(encoding: VectorEncoding) async throws {
+        let folder = TemporaryDirectory()
+        var (client, docs, records, fixture) = try await Self.collection(encoding, in: folder)
+        let inMemory = docs.snapshot().shards[0]
+        #expect(inMemory.vectors.storedPageCount == 0)
+        let before = try await docs.search(fixture.queries, k: 10)
+        let scanned = Set(records.prefix(3000).filter { $0.id.hasSuffix("7") }.map(\.id))  // 300 ids: scanned exactly
+        let scanBefore = try docs.snapshot().search(fixture.queries[0], k: 10, ids: scanned)
+
+        _ = try await docs.checkpoint()
+        let stored = docs.snapshot().shards[0]
+        #expect(stored.vectors.storedPageCount == 2, "the two full pages are read from their objects once durable")
+        let pageBytes = stored.vectors.rowsPerPage * stored.vectors.stride * 4
+        #expect(inMemory.statistics.allocatedBytes - stored.statistics.allocatedBytes == 2 * pageBytes)
+        try await expectSameAnswers(docs, records: records, fixture: fixture, before: before, scanned: scanned, scanBefore: scanBefore)
+
+        // A checkpoint after more writes names the stored pages again without reading them.
+        try await docs.upsert(id: "extra", vector: records[5].vector)
+        _ = try await docs.checkpoint()
+        #expect(docs.snapshot().shards[0].vectors.storedPageCount == 2)
+        #expect(try await client.verify("docs").problems.isEmpty)
+        await client.close()
+
+        client = try await Client(directory: folder.path)
+        docs = try await client.collection("docs")
+        let reopened = docs.snapshot().shards[0]
+        #expect(reopened.vectors.storedPageCount == 2)
+        #expect(reopened.invariantViolations().isEmpty)
+        #expect(docs.get("extra")?.vector == records[5].vector)
+        _ = try await docs.delete("extra")
+        try await expectSameAnswers(docs, records: records, fixture: fixture, before: before, scanned: scanned, scanBefore: scanBefore)
+
+        // The files stay open while pages read them: a collector deleting the objects takes
+        // nothing from the index that holds them.
+        for p in 0..<2 {
+            let file = try #require(docs.snapshot().shards[0].vectors.stored(page: p)?.file as? ObjectFile)
+            try FileManager.default.removeItem(atPath: file.handle.path)
+        }
+        try await expectSameAnswers(docs, records: records, fixture: fixture, before: before, scanned: scanned, scanBefore: scanBefore)
+
+        // A compaction reads every original, and the rebuilt index answers with exact distances.
+        _ = try await docs.compact()
+        let compacted = try await docs.search(fixture.queries, k: 10)
+        for (query, answer) in zip(fixture.queries, compacted) {
+            for hit in answer.hits {
+                let vector = try #require(records.first { $0.id == hit.id }?.vector)
+                #expect(abs(hit.distance - EncodingTests.exactDistance(query, vector, metric: .cosine)) <= 1e-5)
+            }
+        }
+        await client.close()
+    }
+
+    /// Every get returns the stored vector bit for bit, searches answer as `before` (exact
+    /// distances, the same ids), and an exact scan over `scanned` as `scanBefore`.
+    private func expectSameAnswers(_ docs: VectorCollection, records: [VectorRecord], fixture: EmbeddingFixture,
+                                   before: [SearchResults], scanned: Set<String>, scanBefore: SearchResults) async throws {
+        for record in records { #expect(docs.get(record.id)?.vector == record.vector, "\(record.id)") }
+        let answers = try await docs.search(fixture.queries, k: 10)
+        #expect(answers == before)
+        let scan = try docs.snapshot().search(fixture.queries[0], k: 10, ids: scanned)
+        #expect(scan == scanBefore)
+        let withVectors = try docs.snapshot().search(fixture.queries[1], k: 5, includeVectors: true)
+        for hit in withVectors.hits { #expect(hit.vector == records.first { $0.id == hit.id }?.vector) }
+    }
+
+    @Test("float32 keeps its originals in memory: its searches read them")
+    func float32StaysInMemory() async throws {
+        let folder = TemporaryDirectory()
+        let (client, docs, _, _) = try await Self.collection(.float32, in: folder)
+        _ = try await docs.checkpoint()
+        #expect(docs.snapshot().shards[0].vectors.storedPageCount == 0)
+        await client.close()
+    }
+}
