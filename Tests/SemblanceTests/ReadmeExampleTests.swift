@@ -118,8 +118,9 @@ struct ReadmeExampleTests {
         // ---- the README's encodings code ----
         func smallCollection(in path: String) async throws -> (id: String, distance: Float, stored: [Float]) {
             let client = try await Client(directory: path)
-            var settings = CollectionConfiguration(dimension: 3, metric: .squaredEuclidean)
-            settings.encoding = .bfloat16  // or .float16, .int8; .float32 by default
+            // or .float16, .int8; .float32 by default. Searches re-score their best 3 × k with
+            // the float32 originals (`rerankMultiple:` sets another multiple).
+            let settings = CollectionConfiguration(dimension: 3, metric: .squaredEuclidean, encoding: .bfloat16)
             let sensors = try await client.createCollection("sensors", configuration: settings)
             try await sensors.upsert(id: "s1", vector: [20.1, 0.5, 1013.25])
             try await sensors.upsert(id: "s2", vector: [19.7, 0.4, 1009.5])

@@ -20,7 +20,7 @@ struct StoredOriginalsTests {
         return (client, docs, records, fixture)
     }
 
-    @Test("after a checkpoint and after a reopen, full pages are read from their files; gets, searches, scans and compaction answer as from memory",
+    @Test("after a checkpoint and after a reopen, full pages are read from their files; gets, searches, scans, deletes and compaction answer as from memory",
           arguments: EncodingTests.compact)
     func checkpointAndReopen(encoding: VectorEncoding) async throws {
         let folder = TemporaryDirectory()
@@ -28,8 +28,9 @@ struct StoredOriginalsTests {
         let inMemory = docs.snapshot().shards[0]
         #expect(inMemory.vectors.storedPageCount == 0)
         let before = try await docs.search(fixture.queries, k: 10)
-        let scanned = Set(records.prefix(3000).filter { $0.id.hasSuffix("7") }.map(\.id))  // 300 ids: scanned exactly
-        let scanBefore = try docs.snapshot().search(fixture.queries[0], k: 10, ids: scanned)
+        // Scanned exactly: 300 ids read whole stored pages, 30 ids row by row.
+        let scanned = [Set(records.filter { $0.id.hasSuffix("7") }.map(\.id)), Set(records.filter { $0.id.hasSuffix("17") }.map(\.id))]
+        let scanBefore = try scanned.map { try docs.snapshot().search(fixture.queries[0], k: 10, ids: $0) }
 
         _ = try await docs.checkpoint()
         let stored = docs.snapshot().shards[0]
@@ -38,7 +39,7 @@ struct StoredOriginalsTests {
         #expect(inMemory.statistics.allocatedBytes - stored.statistics.allocatedBytes == 2 * pageBytes)
         try await expectSameAnswers(docs, records: records, fixture: fixture, before: before, scanned: scanned, scanBefore: scanBefore)
 
-        // A checkpoint after more writes names the stored pages again without reading them.
+        // A checkpoint after more writes keeps them stored, and the collection sound.
         try await docs.upsert(id: "extra", vector: records[5].vector)
         _ = try await docs.checkpoint()
         #expect(docs.snapshot().shards[0].vectors.storedPageCount == 2)
@@ -62,27 +63,42 @@ struct StoredOriginalsTests {
         }
         try await expectSameAnswers(docs, records: records, fixture: fixture, before: before, scanned: scanned, scanBefore: scanBefore)
 
-        // A compaction reads every original, and the rebuilt index answers with exact distances.
-        _ = try await docs.compact()
-        let compacted = try await docs.search(fixture.queries, k: 10)
-        for (query, answer) in zip(fixture.queries, compacted) {
-            for hit in answer.hits {
-                let vector = try #require(records.first { $0.id == hit.id }?.vector)
-                #expect(abs(hit.distance - EncodingTests.exactDistance(query, vector, metric: .cosine)) <= 1e-5)
+        // After deleting a third, and after the compaction that reads every original,
+        // recall holds and distances are exact.
+        let deleted = Set(records.indices.filter { $0 % 3 == 0 }.map { records[$0].id })
+        _ = try await docs.delete(Array(deleted))
+        let live = records.filter { !deleted.contains($0.id) }.map { (id: $0.id, vector: $0.vector) }
+        for stage in ["after deletes", "after compaction"] {
+            if stage == "after compaction" {
+                _ = try await docs.compact()
+                // The rebuilt shard's 2,000 nodes fill one page, stored once its commit is the head.
+                #expect(docs.snapshot().shards[0].vectors.storedPageCount == 1)
+            }
+            let answers = try await docs.search(fixture.queries, k: 10)
+            let recall = Recall.recall(queries: fixture.queries, records: live, k: 10, metric: .cosine) { query in
+                answers[fixture.queries.firstIndex(of: query)!].hits
+            }
+            #expect(recall >= 0.95, "\(encoding) \(stage): recall@10 \(recall)")
+            for (query, answer) in zip(fixture.queries, answers) {
+                for hit in answer.hits {
+                    #expect(!deleted.contains(hit.id))
+                    let vector = try #require(records.first { $0.id == hit.id }?.vector)
+                    #expect(abs(hit.distance - EncodingTests.exactDistance(query, vector, metric: .cosine)) <= 1e-5)
+                }
             }
         }
         await client.close()
     }
 
     /// Every get returns the stored vector bit for bit, searches answer as `before` (exact
-    /// distances, the same ids), and an exact scan over `scanned` as `scanBefore`.
+    /// distances, the same ids), and exact scans over `scanned` as `scanBefore`.
     private func expectSameAnswers(_ docs: VectorCollection, records: [VectorRecord], fixture: EmbeddingFixture,
-                                   before: [SearchResults], scanned: Set<String>, scanBefore: SearchResults) async throws {
+                                   before: [SearchResults], scanned: [Set<String>], scanBefore: [SearchResults]) async throws {
         for record in records { #expect(docs.get(record.id)?.vector == record.vector, "\(record.id)") }
         let answers = try await docs.search(fixture.queries, k: 10)
         #expect(answers == before)
-        let scan = try docs.snapshot().search(fixture.queries[0], k: 10, ids: scanned)
-        #expect(scan == scanBefore)
+        let scans = try scanned.map { try docs.snapshot().search(fixture.queries[0], k: 10, ids: $0) }
+        #expect(scans == scanBefore)
         let withVectors = try docs.snapshot().search(fixture.queries[1], k: 5, includeVectors: true)
         for hit in withVectors.hits { #expect(hit.vector == records.first { $0.id == hit.id }?.vector) }
     }

@@ -24,7 +24,7 @@ let queries = try FVecs.read(spec.query)
 guard let dimension = base.first?.count else { throw AnnError("empty base file") }
 let metric: DistanceMetric = spec.metric == "l2" ? .squaredEuclidean : .innerProduct
 let encoding = try encodingArgument()
-let rerankMultiple = try intArgument("--rerank-multiple") ?? IndexConfiguration(dimension: 1).rerankMultiple
+let rerankMultiple = try intArgument("--rerank-multiple") ?? IndexConfiguration(dimension: 1, encoding: encoding).rerankMultiple
 let inMemory = CommandLine.arguments.contains("--in-memory")
 let configuration = IndexConfiguration(
     dimension: dimension, metric: metric, m: spec.m, efConstruction: spec.efConstruction, encoding: encoding,

@@ -21,7 +21,7 @@ public struct CollectionConfiguration: Sendable, Hashable, Codable {
     /// Candidates examined by a search that names no `ef`. Default 64.
     public var defaultEf: Int
     /// The form of the vectors searches and the build read; the float32 originals are kept
-    /// as well, on disk and in memory. Default `.float32`.
+    /// as well, on disk (and, once durable, read from there on demand). Default `.float32`.
     public var encoding: VectorEncoding
     /// With a compact encoding, how many times `k` of a search's best candidates are
     /// re-scored with the float32 originals. Default 3.

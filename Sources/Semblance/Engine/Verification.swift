@@ -324,7 +324,7 @@ private struct Verifier {
         var indexes: [VectorIndex] = []
         for manifest in commit.shards {
             do {
-                indexes.append(try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects))
+                indexes.append(try VectorIndex.readPages(manifest, configuration: configuration.index, store: objects, storingOriginals: false))
             } catch {
                 report.record(error, file: path)
             }

@@ -111,7 +111,7 @@ struct GraphView {
         var exact: [HeapEntry] = []
         exact.reserveCapacity(min(keep, hits.count))
         for hit in hits.prefix(keep) {
-            exact.append(HeapEntry(distance: exactDistance(query, try reader.original(Int(hit.node))), node: hit.node))
+            exact.append(HeapEntry(distance: try reader.withOriginal(Int(hit.node)) { exactDistance(query, $0) }, node: hit.node))
         }
         exact.sort { ($0.distance, $0.node) < ($1.distance, $1.node) }
         return exact
@@ -137,7 +137,7 @@ struct GraphView {
 extension VectorIndex {
     /// Calls `body` with a raw view of this value's pages. The view must not escape.
     func withGraphView<R>(_ body: (GraphView) throws -> R) rethrows -> R {
-        let exact = DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
+        let exact = exactDistance
         let distance = searchDistance
         let rows = searchRows
         let prefetchBytes = min(rows.rowBytes, 256)
@@ -156,6 +156,11 @@ extension VectorIndex {
                 }
             }
         }
+    }
+
+    /// The exact distance between float32 originals (a query's and a stored one).
+    var exactDistance: DistanceFunction {
+        DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
     }
 
     /// The distance between search rows (code rows under a compact encoding).

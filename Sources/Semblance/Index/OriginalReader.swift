@@ -17,9 +17,15 @@ final class OriginalReader {
         page?.deallocate()
     }
 
-    /// The original of `node`, valid until the next call. `wholePage`: read the rest of a
-    /// stored page with it (a scan in node order).
-    func original(_ node: Int, wholePage: Bool = false) throws(SemblanceError) -> UnsafePointer<Float> {
+    /// Calls `body` with the original of `node` (the pointer is valid only during the call,
+    /// while this reader is alive). `wholePage`: read the rest of a stored page with it (a
+    /// scan in node order).
+    func withOriginal<R>(_ node: Int, wholePage: Bool = false, _ body: (UnsafePointer<Float>) -> R) throws(SemblanceError) -> R {
+        body(try original(node, wholePage: wholePage))
+    }
+
+    /// The original of `node`, valid until the next call and while this reader lives.
+    private func original(_ node: Int, wholePage: Bool) throws(SemblanceError) -> UnsafePointer<Float> {
         let p = node >> rows.shift
         guard rows.isStored(page: p) else { return rows.row(node) }
         let offset = (node & rows.mask) * rows.stride
@@ -32,13 +38,24 @@ final class OriginalReader {
         let buffer = page ?? .allocate(capacity: elements)
         page = buffer
         pageNumber = -1
-        try rows.stored(page: p)!.read(into: UnsafeMutableRawPointer(buffer), bytes: elements * 4, at: 0)
+        try rows.stored(page: p)!.read(into: UnsafeMutableRawPointer(buffer), bytes: elements * MemoryLayout<Float>.stride, at: 0)
         pageNumber = p
         return UnsafePointer(buffer + offset)
     }
 
     /// The first `count` components of `node`'s original, as an array.
-    func vector(_ node: Int, count: Int) throws(SemblanceError) -> [Float] {
-        Array(UnsafeBufferPointer(start: try original(node), count: count))
+    func vector(_ node: Int, count: Int, wholePage: Bool = false) throws(SemblanceError) -> [Float] {
+        try withOriginal(node, wholePage: wholePage) { Array(UnsafeBufferPointer(start: $0, count: count)) }
+    }
+
+    /// ``withOriginal(_:wholePage:_:)`` for a caller that cannot throw: a stored page that
+    /// can no longer be read (the disk failed under an open file) stops the process, naming
+    /// the file.
+    func withOriginalOrStop<R>(_ node: Int, wholePage: Bool = false, _ body: (UnsafePointer<Float>) -> R) -> R {
+        do {
+            return try withOriginal(node, wholePage: wholePage, body)
+        } catch {
+            fatalError("cannot read a stored vector: \(error)")
+        }
     }
 }

@@ -36,7 +36,7 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     var mask: Int { rowsPerPage - 1 }
 
     /// Bytes of row storage allocated in memory (stored pages take none).
-    var allocatedBytes: Int { pages.reduce(0) { $0 + ($1.stored == nil ? 1 : 0) } * rowsPerPage * stride * MemoryLayout<Element>.stride }
+    var allocatedBytes: Int { (pages.count - storedPageCount) * rowsPerPage * stride * MemoryLayout<Element>.stride }
 
     /// The row `i`, read-only. `i` must be below ``count`` and on a page in memory (see
     /// ``read(row:into:)`` for a table that may have stored pages).
@@ -87,7 +87,7 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
         // Only full pages are stored, and rows are written only when appended.
         precondition(pages[p].stored == nil, "page \(p) is stored in a file; its rows are never written")
         let used = min(rowsPerPage, count - p * rowsPerPage) * stride
-        let copy = try! RowPage(copying: max(used, 0), of: pages[p])
+        let copy = RowPage(copying: max(used, 0), of: pages[p])
         pages[p] = copy
         bases[p] = copy.base
         copiedBytes += max(used, 0) * MemoryLayout<Element>.stride
@@ -104,25 +104,29 @@ extension PagedRows {
 
 extension PagedRows {
     /// A table of `count` rows rebuilt from its pages' used bytes (all rows of a full page,
-    /// the rows in use of the last).
-    /// - Throws: `.corruptFile` when the pages do not add up to `count` rows of this shape.
-    static func restore(stride: Int, like template: PagedRows, count: Int, pages: [[UInt8]], source: String) throws(SemblanceError) -> PagedRows {
+    /// the rows in use of the last), which `page(p)` gives one at a time: each is copied in
+    /// and let go before the next is read.
+    /// - Throws: `.corruptFile` when the pages do not add up to `count` rows of this shape,
+    ///   and what `page` throws.
+    static func restore(like template: PagedRows, count: Int, pages: Int, source: String,
+                        page: (Int) throws(SemblanceError) -> [UInt8]) throws(SemblanceError) -> PagedRows {
         var rows = template
-        precondition(rows.count == 0 && rows.stride == stride, "restore into an empty table of the same shape")
-        let rowBytes = stride * MemoryLayout<Element>.stride
+        precondition(rows.count == 0, "restore into an empty table")
+        let rowBytes = rows.stride * MemoryLayout<Element>.stride
         let expectedPages = (count + rows.rowsPerPage - 1) / rows.rowsPerPage
-        guard pages.count == expectedPages else {
-            throw SemblanceError(.corruptFile, "\(pages.count) pages for \(count) rows, expected \(expectedPages)", path: source, offset: 0)
+        guard pages == expectedPages else {
+            throw SemblanceError(.corruptFile, "\(pages) pages for \(count) rows, expected \(expectedPages)", path: source, offset: 0)
         }
-        for (p, bytes) in pages.enumerated() {
+        for p in 0..<pages {
+            let bytes = try page(p)
             let expectedRows = Swift.min(rows.rowsPerPage, count - p * rows.rowsPerPage)
             guard bytes.count == expectedRows * rowBytes else {
                 throw SemblanceError(.corruptFile, "page \(p) holds \(bytes.count) bytes, expected \(expectedRows * rowBytes)", path: source, offset: 0)
             }
-            let page = RowPage<Element>(capacity: rows.rowsPerPage * stride)
-            bytes.withUnsafeBytes { UnsafeMutableRawPointer(page.base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            rows.pages.append(page)
-            rows.bases.append(page.base)
+            let storage = RowPage<Element>(capacity: rows.rowsPerPage * rows.stride)
+            bytes.withUnsafeBytes { UnsafeMutableRawPointer(storage.base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            rows.pages.append(storage)
+            rows.bases.append(storage.base)
         }
         rows.count = count
         return rows

@@ -52,14 +52,11 @@ final class RowPage<Element: BitwiseCopyable>: @unchecked Sendable {
         base = UnsafeMutablePointer(bitPattern: UInt(MemoryLayout<Element>.alignment))!
     }
 
-    /// A new page in memory holding a copy of the first `elements` elements of `other`.
-    convenience init(copying elements: Int, of other: RowPage) throws(SemblanceError) {
+    /// A new page holding a copy of the first `elements` elements of `other`, a page in memory.
+    convenience init(copying elements: Int, of other: RowPage) {
+        precondition(other.stored == nil, "a stored page is read, not copied")
         self.init(capacity: other.capacity)
-        if let stored = other.stored {
-            try stored.read(into: UnsafeMutableRawPointer(base), bytes: elements * MemoryLayout<Element>.stride, at: 0)
-        } else {
-            base.update(from: other.base, count: elements)
-        }
+        base.update(from: other.base, count: elements)
     }
 
     /// Anonymous memory for `bytes` (whole 4 KiB pages): 2 MiB-aligned and advised for huge

@@ -1,7 +1,7 @@
 /// A file that rows can be read from at any offset, from any thread.
 protocol RowFile: Sendable {
     /// Fills `buffer` with the bytes at `offset`.
-    /// - Throws: `.ioError` naming the file when it fails or the file ends first.
+    /// - Throws: `.io` naming the file when it fails or the file ends first.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SemblanceError)
 }
 

@@ -21,31 +21,31 @@ extension VectorIndex {
 
     /// Trains the int8 centre on the current training nodes, then encodes every code row.
     private mutating func reencodeAll() {
-        if codec.encoding == .int8 { (centre, centreNormSquared) = trainedCentre() }
+        if codec.encoding == .int8 {
+            do {
+                (centre, centreNormSquared) = try trainedCentre()
+            } catch {
+                fatalError("cannot read a stored vector: \(error)")
+            }
+        }
         let reader = OriginalReader(vectors)
-        for node in 0..<codes.count { codec.encode(Self.original(node, reader), into: codes.mutableRow(node), centre: centre) }
-    }
-
-    /// A node's original for a pass over them in node order, by a caller that cannot throw:
-    /// a stored page that can no longer be read stops the process, naming the file.
-    private static func original(_ node: Int, _ reader: OriginalReader) -> UnsafePointer<Float> {
-        do {
-            return try reader.original(node, wholePage: true)
-        } catch {
-            fatalError("cannot read a stored vector: \(error)")
+        for node in 0..<codes.count {
+            let row = codes.mutableRow(node)
+            reader.withOriginalOrStop(node, wholePage: true) { codec.encode($0, into: row, centre: centre) }
         }
     }
 
     /// The int8 centre for the current node count: the mean of the first training nodes'
     /// originals, and its squared length.
-    func trainedCentre() -> (centre: [Float], normSquared: Float) {
+    func trainedCentre() throws(SemblanceError) -> (centre: [Float], normSquared: Float) {
         let training = VectorCodec.trainingNodes(forNodeCount: vectors.count)
         guard training > 0 else { return ([], 0) }
         var sums = [Double](repeating: 0, count: configuration.dimension)
         let reader = OriginalReader(vectors)
         for node in 0..<training {
-            let row = Self.original(node, reader)
-            for i in sums.indices { sums[i] += Double(row[i]) }
+            try reader.withOriginal(node, wholePage: true) { row in
+                for i in sums.indices { sums[i] += Double(row[i]) }
+            }
         }
         let centre = sums.map { Float($0 / Double(training)) }
         return (centre, Float(centre.reduce(0.0) { $0 + Double($1) * Double($1) }))
@@ -57,7 +57,7 @@ extension VectorIndex {
         guard codec.isCompact else { return codes.count == 0 ? [] : ["\(codes.count) code rows under float32"] }
         guard codes.count == vectors.count else { return ["\(codes.count) code rows for \(vectors.count) originals"] }
         var problems: [String] = []
-        let trained = trainedCentre()
+        guard let trained = try? trainedCentre() else { return ["the stored pages of the int8 centre's training nodes cannot be read"] }
         if codec.encoding == .int8 && (trained.centre != centre || trained.normSquared != centreNormSquared) {
             problems.append("the int8 centre is not the mean of the first \(VectorCodec.trainingNodes(forNodeCount: vectors.count)) nodes")
         }
@@ -66,11 +66,10 @@ extension VectorIndex {
         let reader = OriginalReader(vectors)
         for node in 0..<codes.count where problems.count < 5 {
             expected.initializeMemory(as: UInt8.self, repeating: 0, count: codec.rowBytes)
-            guard let original = try? reader.original(node, wholePage: true) else {
+            guard (try? reader.withOriginal(node, wholePage: true, { codec.encode($0, into: expected, centre: centre) })) != nil else {
                 problems.append("the stored page of node \(node)'s original cannot be read")
                 continue
             }
-            codec.encode(original, into: expected, centre: centre)
             let stored = UnsafeRawBufferPointer(start: codes.row(node), count: codec.rowBytes)
             if !UnsafeRawBufferPointer(start: expected, count: codec.rowBytes).elementsEqual(stored) {
                 problems.append("the code row of node \(node) is not the encoding of its original")

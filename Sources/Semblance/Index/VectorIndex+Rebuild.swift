@@ -12,8 +12,10 @@ extension VectorIndex {
         var chunk: [(id: String, vector: [Float])] = []
         chunk.reserveCapacity(Self.rebuildChunk)
         var linked = 0
-        for record in records {
-            chunk.append(record)
+        // Node order, through one reader: a stored page of originals is read once, whole.
+        let originals = OriginalReader(vectors)
+        for node in 0..<nodes.count where !nodes.row(node).pointee.isDeleted {
+            chunk.append((id: nodeIDs[node], vector: try originals.vector(node, count: configuration.dimension, wholePage: true)))
             if chunk.count == Self.rebuildChunk {
                 try rebuilt.insert(contentsOf: chunk, parallelism: parallelism)
                 linked += chunk.count

@@ -15,7 +15,8 @@ extension VectorIndex {
     /// - Returns: up to `k` results; exactly `min(k, live candidates)` when no `maxDistance`
     ///   cuts them.
     /// - Throws: ``SemblanceError`` (`.invalidArgument`, `.dimensionMismatch`,
-    ///   `.nonFiniteComponent`, `.zeroVector`).
+    ///   `.nonFiniteComponent`, `.zeroVector`; `.io` naming the file when a stored page of
+    ///   originals cannot be read).
     public func search(
         _ query: [Float], k: Int, ef: Int? = nil, maxDistance: Float? = nil,
         allowedIDs: Set<String>? = nil, filter: Filter? = nil
@@ -173,7 +174,7 @@ extension VectorIndex {
     private func exactScan(
         _ q: UnsafePointer<Float>, k: Int, among candidates: [UInt32]?, budget: SearchBudget?
     ) throws(SemblanceError) -> (hits: [HeapEntry], finished: Bool) {
-        let distance = DistanceFunction(metric: configuration.metric, dimension: configuration.dimension, kernels: kernels)
+        let distance = exactDistance
         let reader = OriginalReader(vectors)
         let wholePages = (candidates?.count ?? nodes.count) >= nodes.count / 16
         var best = MaxHeap(capacity: k)
@@ -185,7 +186,7 @@ extension VectorIndex {
             for i in start..<min(start + 1024, total) {
                 let node = candidates?[i] ?? UInt32(i)
                 if nodes.row(Int(node)).pointee.isDeleted { continue }
-                let d = distance(q, try reader.original(Int(node), wholePage: wholePages))
+                let d = try reader.withOriginal(Int(node), wholePage: wholePages) { distance(q, $0) }
                 if best.count < k {
                     best.push(HeapEntry(distance: d, node: node))
                 } else if d < best.top.distance {

@@ -113,11 +113,7 @@ public struct VectorIndex: Sendable {
     /// The original of `node`. A stored page that can no longer be read (the disk failed
     /// under an open file) stops the process, naming the file: this accessor cannot throw.
     func vector(of node: UInt32) -> [Float] {
-        do {
-            return try readVector(of: node)
-        } catch {
-            fatalError("cannot read a stored vector: \(error)")
-        }
+        OriginalReader(vectors).withOriginalOrStop(Int(node)) { Array(UnsafeBufferPointer(start: $0, count: configuration.dimension)) }
     }
 
     /// The original of `node`, from memory or from its stored page.
@@ -150,7 +146,8 @@ public struct SearchResult: Sendable, Hashable {
 
 /// Memory and copy-on-write figures of an index value.
 public struct IndexStatistics: Sendable, Hashable {
-    /// Bytes allocated for vectors (the float32 originals and any code rows), links and node records.
+    /// Bytes allocated in memory for vectors (the float32 originals and any code rows),
+    /// links and node records; pages of originals read from their files take none.
     public var allocatedBytes: Int
     /// Bytes this value copied because pages it wrote were shared with another value.
     public var copiedBytes: Int

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// An object file held open so that its rows can be read on demand (``StoredRows``); closed
 /// when the last page that reads it is gone.
@@ -10,13 +11,30 @@ final class ObjectFile: RowFile {
     let fs: any FileSystem
     let handle: FileHandleID
 
-    init(fs: any FileSystem, path: String) throws(SemblanceError) {
-        _ = Self.raisedOpenFileLimit
-        self.fs = fs
-        handle = try fs.open(path, .read)
+    /// Opens `path`, or returns nil when the process's budget of files held open for
+    /// stored pages is spent (the rows then stay in memory).
+    static func openWithinBudget(fs: any FileSystem, path: String) throws(SemblanceError) -> ObjectFile? {
+        guard openFiles.add(1, ordering: .relaxed).newValue <= budget else {
+            openFiles.subtract(1, ordering: .relaxed)
+            return nil
+        }
+        do {
+            return try ObjectFile(fs: fs, handle: fs.open(path, .read))
+        } catch {
+            openFiles.subtract(1, ordering: .relaxed)
+            throw error
+        }
     }
 
-    deinit { fs.close(handle) }
+    private init(fs: any FileSystem, handle: FileHandleID) {
+        self.fs = fs
+        self.handle = handle
+    }
+
+    deinit {
+        fs.close(handle)
+        Self.openFiles.subtract(1, ordering: .relaxed)
+    }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SemblanceError) {
         let read = try fs.read(handle, into: buffer, at: offset)
@@ -26,32 +44,46 @@ final class ObjectFile: RowFile {
         }
     }
 
-    /// Every stored page holds a file open: the soft limit on open files (often 1,024) is
-    /// raised to the hard one, once per process, as runtimes that hold many files do.
-    private static let raisedOpenFileLimit: Void = {
+    /// Files held open for stored pages, in this process.
+    private static let openFiles = Atomic<Int>(0)
+
+    /// How many files stored pages may hold open: half of the soft limit on open files,
+    /// once that is raised (once per process) as far as the system allows, so that the
+    /// rest stays for logs, objects being written and the application's own files.
+    private static let budget: Int = {
         var limit = rlimit()
         #if canImport(Glibc)
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
         #else
         let resource = RLIMIT_NOFILE
         #endif
-        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(resource, &limit)
+        guard getrlimit(resource, &limit) == 0 else { return 0 }
+        #if canImport(Darwin)
+        // macOS refuses a soft limit above OPEN_MAX, whatever the hard limit says.
+        let wanted = min(limit.rlim_max, rlim_t(OPEN_MAX))
+        #else
+        let wanted = limit.rlim_max
+        #endif
+        if limit.rlim_cur < wanted {
+            var raised = limit
+            raised.rlim_cur = wanted
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        return Int(min(limit.rlim_cur, rlim_t(Int.max))) / 2
     }()
 }
 
 extension ObjectStore {
-    /// The rows of table page `hash` (read and checked at open, or written by this process),
-    /// to be read from its file on demand; nil when its payload is compressed (or its header
-    /// is not version 2's): those rows must stay in memory.
-    func storedRows(of hash: ObjectHash) throws(SemblanceError) -> StoredRows? {
-        let file = try ObjectFile(fs: fs, path: path(of: hash))
+    /// The rows of table page `hash` of `kind` (read and checked at open, or written by this
+    /// process), to be read from its file on demand; nil when its payload is compressed (or
+    /// it is not a version-2 page of that kind), whose rows must stay in memory, or when the
+    /// budget of open files is spent.
+    func storedRows(of hash: ObjectHash, kind: PageObject.Kind) throws(SemblanceError) -> StoredRows? {
+        guard let file = try ObjectFile.openWithinBudget(fs: fs, path: path(of: hash)) else { return nil }
         let header = UnsafeMutableRawBufferPointer.allocate(byteCount: PageObject.headerSize, alignment: 4)
         defer { header.deallocate() }
         try file.read(into: header, at: 0)
-        func word(_ at: Int) -> UInt32 { UInt32(littleEndian: header.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
-        guard word(8) == PageObject.version, word(20) & PageObject.compressedFlag == 0 else { return nil }
+        guard PageObject.holdsRawRows(header: UnsafeRawBufferPointer(header), kind: kind) else { return nil }
         return StoredRows(file: file, offset: Int64(PageObject.headerSize), name: hash.hex)
     }
 }

@@ -168,7 +168,11 @@ extension VectorIndex {
     /// Rebuilds an index from a manifest's pages, reading each object once and checking its
     /// hash; nothing of the graph is recomputed. The structure is checked for bounds (links
     /// in range, levels and counts consistent) so that damage can never crash a search.
-    static func readPages(_ manifest: ShardManifest, configuration: IndexConfiguration, store: ObjectStore) throws(SemblanceError) -> VectorIndex {
+    /// - Parameter storingOriginals: whether full pages of originals are then read from
+    ///   their objects on demand (``storeOriginals(_:in:only:)``), as an index that is kept
+    ///   wants; false for one that is only checked and dropped.
+    static func readPages(_ manifest: ShardManifest, configuration: IndexConfiguration, store: ObjectStore,
+                          storingOriginals: Bool = true) throws(SemblanceError) -> VectorIndex {
         var index = try VectorIndex(configuration)
         guard manifest.nodeCount >= 0, manifest.upperRowCount >= 0, manifest.liveCount >= 0,
               manifest.nodeCount < Int(UInt32.max), manifest.maxLevel >= 0, manifest.maxLevel <= 31,
@@ -177,17 +181,12 @@ extension VectorIndex {
             throw SemblanceError(.corruptFile, "shard manifest has counts out of range (in its commit)", path: store.directory)
         }
         func rows<T>(_ template: PagedRows<T>, _ hashes: [ObjectHash], _ kind: PageObject.Kind, count: Int) throws(SemblanceError) -> PagedRows<T> {
-            var pages: [[UInt8]] = []
-            pages.reserveCapacity(hashes.count)
-            for hash in hashes {
-                pages.append(try PageObject.decode(store.get(hash), kind: kind, file: store.path(of: hash)).payload)
+            try PagedRows.restore(like: template, count: count, pages: hashes.count, source: "\(store.directory) (\(kind) pages)") { (p) throws(SemblanceError) in
+                try PageObject.decode(store.get(hashes[p]), kind: kind, file: store.path(of: hashes[p])).payload
             }
-            return try PagedRows.restore(stride: template.stride, like: template, count: count, pages: pages,
-                                         source: "\(store.directory) (\(kind) pages)")
         }
         index.vectors = try rows(index.vectors, manifest.vectors, .vectors, count: manifest.nodeCount)
         index.encodeRestoredVectors()
-        index.storeOriginals(manifest.vectors, in: store)
         index.level0Links = try rows(index.level0Links, manifest.level0Links, .level0Links, count: manifest.nodeCount)
         index.upperLinks = try rows(index.upperLinks, manifest.upperLinks, .upperLinks, count: manifest.upperRowCount)
         index.nodes = try rows(index.nodes, manifest.nodeRecords, .nodeRecords, count: manifest.nodeCount)
@@ -236,6 +235,9 @@ extension VectorIndex {
                 index.metadataIndex.add(node, metadata)
             }
         }
+        // Last, once every other page is read: a file held open for a stored page is one
+        // fewer for the reads above.
+        if storingOriginals { index.storeOriginals(manifest.vectors, in: store) }
         return index
     }
 
@@ -299,7 +301,7 @@ extension VectorIndex {
         guard codec.isCompact else { return }
         let full = min(pages.count, vectors.count / vectors.rowsPerPage)
         for p in candidates ?? Array(0..<full) where p < full && !vectors.isStored(page: p) {
-            if let stored = try? store.storedRows(of: pages[p]) { vectors.store(page: p, in: stored) }
+            if let stored = try? store.storedRows(of: pages[p], kind: .vectors) { vectors.store(page: p, in: stored) }
         }
     }
 }
