@@ -103,6 +103,26 @@ struct StoredOriginalsTests {
         for hit in withVectors.hits { #expect(hit.vector == records.first { $0.id == hit.id }?.vector) }
     }
 
+    @Test("a page of originals written compressed (4-d vectors padded to 16 components) stays in memory and answers")
+    func compressedPagesStayInMemory() async throws {
+        let folder = TemporaryDirectory()
+        let client = try await Client(directory: folder.path)
+        let docs = try await client.createCollection("small", configuration: CollectionConfiguration(
+            dimension: 4, metric: .squaredEuclidean, checkpointPolicy: .manual, encoding: .int8))
+        var random = SeededGenerator(seed: 7)
+        let records = (0..<5000).map { i in
+            VectorRecord(id: "v\(i)", vector: (0..<4).map { _ in Float.random(in: -1...1, using: &random) })
+        }
+        try await docs.upsert(records)
+        _ = try await docs.checkpoint()
+        let shard = docs.snapshot().shards[0]
+        #expect(shard.vectors.count >= shard.vectors.rowsPerPage, "at least one full page")
+        #expect(shard.vectors.storedPageCount == 0, "a compressed page cannot be read in place")
+        #expect(docs.get("v4321")?.vector == records[4321].vector)
+        #expect(try await docs.search(records[17].vector, k: 1).ids == ["v17"])
+        await client.close()
+    }
+
     @Test("float32 keeps its originals in memory: its searches read them")
     func float32StaysInMemory() async throws {
         let folder = TemporaryDirectory()
