@@ -123,6 +123,27 @@ struct StoredOriginalsTests {
         await client.close()
     }
 
+    /// A file whose every read fails, as a disk that failed under an open file would.
+    struct FailingRowFile: RowFile {
+        func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SemblanceError) {
+            throw SemblanceError(.io, "pread: Input/output error (injected)", path: "/failed/disk/object")
+        }
+    }
+
+    @Test("a stored page that cannot be read fails the searches that re-score its rows with .io naming the file")
+    func unreadablePage() throws {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        var index = try VectorIndex(IndexConfiguration(dimension: fixture.dimension, metric: .cosine, encoding: .bfloat16))
+        try index.insert(contentsOf: fixture.base.enumerated().map { (id: "doc-\($0.offset)", vector: $0.element) })
+        index.vectors.store(page: 0, in: StoredRows(file: FailingRowFile(), offset: 28, name: "none"))
+        var failures: [SemblanceError] = []
+        for query in fixture.queries {
+            do { _ = try index.search(query, k: 10) } catch { failures.append(error) }
+        }
+        #expect(!failures.isEmpty, "page 0 holds a third of the nodes: some searches re-score its rows")
+        #expect(failures.allSatisfy { $0.code == .io && $0.path == "/failed/disk/object" }, "\(failures.first.map { "\($0)" } ?? "")")
+    }
+
     @Test("float32 keeps its originals in memory: its searches read them")
     func float32StaysInMemory() async throws {
         let folder = TemporaryDirectory()
