@@ -42,7 +42,6 @@ enum PageObject {
         return payload.bytes.withUnsafeBytes { encode(kind: .ids, count: ids.count, payload: $0) }
     }
 
-    /// The payload of a page object, after checking its header.
     /// Whether a page that starts with `header` (its first ``headerSize`` bytes) is a
     /// version-2 page of `kind` holding its payload as stored, uncompressed: its rows can
     /// then be read in place, row `i` at `headerSize + i · rowBytes`.
@@ -52,6 +51,7 @@ enum PageObject {
         return word(8) == version && word(12) == kind.rawValue && word(20) & compressedFlag == 0
     }
 
+    /// The payload of a page object, after checking its header.
     static func decode(_ bytes: [UInt8], kind: Kind, file: String) throws(SemblanceError) -> (count: Int, payload: [UInt8]) {
         guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
             throw SemblanceError(.corruptFile, "not a Semblance page (wrong magic)", path: file, offset: 0)

@@ -187,6 +187,8 @@ extension VectorIndex {
         }
         index.vectors = try rows(index.vectors, manifest.vectors, .vectors, count: manifest.nodeCount)
         index.encodeRestoredVectors()
+        // At once, before the other tables are read: the originals' memory goes back first.
+        if storingOriginals { index.storeOriginals(manifest.vectors, in: store) }
         index.level0Links = try rows(index.level0Links, manifest.level0Links, .level0Links, count: manifest.nodeCount)
         index.upperLinks = try rows(index.upperLinks, manifest.upperLinks, .upperLinks, count: manifest.upperRowCount)
         index.nodes = try rows(index.nodes, manifest.nodeRecords, .nodeRecords, count: manifest.nodeCount)
@@ -235,9 +237,6 @@ extension VectorIndex {
                 index.metadataIndex.add(node, metadata)
             }
         }
-        // Last, once every other page is read: a file held open for a stored page is one
-        // fewer for the reads above.
-        if storingOriginals { index.storeOriginals(manifest.vectors, in: store) }
         return index
     }
 
