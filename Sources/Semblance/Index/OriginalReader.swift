@@ -3,17 +3,18 @@
 /// that reads many rows of one page, with its whole page, which is kept until the next.
 final class OriginalReader {
     private let rows: PagedRows<Float>
-    private let row: UnsafeMutablePointer<Float>
+    /// Buffers for rows read from files, allocated at the first such read: a reader of
+    /// pages in memory allocates nothing.
+    private var row: UnsafeMutablePointer<Float>?
     private var page: UnsafeMutablePointer<Float>?
     private var pageNumber = -1
 
     init(_ rows: PagedRows<Float>) {
         self.rows = rows
-        row = .allocate(capacity: rows.stride)
     }
 
     deinit {
-        row.deallocate()
+        row?.deallocate()
         page?.deallocate()
     }
 
@@ -31,8 +32,10 @@ final class OriginalReader {
         let offset = (node & rows.mask) * rows.stride
         if p == pageNumber, let page { return UnsafePointer(page + offset) }
         guard wholePage else {
-            try rows.read(row: node, into: row)
-            return UnsafePointer(row)
+            let buffer = row ?? .allocate(capacity: rows.stride)
+            row = buffer
+            try rows.read(row: node, into: buffer)
+            return UnsafePointer(buffer)
         }
         let elements = rows.rowsPerPage * rows.stride
         let buffer = page ?? .allocate(capacity: elements)

@@ -34,7 +34,7 @@ final class RowPage<Element: BitwiseCopyable>: @unchecked Sendable {
         stored = nil
         self.capacity = capacity
         if bytes >= Self.mappedFrom, let mapping = Self.map(bytes) {
-            self.mapping = mapping.whole
+            self.mapping = mapping
             base = mapping.start.bindMemory(to: Element.self, capacity: capacity)
             return  // mapped memory is zero-filled
         }
@@ -60,15 +60,15 @@ final class RowPage<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Anonymous memory for `bytes` (whole 4 KiB pages): 2 MiB-aligned and advised for huge
-    /// pages when `bytes` is a whole number of 2 MiB. `whole` is what to unmap.
-    private static func map(_ bytes: Int) -> (start: UnsafeMutableRawPointer, whole: (start: UnsafeMutableRawPointer, length: Int))? {
+    /// pages when `bytes` is a whole number of 2 MiB; its start and length, to unmap.
+    private static func map(_ bytes: Int) -> (start: UnsafeMutableRawPointer, length: Int)? {
         let length = (bytes + 4095) / 4096 * 4096
         let huge = length % hugePage == 0
         let mapped = length + (huge ? hugePage : 0)
         guard let raw = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED else {
             return nil
         }
-        guard huge else { return (raw, (raw, length)) }
+        guard huge else { return (raw, length) }
         // Trim the mapping to a 2 MiB-aligned start, giving back what lies before and after.
         let address = Int(bitPattern: raw)
         let start = (address + hugePage - 1) / hugePage * hugePage
@@ -80,7 +80,7 @@ final class RowPage<Element: BitwiseCopyable>: @unchecked Sendable {
         #if os(Linux)
         _ = madvise(aligned, length, MADV_HUGEPAGE)
         #endif
-        return (aligned, (aligned, length))
+        return (aligned, length)
     }
 
     deinit {
