@@ -36,7 +36,7 @@ final class ShardStore {
     /// Under a compact encoding, the full vector pages in memory that the manifest written
     /// last names (with their storage then, and the store): once its commit is the head,
     /// those still unchanged are read from their objects instead (``VectorIndex/storeOriginals(_:in:only:)``).
-    private var pendingOriginals: (objects: ObjectStore, hashes: [ObjectHash], pages: [(page: Int, storage: AnyObject)])?
+    private var pendingOriginals: (objects: ObjectStore, hashes: [ObjectHash], pages: [(page: Int, storage: AnyObject, rows: Int)])?
     /// Held so that the directory stays locked until this shard's log is closed.
     private let lock: DirectoryLock?
 
@@ -218,8 +218,8 @@ final class ShardStore {
         pendingObjects = written.0.allObjects
         if replacement == nil && index.codec.isCompact {
             let vectors = index.vectors
-            let full = (0..<(vectors.count / vectors.rowsPerPage)).filter { !vectors.isStored(page: $0) }
-            pendingOriginals = (objects, written.0.vectors, full.map { ($0, vectors.storage(ofPage: $0)) })
+            let inMemory = vectors.pages.indices.filter { !vectors.isStored(page: $0) }
+            pendingOriginals = (objects, written.0.vectors, inMemory.map { ($0, vectors.storage(ofPage: $0), vectors.rowsInUse(onPage: $0)) })
         }
         return written
     }
@@ -243,7 +243,12 @@ final class ShardStore {
     func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) {
         if let replacement { index = replacement }
         if replacement == nil, let pending = pendingOriginals {
-            let unchanged = pending.pages.filter { $0.page < index.vectors.pages.count && index.vectors.storage(ofPage: $0.page) === $0.storage }
+            // A page still holding what its object holds: the same storage (not replaced) and
+            // the same rows (the last page takes appends in place).
+            let unchanged = pending.pages.filter {
+                $0.page < index.vectors.pages.count && index.vectors.storage(ofPage: $0.page) === $0.storage
+                    && index.vectors.rowsInUse(onPage: $0.page) == $0.rows
+            }
             index.storeOriginals(pending.hashes, in: pending.objects, only: unchanged.map(\.page))
         }
         pendingOriginals = nil

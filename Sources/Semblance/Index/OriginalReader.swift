@@ -37,10 +37,10 @@ final class OriginalReader {
             try rows.read(row: node, into: buffer)
             return UnsafePointer(buffer)
         }
-        let elements = rows.rowsPerPage * rows.stride
-        let buffer = page ?? .allocate(capacity: elements)
+        let buffer = page ?? .allocate(capacity: rows.rowsPerPage * rows.stride)
         page = buffer
         pageNumber = -1
+        let elements = rows.rowsInUse(onPage: p) * rows.stride
         try rows.stored(page: p)!.read(into: UnsafeMutableRawPointer(buffer), bytes: elements * MemoryLayout<Float>.stride, at: 0)
         pageNumber = p
         return UnsafePointer(buffer + offset)

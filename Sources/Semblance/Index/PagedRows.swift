@@ -16,6 +16,9 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     fileprivate(set) var bases: [UnsafeMutablePointer<Element>] = []
     /// Rows in use.
     fileprivate(set) var count = 0
+
+    /// Rows in use on page `p`.
+    func rowsInUse(onPage p: Int) -> Int { Swift.max(Swift.min(rowsPerPage, count - p * rowsPerPage), 0) }
     /// Bytes this value copied because a page it wrote was shared with another value.
     private(set) var copiedBytes = 0
 
@@ -54,13 +57,16 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Adds a zero-filled row (unless another value wrote it first; write it through
-    /// ``mutableRow(_:)``) and returns its number.
+    /// ``mutableRow(_:)``) and returns its number. A stored last page is read back into
+    /// memory first.
     mutating func appendRow() -> Int {
         let i = count
         if i >> shift == pages.count {
             let page = RowPage<Element>(capacity: rowsPerPage * stride)
             pages.append(page)
             bases.append(page.base)
+        } else if pages[i >> shift].stored != nil {
+            copyPage(i >> shift)
         }
         count += 1
         return i
@@ -84,13 +90,23 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
 
     @inline(never)
     fileprivate mutating func copyPage(_ p: Int) {
-        // Only full pages are stored, and rows are written only when appended.
-        precondition(pages[p].stored == nil, "page \(p) is stored in a file; its rows are never written")
-        let used = min(rowsPerPage, count - p * rowsPerPage) * stride
-        let copy = RowPage(copying: max(used, 0), of: pages[p])
+        let used = max(min(rowsPerPage, count - p * rowsPerPage), 0) * stride
+        let copy: RowPage<Element>
+        if let stored = pages[p].stored {
+            // Rows are written only when appended: this is the last page, read back once.
+            // appendRow cannot throw, so a disk that fails under the open file stops the process.
+            copy = RowPage(capacity: rowsPerPage * stride)
+            do {
+                try stored.read(into: UnsafeMutableRawPointer(copy.base), bytes: used * MemoryLayout<Element>.stride, at: 0)
+            } catch {
+                fatalError("cannot read back a stored page to append to it: \(error)")
+            }
+        } else {
+            copy = RowPage(copying: used, of: pages[p])
+            copiedBytes += used * MemoryLayout<Element>.stride
+        }
         pages[p] = copy
         bases[p] = copy.base
-        copiedBytes += max(used, 0) * MemoryLayout<Element>.stride
     }
 }
 
@@ -146,10 +162,11 @@ extension PagedRows {
     /// Pages kept in files.
     var storedPageCount: Int { pages.reduce(0) { $0 + ($1.stored == nil ? 0 : 1) } }
 
-    /// Keeps the full page `p` in `stored` (which holds exactly its rows) instead of memory.
-    /// The page's memory is freed once no other value shares it.
+    /// Keeps page `p` in `stored` (which holds exactly its rows in use) instead of memory.
+    /// The page's memory is freed once no other value shares it; an append to a stored last
+    /// page reads it back first.
     mutating func store(page p: Int, in stored: StoredRows) {
-        precondition((p + 1) * rowsPerPage <= count, "only full pages are stored")
+        precondition(p < pages.count, "page \(p) of \(pages.count)")
         let page = RowPage<Element>(capacity: rowsPerPage * stride, stored: stored)
         pages[p] = page
         bases[p] = page.base
@@ -170,7 +187,7 @@ extension PagedRows {
     /// its file into a buffer that lives for the call.
     func withRows<R>(ofPage p: Int, _ body: (UnsafePointer<Element>) throws(SemblanceError) -> R) throws(SemblanceError) -> R {
         guard let stored = pages[p].stored else { return try body(bases[p]) }
-        let elements = Swift.min(rowsPerPage, count - p * rowsPerPage) * stride
+        let elements = rowsInUse(onPage: p) * stride
         let buffer = UnsafeMutablePointer<Element>.allocate(capacity: Swift.max(elements, 1))
         defer { buffer.deallocate() }
         try stored.read(into: UnsafeMutableRawPointer(buffer), bytes: elements * MemoryLayout<Element>.stride, at: 0)

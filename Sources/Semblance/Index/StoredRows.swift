@@ -5,7 +5,7 @@ protocol RowFile: Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SemblanceError)
 }
 
-/// The rows of one full page kept in a file instead of memory: the float32 originals of a
+/// The rows of one page kept in a file instead of memory: the float32 originals of a
 /// compact encoding, once their page object is durable, are read on demand from it (the
 /// search re-scores a few rows per query; `get`, scans and rebuilds read the rest).
 ///

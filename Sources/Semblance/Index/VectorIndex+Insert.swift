@@ -6,7 +6,7 @@ extension VectorIndex {
     public mutating func insert(id: String, vector: [Float]) throws(SemblanceError) {
         try Self.validate(id: id)
         try validate(vector: vector)
-        guard nodeByID[id] == nil else {
+        guard node(of: id) == nil else {
             throw SemblanceError(.duplicateID, "id \(id.debugDescription) is already in the index; use upsert to replace its vector")
         }
         let node = appendNode(id: id, vector: vector)
@@ -67,7 +67,7 @@ extension VectorIndex {
             } catch {
                 throw SemblanceError(error.code, "record \(offset): \(error.message)")
             }
-            guard nodeByID[record.id] == nil else {
+            guard node(of: record.id) == nil else {
                 throw SemblanceError(.duplicateID, "record \(offset): id \(record.id.debugDescription) is already in the index")
             }
             guard seen.insert(record.id).inserted else {
@@ -77,7 +77,7 @@ extension VectorIndex {
     }
 
     private mutating func markDeleted(_ id: String) -> Bool {
-        guard let node = nodeByID.removeValue(forKey: id) else { return false }
+        guard let node = nodeByID.remove(id, ids: nodeIDs) else { return false }
         if let metadata = metadataByNode.removeValue(forKey: node) { metadataIndex.remove(node, metadata) }
         nodes.mutableRow(Int(node)).pointee.flags |= NodeRecord.deletedFlag
         liveCount -= 1
@@ -102,7 +102,7 @@ extension VectorIndex {
         for _ in 0..<level { _ = upperLinks.appendRow() }
         _ = level0Links.appendRow()
         nodeIDs.append(id)
-        nodeByID[id] = node
+        _ = nodeByID.insert(node, ids: nodeIDs)
         liveCount += 1
         return node
     }

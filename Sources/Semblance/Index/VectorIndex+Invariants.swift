@@ -22,7 +22,7 @@ extension VectorIndex {
             upperRows += level
             if !record.isDeleted {
                 live += 1
-                if nodeByID[nodeIDs[node]] != UInt32(node) {
+                if self.node(of: nodeIDs[node]) != UInt32(node) {
                     problems.append("node \(node) is live but id \(nodeIDs[node].debugDescription) maps elsewhere")
                 }
             }

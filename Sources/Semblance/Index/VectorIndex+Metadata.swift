@@ -5,7 +5,7 @@ extension VectorIndex {
     public mutating func upsert(id: String, vector: [Float], metadata: Metadata?) throws(SemblanceError) -> Bool {
         try metadata?.validate()
         let replaced = try upsert(id: id, vector: vector)
-        if let metadata { attach(metadata, to: nodeByID[id]!) }
+        if let metadata { attach(metadata, to: node(of: id)!) }
         return replaced
     }
 
@@ -14,14 +14,14 @@ extension VectorIndex {
     public mutating func setMetadata(_ metadata: Metadata?, for id: String) throws(SemblanceError) {
         try Self.validate(id: id)
         try metadata?.validate()
-        guard let node = nodeByID[id] else { throw SemblanceError(.unknownID, "id \(id.debugDescription) is not stored") }
+        guard let node = node(of: id) else { throw SemblanceError(.unknownID, "id \(id.debugDescription) is not stored") }
         if let old = metadataByNode.removeValue(forKey: node) { metadataIndex.remove(node, old) }
         if let metadata { attach(metadata, to: node) }
     }
 
     /// The metadata stored with `id`, or nil.
     public func metadata(of id: String) -> Metadata? {
-        nodeByID[id].flatMap { metadataByNode[$0] }
+        node(of: id).flatMap { metadataByNode[$0] }
     }
 
     private mutating func attach(_ metadata: Metadata, to node: UInt32) {
@@ -72,12 +72,12 @@ extension VectorIndex {
     }
 
     private func liveNodes(_ ids: Set<String>) -> Set<UInt32> {
-        Set(ids.compactMap { nodeByID[$0] })
+        Set(ids.compactMap { node(of: $0) })
     }
 
     func allLiveNodes() -> Set<UInt32> {
         var all = Set<UInt32>(minimumCapacity: liveCount)
-        for (_, node) in nodeByID { all.insert(node) }
+        nodeByID.forEachNode { all.insert($0) }
         return all
     }
 }

@@ -24,9 +24,7 @@ extension VectorIndex {
             }
         }
         try rebuilt.insert(contentsOf: chunk, parallelism: parallelism)
-        for (id, node) in nodeByID {
-            if let metadata = metadataByNode[node] { try rebuilt.setMetadata(metadata, for: id) }
-        }
+        for (node, metadata) in metadataByNode { try rebuilt.setMetadata(metadata, for: nodeIDs[Int(node)]) }
         progress?(total, total)
         return rebuilt
     }

@@ -50,13 +50,13 @@ extension VectorIndex {
             if let allowedIDs { estimate = min(estimate, allowedIDs.count) }
             if estimate <= Self.exactScanLimit(live: liveCount) || allowedIDs != nil {
                 var allowed = matchingNodes(filter)
-                if let allowedIDs { allowed.formIntersection(allowedIDs.compactMap { nodeByID[$0] }) }
+                if let allowedIDs { allowed.formIntersection(allowedIDs.compactMap { node(of: $0) }) }
                 hits = try searchAllowed(query, k: k, ef: beam, allowed: Array(allowed), budget: budget, complete: &complete)
             } else {
                 hits = try searchMatching(query, filter: filter, k: k, ef: beam, budget: budget, complete: &complete)
             }
         } else if let allowedIDs {
-            let allowed = allowedIDs.compactMap { nodeByID[$0] }
+            let allowed = allowedIDs.compactMap { node(of: $0) }
             hits = try searchAllowed(query, k: k, ef: beam, allowed: allowed, budget: budget, complete: &complete)
         } else {
             hits = try searchLive(query, k: k, ef: beam, budget: budget, complete: &complete)

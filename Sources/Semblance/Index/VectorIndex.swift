@@ -30,8 +30,10 @@ public struct VectorIndex: Sendable {
     var level0Links: PagedRows<UInt32>
     var upperLinks: PagedRows<UInt32>
     var nodes: PagedRows<NodeRecord>
+    /// The id of every node, deleted ones included.
     var nodeIDs = ChunkedArray<String>()
-    var nodeByID = TreeDictionary<String, UInt32>()
+    /// The live node of each id.
+    var nodeByID = IDTable()
     /// Metadata of the live nodes that have some, and the indexes over its fields.
     var metadataByNode = TreeDictionary<UInt32, Metadata>()
     var metadataIndex = MetadataIndex()
@@ -71,7 +73,7 @@ public struct VectorIndex: Sendable {
     public var deletedCount: Int { nodes.count - liveCount }
 
     /// Whether `id` names a live vector.
-    public func contains(_ id: String) -> Bool { nodeByID[id] != nil }
+    public func contains(_ id: String) -> Bool { node(of: id) != nil }
 
     /// The stored vector of `id` (unit length under ``DistanceMetric/cosine``), or nil.
     ///
@@ -79,7 +81,7 @@ public struct VectorIndex: Sendable {
     /// page files on demand; if the disk fails under such a read, the process stops with a
     /// message naming the file.
     public func get(_ id: String) -> [Float]? {
-        guard let node = nodeByID[id] else { return nil }
+        guard let node = node(of: id) else { return nil }
         return vector(of: node)
     }
 
@@ -122,6 +124,9 @@ public struct VectorIndex: Sendable {
     }
 
     func record(of node: UInt32) -> NodeRecord { nodes.row(Int(node)).pointee }
+
+    /// The live node of `id`, or nil.
+    func node(of id: String) -> UInt32? { nodeByID.node(of: id, ids: nodeIDs) }
 }
 
 /// One search hit: the id and its distance to the query (lower is more similar).

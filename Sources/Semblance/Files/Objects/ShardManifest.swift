@@ -168,7 +168,7 @@ extension VectorIndex {
     /// Rebuilds an index from a manifest's pages, reading each object once and checking its
     /// hash; nothing of the graph is recomputed. The structure is checked for bounds (links
     /// in range, levels and counts consistent) so that damage can never crash a search.
-    /// - Parameter storingOriginals: whether full pages of originals are then read from
+    /// - Parameter storingOriginals: whether the pages of originals are then read from
     ///   their objects on demand (``storeOriginals(_:in:only:)``), as an index that is kept
     ///   wants; false for one that is only checked and dropped.
     static func readPages(_ manifest: ShardManifest, configuration: IndexConfiguration, store: ObjectStore,
@@ -273,7 +273,7 @@ extension VectorIndex {
             if !record.isDeleted {
                 live += 1
                 let id = nodeIDs[node]
-                guard nodeByID.updateValue(UInt32(node), forKey: id) == nil else {
+                guard nodeByID.insert(UInt32(node), ids: nodeIDs) == nil else {
                     throw damaged("id \(id.debugDescription) is live twice")
                 }
             }
@@ -292,14 +292,15 @@ extension VectorIndex {
 }
 
 extension VectorIndex {
-    /// Under a compact encoding, searches read the code rows: the originals of full pages
-    /// are then read on demand from their page objects (`pages`, this index's vector pages,
-    /// durable in `store`) instead of kept in memory. A page whose object is compressed, or
-    /// that cannot be opened (no file descriptor left), stays in memory.
+    /// Under a compact encoding, searches read the code rows: the originals are then read
+    /// on demand from their page objects (`pages`, this index's vector pages, durable in
+    /// `store`, each holding the rows now on its page) instead of kept in memory. A page
+    /// whose object is compressed, or that cannot be opened (no file descriptor left), stays
+    /// in memory.
     mutating func storeOriginals(_ pages: [ObjectHash], in store: ObjectStore, only candidates: [Int]? = nil) {
         guard codec.isCompact else { return }
-        let full = min(pages.count, vectors.count / vectors.rowsPerPage)
-        for p in candidates ?? Array(0..<full) where p < full && !vectors.isStored(page: p) {
+        let count = min(pages.count, vectors.pages.count)
+        for p in candidates ?? Array(0..<count) where p < count && !vectors.isStored(page: p) {
             if let stored = try? store.storedRows(of: pages[p], kind: .vectors) { vectors.store(page: p, in: stored) }
         }
     }
