@@ -68,6 +68,12 @@ struct StoredOriginalsTests {
             try FileManager.default.removeItem(atPath: file.handle.path)
         }
         try await expectSameAnswers(docs, records: records, fixture: fixture, before: before, scanned: scanned, scanBefore: scanBefore)
+        // An append reads the last page back from its file, open though its name is gone.
+        try await docs.upsert(id: "after-unlink", vector: records[7].vector)
+        #expect(docs.get("after-unlink")?.vector == records[7].vector)
+        #expect(docs.get("doc-2999")?.vector == records[2999].vector)
+        _ = try await docs.delete("after-unlink")
+        try await expectSameAnswers(docs, records: records, fixture: fixture, before: before, scanned: scanned, scanBefore: scanBefore)
 
         // After deleting a third, and after the compaction that reads every original,
         // recall holds and distances are exact.
@@ -148,6 +154,26 @@ struct StoredOriginalsTests {
         }
         #expect(!failures.isEmpty, "page 0 holds a third of the nodes: some searches re-score its rows")
         #expect(failures.allSatisfy { $0.code == .io && $0.path == "/failed/disk/object" }, "\(failures.first.map { "\($0)" } ?? "")")
+
+        // Appending reads the stored last page back first: when that fails, the insert and
+        // the upsert throw .io and leave the index as it was.
+        let last = index.vectors.pages.count - 1
+        index.vectors.store(page: last, in: StoredRows(file: FailingRowFile(), offset: 28, name: "none"))
+        let before = index.nodeCount
+        do {
+            try index.insert(id: "new", vector: fixture.queries[0])
+            Issue.record("an insert appended to a page it could not read")
+        } catch {
+            #expect(error.code == .io && error.path == "/failed/disk/object")
+        }
+        do {
+            _ = try index.upsert(id: "doc-5", vector: fixture.queries[0])
+            Issue.record("an upsert appended to a page it could not read")
+        } catch {
+            #expect(error.code == .io && error.path == "/failed/disk/object")
+        }
+        #expect(index.nodeCount == before && index.count == before)
+        #expect(index.contains("doc-5") && !index.contains("new"))
     }
 
     @Test("float32 keeps its originals in memory: its searches read them")

@@ -310,8 +310,8 @@ actor CollectionWriter {
         do throws(SemblanceError) {
             try store.store.moveHead(to: hash)
             for (shard, actor) in shards.enumerated() {
-                // The shard's state is the same, but under a compact encoding its full vector
-                // pages are now read from their objects: publishing it frees their memory.
+                // The shard's state is the same, but under a compact encoding its vector pages
+                // are now read from their objects: publishing it frees their memory.
                 let adopted = try await actor.adoptNextLog(replacement: replacements?[shard])
                 logBytes[shard] = adopted.logBytes
                 indexes[shard] = adopted.index

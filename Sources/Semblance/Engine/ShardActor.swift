@@ -67,7 +67,7 @@ actor ShardActor {
 
     /// Once the commit is the head: the next log replaces the old one, and the state becomes
     /// `replacement` when there is one. Returns the state (under a compact encoding, its
-    /// full vector pages that the commit made durable are read from their objects from now
+    /// vector pages that the commit made durable are read from their objects from now
     /// on) and the log's size.
     func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) -> Committed {
         try store.adoptNextLog(replacement: replacement, manifest: manifest)

@@ -33,8 +33,8 @@ final class ShardStore {
     private var pendingDigests: [ObjectHash: ObjectHash] = [:]
     /// The objects of the manifest written last, until its commit is the head.
     private var pendingObjects: [ObjectHash] = []
-    /// Under a compact encoding, the full vector pages in memory that the manifest written
-    /// last names (with their storage then, and the store): once its commit is the head,
+    /// Under a compact encoding, the vector pages in memory that the manifest written last
+    /// names (with their storage and rows then, and the store): once its commit is the head,
     /// those still unchanged are read from their objects instead (``VectorIndex/storeOriginals(_:in:only:)``).
     private var pendingOriginals: (objects: ObjectStore, hashes: [ObjectHash], pages: [(page: Int, storage: AnyObject, rows: Int)])?
     /// Held so that the directory stays locked until this shard's log is closed.
@@ -243,8 +243,8 @@ final class ShardStore {
     func adoptNextLog(replacement: VectorIndex? = nil, manifest: ShardManifest? = nil) throws(SemblanceError) {
         if let replacement { index = replacement }
         if replacement == nil, let pending = pendingOriginals {
-            // A page still holding what its object holds: the same storage (not replaced) and
-            // the same rows (the last page takes appends in place).
+            // A page still holding what its object holds: the same storage (not replaced) with
+            // the same rows (a check that costs nothing, should an append ever write in place).
             let unchanged = pending.pages.filter {
                 $0.page < index.vectors.pages.count && index.vectors.storage(ofPage: $0.page) === $0.storage
                     && index.vectors.rowsInUse(onPage: $0.page) == $0.rows

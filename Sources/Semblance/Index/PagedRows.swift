@@ -57,8 +57,9 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Adds a zero-filled row (unless another value wrote it first; write it through
-    /// ``mutableRow(_:)``) and returns its number. A stored last page is read back into
-    /// memory first.
+    /// ``mutableRow(_:)``) and returns its number. A stored last page must have been read
+    /// back first (``loadLastPage()``); if not, it is read here, and a failing read stops
+    /// the process.
     mutating func appendRow() -> Int {
         let i = count
         if i >> shift == pages.count {
@@ -66,7 +67,11 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
             pages.append(page)
             bases.append(page.base)
         } else if pages[i >> shift].stored != nil {
-            copyPage(i >> shift)
+            do {
+                try loadLastPage()
+            } catch {
+                fatalError("cannot read back a stored page to append to it: \(error)")
+            }
         }
         count += 1
         return i
@@ -90,23 +95,26 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
 
     @inline(never)
     fileprivate mutating func copyPage(_ p: Int) {
-        let used = max(min(rowsPerPage, count - p * rowsPerPage), 0) * stride
-        let copy: RowPage<Element>
-        if let stored = pages[p].stored {
-            // Rows are written only when appended: this is the last page, read back once.
-            // appendRow cannot throw, so a disk that fails under the open file stops the process.
-            copy = RowPage(capacity: rowsPerPage * stride)
-            do {
-                try stored.read(into: UnsafeMutableRawPointer(copy.base), bytes: used * MemoryLayout<Element>.stride, at: 0)
-            } catch {
-                fatalError("cannot read back a stored page to append to it: \(error)")
-            }
-        } else {
-            copy = RowPage(copying: used, of: pages[p])
-            copiedBytes += used * MemoryLayout<Element>.stride
-        }
+        // Rows are written only when appended, and an append reads a stored page back first.
+        precondition(pages[p].stored == nil, "page \(p) is stored in a file; its rows are never written")
+        let used = rowsInUse(onPage: p) * stride
+        let copy = RowPage(copying: used, of: pages[p])
         pages[p] = copy
         bases[p] = copy.base
+        copiedBytes += used * MemoryLayout<Element>.stride
+    }
+
+    /// Reads a stored last page back into memory, where appends can write it; does nothing
+    /// when the last page is in memory or full (the next append starts a new page). Writers
+    /// call it before they change anything, so that a failing read leaves the value as it was.
+    /// - Throws: `.io` naming the page's file.
+    mutating func loadLastPage() throws(SemblanceError) {
+        let p = count >> shift
+        guard p < pages.count, let stored = pages[p].stored else { return }
+        let page = RowPage<Element>(capacity: rowsPerPage * stride)
+        try stored.read(into: UnsafeMutableRawPointer(page.base), bytes: rowsInUse(onPage: p) * stride * MemoryLayout<Element>.stride, at: 0)
+        pages[p] = page
+        bases[p] = page.base
     }
 }
 

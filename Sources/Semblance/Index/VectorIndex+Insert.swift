@@ -2,13 +2,15 @@ extension VectorIndex {
     /// Adds a vector under a new id.
     /// - Throws: ``SemblanceError`` with `.invalidID`, `.duplicateID` (the id is already
     ///   present: use ``upsert(id:vector:)``), `.dimensionMismatch`, `.nonFiniteComponent`
-    ///   or `.zeroVector`. The index is unchanged when it throws.
+    ///   or `.zeroVector`; `.io` when the last page of originals, kept in its file under a
+    ///   compact encoding, cannot be read back to append to. The index is unchanged when it throws.
     public mutating func insert(id: String, vector: [Float]) throws(SemblanceError) {
         try Self.validate(id: id)
         try validate(vector: vector)
         guard node(of: id) == nil else {
             throw SemblanceError(.duplicateID, "id \(id.debugDescription) is already in the index; use upsert to replace its vector")
         }
+        try vectors.loadLastPage()
         let node = appendNode(id: id, vector: vector)
         link(node)
     }
@@ -26,6 +28,7 @@ extension VectorIndex {
     ) throws(SemblanceError) {
         let batch = Array(records)
         try validate(batch: batch)
+        try vectors.loadLastPage()
         guard parallelism > 1 && batch.count >= 4 * parallelism else {
             for record in batch { link(appendNode(id: record.id, vector: record.vector)) }
             return
@@ -43,6 +46,7 @@ extension VectorIndex {
     public mutating func upsert(id: String, vector: [Float]) throws(SemblanceError) -> Bool {
         try Self.validate(id: id)
         try validate(vector: vector)
+        try vectors.loadLastPage()
         let replaced = markDeleted(id)
         link(appendNode(id: id, vector: vector))
         return replaced

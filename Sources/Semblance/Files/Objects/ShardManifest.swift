@@ -248,6 +248,7 @@ extension VectorIndex {
         }
         let n = nodes.count
         guard nodeIDs.count == n else { throw damaged("\(nodeIDs.count) ids for \(n) nodes") }
+        nodeByID = IDTable(reservingCapacityFor: min(max(manifest.liveCount, 0), n))
         var live = 0
         var topLevel = -1
         for node in 0..<n {
