@@ -30,24 +30,16 @@ struct IDTable: Sendable {
 
     /// The node stored under `id`, or nil.
     func node(of id: String, ids: ChunkedArray<String>) -> UInt32? {
-        guard let slot = slot(of: id, ids: ids) else { return nil }
-        return slots.row(slot).pointee - 1
+        probe(id, ids: ids)?.node
     }
 
     /// Adds `node` under its id, `ids[node]`, unless that id is already here.
     /// - Returns: the node already stored under the id (then nothing is added), or nil.
     mutating func insert(_ node: UInt32, ids: ChunkedArray<String>) -> UInt32? {
         if (count + 1) * 4 > slots.count * 3 { grow(ids: ids) }
-        let id = ids[Int(node)]
-        let mask = slots.count - 1
-        var i = id.hashValue & mask
-        while true {
-            let entry = slots.row(i).pointee
-            if entry == 0 { break }
-            if ids[Int(entry - 1)] == id { return entry - 1 }
-            i = (i + 1) & mask
-        }
-        slots.mutableRow(i).pointee = node + 1
+        let (slot, existing) = probe(ids[Int(node)], ids: ids)!
+        if let existing { return existing }
+        slots.mutableRow(slot).pointee = node + 1
         count += 1
         return nil
     }
@@ -55,8 +47,8 @@ struct IDTable: Sendable {
     /// Removes `id`.
     /// - Returns: the node it was stored under, or nil when it was not here.
     mutating func remove(_ id: String, ids: ChunkedArray<String>) -> UInt32? {
-        guard var hole = slot(of: id, ids: ids) else { return nil }
-        let removed = slots.row(hole).pointee - 1
+        guard let (slot, found) = probe(id, ids: ids), let removed = found else { return nil }
+        var hole = slot
         let mask = slots.count - 1
         var j = hole
         while true {
@@ -84,14 +76,16 @@ struct IDTable: Sendable {
         }
     }
 
-    private func slot(of id: String, ids: ChunkedArray<String>) -> Int? {
-        guard count > 0 else { return nil }
+    /// The slot holding `id` and its node, or the empty slot where `id` would go and nil;
+    /// nil for a table with no slots.
+    private func probe(_ id: String, ids: ChunkedArray<String>) -> (slot: Int, node: UInt32?)? {
+        guard slots.count > 0 else { return nil }
         let mask = slots.count - 1
         var i = id.hashValue & mask
         while true {
             let entry = slots.row(i).pointee
-            if entry == 0 { return nil }
-            if ids[Int(entry - 1)] == id { return i }
+            if entry == 0 { return (i, nil) }
+            if ids[Int(entry - 1)] == id { return (i, entry - 1) }
             i = (i + 1) & mask
         }
     }

@@ -40,8 +40,7 @@ final class OriginalReader {
         let buffer = page ?? .allocate(capacity: rows.rowsPerPage * rows.stride)
         page = buffer
         pageNumber = -1
-        let elements = rows.rowsInUse(onPage: p) * rows.stride
-        try rows.stored(page: p)!.read(into: UnsafeMutableRawPointer(buffer), bytes: elements * MemoryLayout<Float>.stride, at: 0)
+        try rows.readStoredPage(p, into: buffer)
         pageNumber = p
         return UnsafePointer(buffer + offset)
     }

@@ -58,21 +58,15 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Adds a zero-filled row (unless another value wrote it first; write it through
     /// ``mutableRow(_:)``) and returns its number. A stored last page must have been read
-    /// back first (``loadLastPage()``); if not, it is read here, and a failing read stops
-    /// the process.
+    /// back first (``loadLastPage()``).
     mutating func appendRow() -> Int {
         let i = count
         if i >> shift == pages.count {
             let page = RowPage<Element>(capacity: rowsPerPage * stride)
             pages.append(page)
             bases.append(page.base)
-        } else if pages[i >> shift].stored != nil {
-            do {
-                try loadLastPage()
-            } catch {
-                fatalError("cannot read back a stored page to append to it: \(error)")
-            }
         }
+        precondition(pages[i >> shift].stored == nil, "appending to stored page \(i >> shift): call loadLastPage first")
         count += 1
         return i
     }
@@ -110,9 +104,9 @@ struct PagedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     /// - Throws: `.io` naming the page's file.
     mutating func loadLastPage() throws(SemblanceError) {
         let p = count >> shift
-        guard p < pages.count, let stored = pages[p].stored else { return }
+        guard p < pages.count, pages[p].stored != nil else { return }
         let page = RowPage<Element>(capacity: rowsPerPage * stride)
-        try stored.read(into: UnsafeMutableRawPointer(page.base), bytes: rowsInUse(onPage: p) * stride * MemoryLayout<Element>.stride, at: 0)
+        try readStoredPage(p, into: page.base)
         pages[p] = page
         bases[p] = page.base
     }
@@ -194,11 +188,16 @@ extension PagedRows {
     /// Calls `body` with the used rows of page `p`: in place when in memory, else read from
     /// its file into a buffer that lives for the call.
     func withRows<R>(ofPage p: Int, _ body: (UnsafePointer<Element>) throws(SemblanceError) -> R) throws(SemblanceError) -> R {
-        guard let stored = pages[p].stored else { return try body(bases[p]) }
-        let elements = rowsInUse(onPage: p) * stride
-        let buffer = UnsafeMutablePointer<Element>.allocate(capacity: Swift.max(elements, 1))
+        guard isStored(page: p) else { return try body(bases[p]) }
+        let buffer = UnsafeMutablePointer<Element>.allocate(capacity: Swift.max(rowsInUse(onPage: p) * stride, 1))
         defer { buffer.deallocate() }
-        try stored.read(into: UnsafeMutableRawPointer(buffer), bytes: elements * MemoryLayout<Element>.stride, at: 0)
+        try readStoredPage(p, into: buffer)
         return try body(buffer)
+    }
+
+    /// Copies the rows in use of the stored page `p` from its file to `destination`.
+    func readStoredPage(_ p: Int, into destination: UnsafeMutablePointer<Element>) throws(SemblanceError) {
+        let bytes = rowsInUse(onPage: p) * stride * MemoryLayout<Element>.stride
+        try pages[p].stored!.read(into: UnsafeMutableRawPointer(destination), bytes: bytes, at: 0)
     }
 }
