@@ -312,7 +312,7 @@ struct EncodedKernelAccuracyTests {
                 #expect(encoding.l2sq(table)(a, a, n) == 0, "\(variant) \(encoding) n=\(n)")
                 #expect(encoding.dot(table)(a, zero, n) == 0, "\(variant) \(encoding) n=\(n)")
             }
-            let c = (0..<n).map { _ in Int8(truncatingIfNeeded: rng.next()) }
+            let c = (0..<n).map { _ in max(-127, Int8(truncatingIfNeeded: rng.next())) }
             #expect(table.l2sq_i8!(c, c, n) == 0, "\(variant) int8 n=\(n)")
             #expect(table.dot_i8!(c, [Int8](repeating: 0, count: n), n) == 0, "\(variant) int8 n=\(n)")
         }
@@ -334,7 +334,8 @@ struct Int8KernelTests {
         return (l2sq, dot)
     }
 
-    /// Tolerance 0: every variant equals the scalar reference, which equals the exact sum.
+    /// Tolerance 0: every variant equals the scalar reference, which equals the exact sum;
+    /// l2sq over codes −128...127, dot over its domain −127...127 (the same codes, −128 made −127).
     @Test("int8 l2sq and dot, n = 1...1024, unaligned starts, exactly the scalar reference", arguments: supportedVariants)
     func exactSums(variant: KernelVariant) {
         let table = variant.table
@@ -357,17 +358,24 @@ struct Int8KernelTests {
                     b.base[i] = extremes[Int(rng.next() % 6)]
                 }
             }
+            let da = AlignedBuffer<Int8>(count: count, repeating: 0)
+            let db = AlignedBuffer<Int8>(count: count, repeating: 0)
+            for i in 0..<count {
+                da.base[i] = max(-127, a.base[i])
+                db.base[i] = max(-127, b.base[i])
+            }
             var failures: [String] = []
             for offA in offsets {
                 for offB in offsets {
                     let pa = UnsafePointer(a.base + offA), pb = UnsafePointer(b.base + offB)
+                    let pda = UnsafePointer(da.base + offA), pdb = UnsafePointer(db.base + offB)
                     var l2sq: Int64 = 0, dot: Int64 = 0
                     for n in 1...maxDimension {
                         let x = Int64(pa[n - 1]), y = Int64(pb[n - 1])
                         l2sq += (x - y) * (x - y)
-                        dot += x * y
-                        let v = (table.l2sq_i8!(pa, pb, n), table.dot_i8!(pa, pb, n))
-                        let s = (scalarTable.l2sq_i8!(pa, pb, n), scalarTable.dot_i8!(pa, pb, n))
+                        dot += Int64(pda[n - 1]) * Int64(pdb[n - 1])
+                        let v = (table.l2sq_i8!(pa, pb, n), table.dot_i8!(pda, pdb, n))
+                        let s = (scalarTable.l2sq_i8!(pa, pb, n), scalarTable.dot_i8!(pda, pdb, n))
                         if v != s || Int64(s.0) != l2sq || Int64(s.1) != dot, failures.count < 6 {
                             failures.append("n=\(n) offA=\(offA) offB=\(offB): \(v) scalar \(s) exact \((l2sq, dot))")
                         }
@@ -380,29 +388,36 @@ struct Int8KernelTests {
         }
     }
 
-    /// At the limits in SemblanceKernels.h the sums are still exact: dot up to n = 131,071
-    /// (int32), l2sq up to n = 66,051 (uint32), with the worst-case codes; beyond them every
-    /// variant returns the same value, the exact sum modulo 2^32.
+    /// At the limits in SemblanceKernels.h the sums are still exact: dot up to n = 133,144
+    /// (int32, codes −127...127), l2sq up to n = 66,051 (uint32, codes −128...127), with the
+    /// worst-case codes; beyond them every variant returns the same value, the exact sum
+    /// modulo 2^32.
     @Test("int8 sums exact up to the stated limits, equal modulo 2^32 beyond", arguments: supportedVariants)
     func limits(variant: KernelVariant) {
         let table = variant.table
         let count = 200_003 + 1
         let a = AlignedBuffer<Int8>(count: count, repeating: 0)
         let b = AlignedBuffer<Int8>(count: count, repeating: 0)
+        let da = AlignedBuffer<Int8>(count: count, repeating: 0)
+        let db = AlignedBuffer<Int8>(count: count, repeating: 0)
         for (x, y): (Int8, Int8) in [(-128, -128), (-128, 127), (127, -128), (127, 127)] {
+            let (dx, dy) = (max(-127, x), max(-127, y))
             a.base.update(repeating: x, count: count)
             b.base.update(repeating: y, count: count)
+            da.base.update(repeating: dx, count: count)
+            db.base.update(repeating: dy, count: count)
             let pa = UnsafePointer(a.base + 1), pb = UnsafePointer(b.base)  // a unaligned
-            for n in [65_535, 65_536, 66_051, 66_052, 131_071, 131_072, 200_003] {
+            let pda = UnsafePointer(da.base + 1), pdb = UnsafePointer(db.base)
+            for n in [65_535, 65_536, 66_051, 66_052, 133_144, 133_145, 200_003] {
                 let exact = Int64(n) * (Int64(x) - Int64(y)) * (Int64(x) - Int64(y))
-                let exactDot = Int64(n) * Int64(x) * Int64(y)
-                let l2sq = table.l2sq_i8!(pa, pb, n), dot = table.dot_i8!(pa, pb, n)
+                let exactDot = Int64(n) * Int64(dx) * Int64(dy)
+                let l2sq = table.l2sq_i8!(pa, pb, n), dot = table.dot_i8!(pda, pdb, n)
                 #expect(l2sq == scalarTable.l2sq_i8!(pa, pb, n), "\(variant) l2sq (\(x), \(y)) n=\(n)")
-                #expect(dot == scalarTable.dot_i8!(pa, pb, n), "\(variant) dot (\(x), \(y)) n=\(n)")
+                #expect(dot == scalarTable.dot_i8!(pda, pdb, n), "\(variant) dot (\(dx), \(dy)) n=\(n)")
                 #expect(UInt64(l2sq) == UInt64(truncatingIfNeeded: exact) & 0xffff_ffff, "\(variant) l2sq mod 2^32 n=\(n)")
                 #expect(Int32(truncatingIfNeeded: exactDot) == dot, "\(variant) dot mod 2^32 n=\(n)")
                 if n <= 66_051 { #expect(Int64(l2sq) == exact, "\(variant) l2sq (\(x), \(y)) n=\(n)") }
-                if n <= 131_071 { #expect(Int64(dot) == exactDot, "\(variant) dot (\(x), \(y)) n=\(n)") }
+                if n <= 133_144 { #expect(Int64(dot) == exactDot, "\(variant) dot (\(dx), \(dy)) n=\(n)") }
             }
         }
     }
@@ -448,8 +463,9 @@ struct EncodedGuardPageTests {
                 }
             }
         }
+        // Codes in −127...127, the domain of dot_i8 (l2sq_i8 takes −128 too: see exactSums).
         let bytes = (region + page).bindMemory(to: Int8.self, capacity: page)
-        for i in 0..<page { bytes[i] = Int8(truncatingIfNeeded: rng.next()) }
+        for i in 0..<page { bytes[i] = max(-127, Int8(truncatingIfNeeded: rng.next())) }
         for n in 1...300 {
             let atStart = UnsafePointer(bytes), atEnd = UnsafePointer(bytes + page - n)
             for (x, y) in [(atStart, atEnd), (atEnd, atStart)] {

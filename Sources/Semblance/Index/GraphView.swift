@@ -9,6 +9,8 @@ struct DistanceFunction {
     let encoding: VectorEncoding
     let float32: RawKernel
     let half: HalfKernel
+    /// The dot kernel of 16-bit codes, for the lengths of their rows (``codeNorm(_:)``).
+    let halfDot: HalfKernel
     let int8: Int8Kernel
     let euclidean: Bool
     let dimension: Int
@@ -30,9 +32,8 @@ struct DistanceFunction {
         case .cosine: (bias, sign) = (1, -1)
         }
         float32 = euclidean ? kernels.l2sq : kernels.dot
-        half = encoding == .float16
-            ? (euclidean ? kernels.l2sqFloat16 : kernels.dotFloat16)
-            : (euclidean ? kernels.l2sqBFloat16 : kernels.dotBFloat16)
+        halfDot = encoding == .float16 ? kernels.dotFloat16 : kernels.dotBFloat16
+        half = euclidean ? (encoding == .float16 ? kernels.l2sqFloat16 : kernels.l2sqBFloat16) : halfDot
     }
 
     @inline(__always)
@@ -101,17 +102,39 @@ struct GraphView {
     }
 
     /// `hits` (nearest first by search-row distance) as a search returns them: under a
-    /// compact encoding, the first `keep` re-scored with the float32 originals (read from
-    /// `originals`, from memory or their stored pages) and sorted by that exact distance;
+    /// compact encoding, those of the first `keep` that were re-scored with the float32
+    /// `originals` (in memory or on their stored pages), nearest first by exact distance;
     /// under float32, unchanged.
-    func rescored(_ hits: [HeapEntry], query: UnsafePointer<Float>, keep: Int,
-                  originals: PagedRows<Float>) throws(SemblanceError) -> [HeapEntry] {
+    ///
+    /// A candidate is re-scored only if it can still be among the best `k`: once `k` are
+    /// re-scored, one whose code distance less ``DistanceFunction/errorBound(query:queryNorm:row:codeDistance:)``
+    /// is above the `k`-th exact distance so far is skipped, since its exact distance is
+    /// too. So the result is that of re-scoring all `keep`, with fewer reads (on minilm at
+    /// ef 64, about 15 of 30 under int8, 10–12 under float16 and bfloat16).
+    func rescored(_ hits: [HeapEntry], query: UnsafePointer<Float>, code: UnsafeRawPointer, k: Int, keep: Int,
+                  originals: PagedRows<Float>, scratch: SearchScratch) throws(SemblanceError) -> [HeapEntry] {
         guard distance.encoding != .float32 else { return hits }
         let reader = OriginalReader(originals)
+        let queryNorm = distance.codeNorm(code)
+        // The best k exact distances so far; its top is the k-th.
+        var best = scratch.best
+        best.removeAll()
+        defer { scratch.best = best }
         var exact: [HeapEntry] = []
         exact.reserveCapacity(min(keep, hits.count))
         for hit in hits.prefix(keep) {
-            exact.append(HeapEntry(distance: try reader.withOriginal(Int(hit.node)) { exactDistance(query, $0) }, node: hit.node))
+            if best.count == k {
+                let bound = distance.errorBound(query: code, queryNorm: queryNorm, row: vector(hit.node),
+                                                codeDistance: hit.distance)
+                if Double(hit.distance) - Double(bound) > Double(best.top.distance) { continue }
+            }
+            let entry = HeapEntry(distance: try reader.withOriginal(Int(hit.node)) { exactDistance(query, $0) }, node: hit.node)
+            exact.append(entry)
+            if best.count < k {
+                best.push(entry)
+            } else if entry.distance < best.top.distance {
+                best.replaceTop(entry)
+            }
         }
         exact.sort { ($0.distance, $0.node) < ($1.distance, $1.node) }
         return exact

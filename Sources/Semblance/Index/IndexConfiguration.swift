@@ -16,7 +16,8 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
     public var encoding: VectorEncoding
     /// With a compact encoding, a search re-scores its best `rerankMultiple × k` candidates
     /// (at most `ef` of them) with the float32 originals and returns the best `k` of those,
-    /// with exact distances. Default 3; unused under `.float32`.
+    /// with exact distances. Candidates that the encoding's error bound shows cannot reach
+    /// the best `k` are skipped without a read. Default 3; unused under `.float32`.
     public var rerankMultiple: Int
 
     /// Parameters for vectors of `dimension` components. The other parameters set the

@@ -51,6 +51,7 @@ extension GraphView {
         filter: F, reader: R, scratch: SearchScratch, budget: SearchBudget? = nil
     ) -> Bool {
         let buffer = scratch.linkBuffer
+        let fresh = scratch.freshNeighbours
         let stamp = scratch.begin(nodes: nodeCount)
         let visited = scratch.visited
         var candidates = scratch.candidates
@@ -92,17 +93,26 @@ extension GraphView {
             }
             candidates.pop()
             let links = reader.links(current.node, level: level, in: self, buffer: buffer)
+            // The neighbours not visited yet, marked now, so that only their vectors are
+            // fetched. While loops: a range's iterator is not specialized in debug builds.
             let count = Int(links[0])
-            if count == 0 { continue }
-            prefetchVector(links[1])
-            // A while loop: a range's iterator is not specialized in debug builds.
-            var j = 0
-            while j < count {
-                j += 1
-                let neighbour = links[j]
-                if j < count { prefetchVector(links[j + 1]) }
+            var freshCount = 0
+            var i = 1
+            while i <= count {
+                let neighbour = links[i]
+                i += 1
                 if visited[Int(neighbour)] == stamp { continue }
                 visited[Int(neighbour)] = stamp
+                fresh[freshCount] = neighbour
+                freshCount += 1
+            }
+            if freshCount == 0 { continue }
+            prefetchVector(fresh[0])
+            var j = 0
+            while j < freshCount {
+                let neighbour = fresh[j]
+                j += 1
+                if j < freshCount { prefetchVector(fresh[j]) }
                 let d = distance(query, vector(neighbour))
                 if results.count < ef || d < lowerBound {
                     candidates.push(HeapEntry(distance: d, node: neighbour))

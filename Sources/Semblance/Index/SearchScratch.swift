@@ -22,6 +22,8 @@ final class SearchScratch: @unchecked Sendable {
     private(set) var queryCapacity: Int
     /// Room for one node's links, copied out under its lock during a parallel build.
     let linkBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 256 + 1)
+    /// Room for the neighbours of one node that a layer search has not visited yet.
+    let freshNeighbours = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 256)
     /// The query as a code row of the index's compact encoding.
     private let code: UnsafeMutableRawPointer
 
@@ -44,6 +46,7 @@ final class SearchScratch: @unchecked Sendable {
         results.deallocate()
         best.deallocate()
         linkBuffer.deallocate()
+        freshNeighbours.deallocate()
     }
 
     /// Starts a search over `nodes` nodes: a fresh stamp marks nothing as visited.

@@ -7,8 +7,9 @@ import SemblanceKernels
 /// - float16, bfloat16: `dimension` 16-bit codes.
 /// - int8: the vector's residual `r = x − centre` (the index's trained centre, see
 ///   ``VectorIndex/centre``) as `scale: f32` (its largest magnitude ÷ 127, 0 for a zero
-///   residual), `‖r‖²: f32`, `r·centre: f32`, 4 zero bytes, then `dimension` codes
-///   `round(rᵢ / scale)`. Distances follow from residuals alone: ‖a − b‖² = ‖ra‖² + ‖rb‖²
+///   residual), `‖r‖²: f32`, `r·centre: f32`, the codes' ℓ1 norm `Σ|codeᵢ|: f32` (for the
+///   error bound of ``DistanceFunction/errorBound(query:queryNorm:row:codeDistance:)``),
+///   then `dimension` codes `round(rᵢ / scale)`, in −127...127. Distances follow from residuals alone: ‖a − b‖² = ‖ra‖² + ‖rb‖²
 ///   − 2 ra·rb, and a·b = ra·rb + ra·c + rb·c + ‖c‖². Centring keeps the codes' resolution
 ///   for the spread of the data rather than its offset (data far from the origin would
 ///   otherwise lose most of its distance to rounding).
@@ -67,10 +68,14 @@ struct VectorCodec: Sendable {
         row.storeBytes(of: Float(squaredNorm), toByteOffset: 4, as: Float.self)
         row.storeBytes(of: Float(alongCentre), toByteOffset: 8, as: Float.self)
         let codes = (row + Self.int8HeaderBytes).assumingMemoryBound(to: Int8.self)
+        var l1 = 0
         for i in 0..<dimension {
             let code = (residual(i) * inverse).rounded()
             codes[i] = code.isNaN ? 0 : Int8(max(-127, min(127, code)))
+            l1 += abs(Int(codes[i]))
         }
+        // Exact in a Float: at most 127 × 2¹⁶ (the largest dimension) < 2²⁴.
+        row.storeBytes(of: Float(l1), toByteOffset: 12, as: Float.self)
     }
 
     /// How many of a shard's first nodes the int8 centre is the mean of, at `nodes` nodes:

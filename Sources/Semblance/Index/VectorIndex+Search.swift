@@ -123,7 +123,8 @@ extension VectorIndex {
                 let finished = view.searchLayer(code, entry: entry, ef: ef, level: 0, filter: filter, reader: DirectLinkReader(),
                                                 scratch: scratch, budget: budget)
                 return Result { () throws(SemblanceError) in
-                    (try view.rescored(scratch.results.drainAscending(), query: q, keep: rescored, originals: vectors), finished)
+                    (try view.rescored(scratch.results.drainAscending(), query: q, code: code, k: k, keep: rescored,
+                                       originals: vectors, scratch: scratch), finished)
                 }
             }
         }

@@ -24,9 +24,11 @@ typedef float (*sk_f32_fn)(const float *a, const float *b, size_t n);
 /// in the same encoding), summed in float32. Pointers need only the alignment of `uint16_t`.
 typedef float (*sk_u16_fn)(const uint16_t *a, const uint16_t *b, size_t n);
 
-/// Σ a[i]·b[i] over two vectors of `n` int8 codes, exact in int32 for n ≤ 131,071 (the
-/// worst case, 131,071 × (−128)², is 2^31 − 16,384); beyond that every variant returns the
-/// same value, the exact sum modulo 2^32 (as int32). Pointers need no alignment.
+/// Σ a[i]·b[i] over two vectors of `n` int8 codes in −127...127 (the codes Semblance
+/// writes; a −128 is outside the domain, and the AVX2 variant saturates on it), exact in
+/// int32 for n ≤ 133,144 (the worst case, 133,144 × 127², is 2^31 − 4,072); beyond that
+/// every variant returns the same value, the exact sum modulo 2^32 (as int32). Pointers
+/// need no alignment.
 typedef int32_t (*sk_i8_fn)(const int8_t *a, const int8_t *b, size_t n);
 
 /// Σ (a[i] − b[i])² over two vectors of `n` int8 codes, exact in uint32 for n ≤ 66,051
@@ -62,7 +64,8 @@ typedef enum {
 /// Encodings (both operands of a kernel in the same encoding):
 /// - bfloat16: the top 16 bits of an IEEE float32 (`uint16_t`);
 /// - float16: IEEE 754 binary16 (`uint16_t`), subnormals included;
-/// - int8: `int8_t` codes, −128...127 (scales are the caller's business).
+/// - int8: `int8_t` codes, −128...127 (−127...127 for `dot_i8`; scales are the caller's
+///   business).
 /// Every float kernel decodes exactly and sums in float32; the products of two bfloat16 or
 /// two float16 values are exact in float32, so variants differ only in the order (and
 /// fusion) of the additions, except `dot_bf16` with AVX512_BF16 (vdpbf16ps), which treats

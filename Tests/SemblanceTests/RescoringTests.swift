@@ -1,0 +1,110 @@
+import Testing
+import SemblanceFixtures
+@testable import Semblance
+
+/// Re-scoring under a compact encoding skips the candidates that the encoding's error bound
+/// shows cannot reach the best k: the bound must hold for every pair, and the skips must
+/// change no result.
+@Suite("Re-scoring: the code distance error bound holds, skips change no result")
+struct RescoringTests {
+    /// Data sets that stress each encoding: real unit embeddings, clustered data far from the
+    /// origin (where bfloat16 keeps few bits of the spread), tiny components (float16's
+    /// subnormals), and components of mixed magnitudes.
+    static func dataSets() throws -> [(name: String, vectors: [[Float]], queries: [[Float]])] {
+        let fixture = try EmbeddingFixture.minilmDebian()
+        let clustered = ClusteredData(count: 2000, queries: 20, dimension: 48, clusters: 20, seed: 20261204)
+        var rng = SeededGenerator(seed: 0x5c0_7e5)
+        func draw(_ count: Int, _ component: (inout SeededGenerator) -> Float) -> [[Float]] {
+            (0..<count).map { _ in (0..<40).map { _ in component(&rng) } }
+        }
+        let tiny = draw(1020, { 3e-6 * $0.nextGaussian() })
+        let mixed = draw(1020, { rng in
+            rng.nextGaussian() * Float(sign: .plus, exponent: Int.random(in: -12...6, using: &rng), significand: 1)
+        })
+        return [
+            ("minilm", Array(fixture.base.prefix(2000)), Array(fixture.queries.prefix(20))),
+            ("clustered", clustered.vectors, clustered.queries),
+            ("tiny", Array(tiny.prefix(1000)), Array(tiny.suffix(20))),
+            ("mixed", Array(mixed.prefix(1000)), Array(mixed.suffix(20))),
+        ]
+    }
+
+    /// Calls `body` with the index's graph view and each query loaded and encoded as a search does.
+    static func withEncodedQueries(
+        _ index: VectorIndex, _ queries: [[Float]],
+        _ body: (GraphView, SearchScratch, UnsafePointer<Float>, UnsafeRawPointer) throws -> Void
+    ) throws {
+        try index.scratchPool.withScratch(nodes: index.nodes.count) { scratch in
+            try index.withGraphView { view in
+                for query in queries {
+                    let q = scratch.loadQuery(query, normalize: index.configuration.metric == .cosine)
+                    let code = scratch.encodeQuery(q, codec: index.codec, centre: index.centre)
+                    try body(view, scratch, q, code)
+                }
+            }
+        }
+    }
+
+    @Test("|code distance − exact distance| ≤ errorBound for every query and node", arguments: EncodingTests.compact)
+    func boundHolds(encoding: VectorEncoding) throws {
+        for data in try Self.dataSets() {
+            for metric in DistanceMetric.allCases {
+                var index = try VectorIndex(IndexConfiguration(dimension: data.vectors[0].count, metric: metric, encoding: encoding))
+                try index.insert(contentsOf: data.vectors.enumerated().map { (id: "v\($0.offset)", vector: $0.element) })
+                var checked = 0, worst: Float = 0
+                var failures: [String] = []
+                try Self.withEncodedQueries(index, data.queries) { view, _, q, code in
+                    let queryNorm = view.distance.codeNorm(code)
+                    for node in 0..<UInt32(index.nodes.count) {
+                        let codeDistance = view.distance(code, view.vector(node))
+                        let exact = view.exactDistance(q, UnsafeRawPointer(index.vectors.row(Int(node))))
+                        let bound = view.distance.errorBound(query: code, queryNorm: queryNorm, row: view.vector(node),
+                                                             codeDistance: codeDistance)
+                        checked += 1
+                        if bound > 0 && bound.isFinite { worst = max(worst, abs(codeDistance - exact) / bound) }
+                        if !(abs(codeDistance - exact) <= bound), failures.count < 5 {
+                            failures.append("node \(node): code \(codeDistance), exact \(exact), bound \(bound)")
+                        }
+                    }
+                }
+                print("\(data.name), \(metric), \(encoding): \(checked) pairs, largest error \(worst) of the bound")
+                #expect(failures.isEmpty, "\(data.name), \(metric), \(encoding): \(failures)")
+                #expect(checked == data.queries.count * data.vectors.count)
+            }
+        }
+    }
+
+    @Test("re-scoring with skips returns the best k that re-scoring all candidates returns, with fewer reads",
+          arguments: EncodingTests.compact)
+    func skipsChangeNothing(encoding: VectorEncoding) throws {
+        for data in try Self.dataSets() {
+            for metric in DistanceMetric.allCases {
+                var index = try VectorIndex(IndexConfiguration(dimension: data.vectors[0].count, metric: metric, encoding: encoding))
+                try index.insert(contentsOf: data.vectors.enumerated().map { (id: "v\($0.offset)", vector: $0.element) })
+                let k = 10, keep = 40
+                var rescoredCount = 0
+                try Self.withEncodedQueries(index, data.queries) { view, scratch, q, code in
+                    // Candidates ranked by code distance, as a search's hits are.
+                    let hits = (0..<UInt32(index.nodes.count))
+                        .map { HeapEntry(distance: view.distance(code, view.vector($0)), node: $0) }
+                        .sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }
+                    let everyOne = hits.prefix(keep)
+                        .map { HeapEntry(distance: view.exactDistance(q, UnsafeRawPointer(index.vectors.row(Int($0.node)))), node: $0.node) }
+                        .sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }
+                    let skipping = try view.rescored(hits, query: q, code: code, k: k, keep: keep, originals: index.vectors,
+                                                     scratch: scratch)
+                    rescoredCount += skipping.count
+                    #expect(skipping.count >= k && skipping.count <= keep)
+                    #expect(skipping.prefix(k).map(\.node) == everyOne.prefix(k).map(\.node),
+                            "\(data.name), \(metric), \(encoding)")
+                    #expect(skipping.prefix(k).map(\.distance) == everyOne.prefix(k).map(\.distance))
+                }
+                print("\(data.name), \(metric), \(encoding): \(rescoredCount) of \(keep * data.queries.count) candidates re-scored")
+                if data.name == "minilm" && metric == .cosine {
+                    // The bound is tight enough on real embeddings to skip most of the 4 × k.
+                    #expect(rescoredCount < keep * data.queries.count / 2, "\(encoding): \(rescoredCount) re-scored")
+                }
+            }
+        }
+    }
+}
