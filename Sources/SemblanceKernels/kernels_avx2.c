@@ -3,9 +3,10 @@
 // Four independent __m256 accumulators (32 floats per iteration) hide the FMA latency;
 // the last 1...7 floats are read with a masked load, which never touches memory past `n`.
 // The encoded kernels (after the float32 ones) decode codes into __m256 (bfloat16: a shift and
-// a mask; float16: vcvtph2ps, F16C) and then run the same FMA loops; the int8 kernels widen
-// to 16 bits and use vpmaddwd. AVX2 has no 8- or 16-bit masked load, so their last partial
-// vector is copied into a zeroed local buffer first.
+// a mask; float16: vcvtph2ps, F16C) and then run the same FMA loops; the int8 dot multiplies
+// with vpsignb + vpmaddubsw and adds pairs with vpmaddwd, l2sq widens |a − b| to 16 bits for
+// vpmaddwd. AVX2 has no 8- or 16-bit masked load, so their last partial vector is copied
+// into a zeroed local buffer first.
 #include "kernels_internal.h"
 
 #if SK_HAVE_X86

@@ -9,8 +9,10 @@ import SemblanceFixtures
 struct RescoringTests {
     /// Data sets that stress each encoding: real unit embeddings, clustered data far from the
     /// origin (where bfloat16 keeps few bits of the spread), tiny components (float16's
-    /// subnormals), and components of mixed magnitudes.
-    static func dataSets() throws -> [(name: String, vectors: [[Float]], queries: [[Float]])] {
+    /// subnormals), components of mixed magnitudes, and "aligned" ones: positive components
+    /// just under a rounding midpoint of `encoding`'s 16-bit codes, so that every code errs
+    /// the same way and a dot's error nears the worst case the bound allows.
+    static func dataSets(_ encoding: VectorEncoding) throws -> [(name: String, vectors: [[Float]], queries: [[Float]])] {
         let fixture = try EmbeddingFixture.minilmDebian()
         let clustered = ClusteredData(count: 2000, queries: 20, dimension: 48, clusters: 20, seed: 20261204)
         var rng = SeededGenerator(seed: 0x5c0_7e5)
@@ -21,8 +23,14 @@ struct RescoringTests {
         let mixed = draw(1020, { rng in
             rng.nextGaussian() * Float(sign: .plus, exponent: Int.random(in: -12...6, using: &rng), significand: 1)
         })
+        // In [0.5, 1) a float16 step is 2⁻¹¹ and a bfloat16 step 2⁻⁸: a code plus 0.49 steps.
+        let step: Float = encoding == .bfloat16 ? 0x1p-8 : 0x1p-11
+        let aligned = draw(1020, { rng in
+            (0.5 + Float(rng.next() % UInt64(0.5 / step)) * step) + 0.49 * step
+        })
         return [
             ("minilm", Array(fixture.base.prefix(2000)), Array(fixture.queries.prefix(20))),
+            ("aligned", Array(aligned.prefix(1000)), Array(aligned.suffix(20))),
             ("clustered", clustered.vectors, clustered.queries),
             ("tiny", Array(tiny.prefix(1000)), Array(tiny.suffix(20))),
             ("mixed", Array(mixed.prefix(1000)), Array(mixed.suffix(20))),
@@ -47,7 +55,7 @@ struct RescoringTests {
 
     @Test("|code distance − exact distance| ≤ errorBound for every query and node", arguments: EncodingTests.compact)
     func boundHolds(encoding: VectorEncoding) throws {
-        for data in try Self.dataSets() {
+        for data in try Self.dataSets(encoding) {
             for metric in DistanceMetric.allCases {
                 var index = try VectorIndex(IndexConfiguration(dimension: data.vectors[0].count, metric: metric, encoding: encoding))
                 try index.insert(contentsOf: data.vectors.enumerated().map { (id: "v\($0.offset)", vector: $0.element) })
@@ -70,6 +78,11 @@ struct RescoringTests {
                 print("\(data.name), \(metric), \(encoding): \(checked) pairs, largest error \(worst) of the bound")
                 #expect(failures.isEmpty, "\(data.name), \(metric), \(encoding): \(failures)")
                 #expect(checked == data.queries.count * data.vectors.count)
+                if data.name == "aligned" && metric == .innerProduct && encoding != .int8 {
+                    // Errors all one way come near the bound: it is not loose by 2× or more
+                    // (and a bound half as large as it must be would fail above).
+                    #expect(worst > 0.5, "\(encoding): largest error \(worst) of the bound on aligned data")
+                }
             }
         }
     }
@@ -77,11 +90,13 @@ struct RescoringTests {
     @Test("re-scoring with skips returns the best k that re-scoring all candidates returns, with fewer reads",
           arguments: EncodingTests.compact)
     func skipsChangeNothing(encoding: VectorEncoding) throws {
-        for data in try Self.dataSets() {
+        for data in try Self.dataSets(encoding) {
             for metric in DistanceMetric.allCases {
-                var index = try VectorIndex(IndexConfiguration(dimension: data.vectors[0].count, metric: metric, encoding: encoding))
-                try index.insert(contentsOf: data.vectors.enumerated().map { (id: "v\($0.offset)", vector: $0.element) })
-                let k = 10, keep = 40
+                // The first 50 vectors twice: ties at every distance of theirs.
+                let vectors = data.vectors + data.vectors.prefix(50)
+                var index = try VectorIndex(IndexConfiguration(dimension: vectors[0].count, metric: metric, encoding: encoding))
+                try index.insert(contentsOf: vectors.enumerated().map { (id: "v\($0.offset)", vector: $0.element) })
+                let keep = 40
                 var rescoredCount = 0
                 try Self.withEncodedQueries(index, data.queries) { view, scratch, q, code in
                     // Candidates ranked by code distance, as a search's hits are.
@@ -91,13 +106,16 @@ struct RescoringTests {
                     let everyOne = hits.prefix(keep)
                         .map { HeapEntry(distance: view.exactDistance(q, UnsafeRawPointer(index.vectors.row(Int($0.node)))), node: $0.node) }
                         .sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }
-                    let skipping = try view.rescored(hits, query: q, code: code, k: k, keep: keep, originals: index.vectors,
-                                                     scratch: scratch)
-                    rescoredCount += skipping.count
-                    #expect(skipping.count >= k && skipping.count <= keep)
-                    #expect(skipping.prefix(k).map(\.node) == everyOne.prefix(k).map(\.node),
-                            "\(data.name), \(metric), \(encoding)")
-                    #expect(skipping.prefix(k).map(\.distance) == everyOne.prefix(k).map(\.distance))
+                    // k 10, and k 25, past the heap's first 16 places.
+                    for k in [10, 25] {
+                        let skipping = try view.rescored(hits, query: q, code: code, k: k, keep: keep,
+                                                         originals: index.vectors, scratch: scratch)
+                        if k == 10 { rescoredCount += skipping.count }
+                        #expect(skipping.count >= k && skipping.count <= keep)
+                        #expect(skipping.prefix(k).map(\.node) == everyOne.prefix(k).map(\.node),
+                                "\(data.name), \(metric), \(encoding), k \(k)")
+                        #expect(skipping.prefix(k).map(\.distance) == everyOne.prefix(k).map(\.distance))
+                    }
                 }
                 print("\(data.name), \(metric), \(encoding): \(rescoredCount) of \(keep * data.queries.count) candidates re-scored")
                 if data.name == "minilm" && metric == .cosine {

@@ -12,9 +12,11 @@
 ///   with δ = ea + eb.
 /// - int8: a residual is `s·q + e` with |eᵢ| ≤ s/2, so the residuals' dot is off by at most
 ///   `sa·sb/2 · (‖qa‖₁ + ‖qb‖₁ + n/2)` (the codes' ℓ1 norms are in the row headers), and a
-///   squared distance by twice that.
+///   squared distance by twice that. (The codec rounds `r · fl(127/L)` while `s = fl(L/127)`,
+///   so |eᵢ| can exceed s/2 by a few float32 ulps of rᵢ: the rounding term below covers it.)
 /// Each adds float32 rounding, of the kernels' sums and of the stored norms: `(n + 64)·2⁻²¹`
-/// times the size of the terms summed.
+/// times the size of the terms summed; bfloat16 also `2n·2⁻¹²⁶` for a dot kernel that
+/// flushes subnormal partial sums (AVX512_BF16's vdpbf16ps).
 extension DistanceFunction {
     /// The length of a 16-bit code row, as ``errorBound(query:queryNorm:row:codeDistance:)``
     /// takes it for the query; 0 for other encodings, whose bound does not need it.
@@ -64,6 +66,7 @@ extension DistanceFunction {
                 bound = residualDot + rounding * (ra + c) * (rb + c)
             }
         }
-        return Float(bound * (1 + 0x1p-20))
+        let flushed = encoding == .bfloat16 ? 2 * n * 0x1p-126 : 0
+        return Float((bound + flushed) * (1 + 0x1p-20))
     }
 }

@@ -122,15 +122,20 @@ struct GraphView {
         defer { scratch.best = best }
         var exact: [HeapEntry] = []
         exact.reserveCapacity(min(keep, hits.count))
+        // A NaN exact distance (inf − inf of huge components) would break the heap's order:
+        // after one, every candidate is re-scored.
+        var skipping = true
         for hit in hits.prefix(keep) {
-            if best.count == k {
+            if skipping && best.count == k {
                 let bound = distance.errorBound(query: code, queryNorm: queryNorm, row: vector(hit.node),
                                                 codeDistance: hit.distance)
                 if Double(hit.distance) - Double(bound) > Double(best.top.distance) { continue }
             }
             let entry = HeapEntry(distance: try reader.withOriginal(Int(hit.node)) { exactDistance(query, $0) }, node: hit.node)
             exact.append(entry)
-            if best.count < k {
+            if entry.distance.isNaN {
+                skipping = false
+            } else if best.count < k {
                 best.push(entry)
             } else if entry.distance < best.top.distance {
                 best.replaceTop(entry)

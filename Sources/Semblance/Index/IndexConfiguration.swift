@@ -59,6 +59,8 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
         }
     }
 
+    /// The largest `m` accepted: layer 0 holds up to `2 × m` links a node.
+    static let largestM = 256
     /// The largest dimension accepted.
     public static let maximumDimension = 65_536
     /// The longest id accepted, in UTF-8 bytes.
@@ -70,7 +72,7 @@ public struct IndexConfiguration: Sendable, Hashable, Codable {
         guard (1...Self.maximumDimension).contains(dimension) else {
             throw fail("dimension must be between 1 and \(Self.maximumDimension), got \(dimension)")
         }
-        guard (2...256).contains(m) else { throw fail("m must be between 2 and 256, got \(m)") }
+        guard (2...Self.largestM).contains(m) else { throw fail("m must be between 2 and \(Self.largestM), got \(m)") }
         guard (1...100_000).contains(efConstruction) else {
             throw fail("efConstruction must be between 1 and 100000, got \(efConstruction)")
         }

@@ -107,12 +107,19 @@ extension GraphView {
                 freshCount += 1
             }
             if freshCount == 0 { continue }
-            prefetchVector(fresh[0])
+            // Vectors are fetched six ahead of their distances: one ahead left most of each
+            // row's cache miss exposed (minilm int8 at ef 64: about 7,000 queries/s one
+            // ahead, 7,600 three ahead, 8,500 six ahead; twelve no better).
+            var ahead = 0
+            while ahead < min(6, freshCount) {
+                prefetchVector(fresh[ahead])
+                ahead += 1
+            }
             var j = 0
             while j < freshCount {
                 let neighbour = fresh[j]
                 j += 1
-                if j < freshCount { prefetchVector(fresh[j]) }
+                if j + 5 < freshCount { prefetchVector(fresh[j + 5]) }
                 let d = distance(query, vector(neighbour))
                 if results.count < ef || d < lowerBound {
                     candidates.push(HeapEntry(distance: d, node: neighbour))

@@ -21,9 +21,9 @@ final class SearchScratch: @unchecked Sendable {
     private(set) var query: UnsafeMutablePointer<Float>
     private(set) var queryCapacity: Int
     /// Room for one node's links, copied out under its lock during a parallel build.
-    let linkBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 256 + 1)
+    let linkBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * IndexConfiguration.largestM + 1)
     /// Room for the neighbours of one node that a layer search has not visited yet.
-    let freshNeighbours = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * 256)
+    let freshNeighbours = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * IndexConfiguration.largestM)
     /// The query as a code row of the index's compact encoding.
     private let code: UnsafeMutableRawPointer
 

@@ -107,7 +107,8 @@ extension VectorIndex {
     /// The HNSW search: greedy descent from `entryPoint`, then the beam search of width `ef`
     /// on layer 0 keeping the nodes `filter` accepts, over the search rows (the query
     /// encoded as they are). Its hits, nearest first, are re-scored as ``GraphView/rescored``
-    /// says: the first `rerankMultiple × k` with exact distances under a compact encoding.
+    /// says: under a compact encoding, those of the first `rerankMultiple × k` that can still
+    /// reach the best `k`, with exact distances.
     /// `finished` is false when the budget stopped it.
     private func graphSearch<F: NodeFilter>(
         _ query: [Float], from entryPoint: UInt32, k: Int, ef: Int, filter: F, budget: SearchBudget?

@@ -25,7 +25,7 @@ typedef float (*sk_f32_fn)(const float *a, const float *b, size_t n);
 typedef float (*sk_u16_fn)(const uint16_t *a, const uint16_t *b, size_t n);
 
 /// Σ a[i]·b[i] over two vectors of `n` int8 codes in −127...127 (the codes Semblance
-/// writes; a −128 is outside the domain, and the AVX2 variant saturates on it), exact in
+/// writes; a −128 is outside the domain, where the AVX2 variant's result is wrong), exact in
 /// int32 for n ≤ 133,144 (the worst case, 133,144 × 127², is 2^31 − 4,072); beyond that
 /// every variant returns the same value, the exact sum modulo 2^32 (as int32). Pointers
 /// need no alignment.
