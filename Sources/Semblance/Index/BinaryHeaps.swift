@@ -2,6 +2,13 @@
 struct HeapEntry: BitwiseCopyable {
     var distance: Float
     var node: UInt32
+
+    /// Whether `a` comes before `b` in results: nearer first, ties by node, a NaN distance
+    /// (inf − inf of huge components) last, so that it never hides a real hit.
+    static func nearerFirst(_ a: HeapEntry, _ b: HeapEntry) -> Bool {
+        if a.distance.isNaN || b.distance.isNaN { return !a.distance.isNaN && b.distance.isNaN }
+        return (a.distance, a.node) < (b.distance, b.node)
+    }
 }
 
 /// A binary min-heap of entries on a growable raw buffer: the closest candidate on top.

@@ -23,7 +23,10 @@ extension DistanceFunction {
     func codeNorm(_ row: UnsafeRawPointer) -> Float {
         guard encoding == .float16 || encoding == .bfloat16 else { return 0 }
         let codes = row.assumingMemoryBound(to: UInt16.self)
-        return max(0, halfDot(codes, codes, dimension)).squareRoot()
+        let norm = max(0, halfDot(codes, codes, dimension)).squareRoot()
+        // A bfloat16 dot kernel may flush squares and partial sums below 2⁻¹²⁶ (vdpbf16ps):
+        // at most 2n of them are lost from ‖x‖².
+        return encoding == .bfloat16 ? norm + (2 * Float(dimension)).squareRoot() * 0x1p-63 : norm
     }
 
     /// The most that `codeDistance`, this function's distance between the query's code row

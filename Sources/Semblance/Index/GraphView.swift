@@ -123,7 +123,7 @@ struct GraphView {
         var exact: [HeapEntry] = []
         exact.reserveCapacity(min(keep, hits.count))
         // A NaN exact distance (inf − inf of huge components) would break the heap's order:
-        // after one, every candidate is re-scored.
+        // it stays out of the heap, and after one every candidate is re-scored.
         var skipping = true
         for hit in hits.prefix(keep) {
             if skipping && best.count == k {
@@ -141,7 +141,7 @@ struct GraphView {
                 best.replaceTop(entry)
             }
         }
-        exact.sort { ($0.distance, $0.node) < ($1.distance, $1.node) }
+        exact.sort(by: HeapEntry.nearerFirst)
         return exact
     }
 
