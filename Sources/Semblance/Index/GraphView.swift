@@ -110,7 +110,7 @@ struct GraphView {
     /// re-scored, one whose code distance less ``DistanceFunction/errorBound(query:queryNorm:row:codeDistance:)``
     /// is above the `k`-th exact distance so far is skipped, since its exact distance is
     /// too. So the result is that of re-scoring all `keep`, with fewer reads (on minilm at
-    /// ef 64, about 15 of 30 under int8, 10–12 under float16 and bfloat16).
+    /// k 10, about 15 of 30 under int8, 10–12 under float16 and bfloat16).
     func rescored(_ hits: [HeapEntry], query: UnsafePointer<Float>, code: UnsafeRawPointer, k: Int, keep: Int,
                   originals: PagedRows<Float>, scratch: SearchScratch) throws(SemblanceError) -> [HeapEntry] {
         guard distance.encoding != .float32 else { return hits }
