@@ -105,7 +105,7 @@ struct RescoringTests {
                     // Candidates ranked by code distance, as a search's hits are.
                     let hits = (0..<UInt32(index.nodes.count))
                         .map { HeapEntry(distance: view.distance(code, view.vector($0)), node: $0) }
-                        .sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }
+                        .sorted(by: HeapEntry.nearerFirst)
                     let everyOne = hits.prefix(keep)
                         .map { HeapEntry(distance: view.exactDistance(q, UnsafeRawPointer(index.vectors.row(Int($0.node)))), node: $0.node) }
                         .sorted(by: HeapEntry.nearerFirst)
