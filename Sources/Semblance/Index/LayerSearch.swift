@@ -98,8 +98,8 @@ extension GraphView {
             let links = reader.links(current.node, level: level, in: self, buffer: buffer)
             // The neighbours not visited yet, marked now, so that only their vectors are
             // fetched, `prefetchAhead` ahead of their distances: one ahead left most of each
-            // row's cache miss exposed (minilm int8 at ef 64: about 7,000 queries/s one
-            // ahead, 7,600 three ahead, 8,500 six ahead; twelve no better).
+            // row's cache miss exposed (minilm int8 at ef 64: 6,000–7,300 queries/s one
+            // ahead, 7,500–8,300 three ahead, 8,000–8,800 six ahead; twelve no better).
             // While loops: a range's iterator is not specialized in debug builds.
             let count = Int(links[0])
             var freshCount = 0
