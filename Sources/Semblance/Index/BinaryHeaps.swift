@@ -118,6 +118,20 @@ struct MaxHeap {
         siftDown(entry)
     }
 
+    /// Keeps `entry` if it is among the `limit` nearest seen so far: pushed while fewer are
+    /// held, else in place of the top when nearer. Returns whether it was kept.
+    @inline(__always) @discardableResult
+    mutating func keep(_ entry: HeapEntry, limit: Int) -> Bool {
+        if count < limit {
+            push(entry)
+        } else if entry.distance < top.distance {
+            replaceTop(entry)
+        } else {
+            return false
+        }
+        return true
+    }
+
     /// Removes every entry, returning them nearest first.
     mutating func drainAscending() -> [HeapEntry] {
         var out = [HeapEntry](repeating: HeapEntry(distance: 0, node: 0), count: count)

@@ -135,10 +135,8 @@ struct GraphView {
             exact.append(entry)
             if entry.distance.isNaN {
                 skipping = false
-            } else if best.count < k {
-                best.push(entry)
-            } else if entry.distance < best.top.distance {
-                best.replaceTop(entry)
+            } else {
+                best.keep(entry, limit: k)
             }
         }
         exact.sort(by: HeapEntry.nearerFirst)

@@ -134,14 +134,8 @@ extension GraphView {
                             results.replaceTop(HeapEntry(distance: d, node: neighbour))
                         }
                         lowerBound = results.top.distance
-                        if patience > 0 {
-                            if best.count < keep {
-                                best.push(HeapEntry(distance: d, node: neighbour))
-                                improved = true
-                            } else if d < best.top.distance {
-                                best.replaceTop(HeapEntry(distance: d, node: neighbour))
-                                improved = true
-                            }
+                        if patience > 0 && best.keep(HeapEntry(distance: d, node: neighbour), limit: keep) {
+                            improved = true
                         }
                     }
                 }

@@ -10,9 +10,9 @@ import SemblanceKernels
 ///   residual), `‖r‖²: f32`, `r·centre: f32`, the codes' ℓ1 norm `Σ|codeᵢ|: f32` (for the
 ///   error bound of ``DistanceFunction/errorBound(query:queryNorm:row:codeDistance:)``),
 ///   then `dimension` codes `round(rᵢ / scale)`, in −127...127. Distances follow from
-///   residuals alone: ‖a − b‖² = ‖ra‖² + ‖rb‖² − 2 ra·rb, and a·b = ra·rb + ra·c + rb·c + ‖c‖². Centring keeps the codes' resolution
-///   for the spread of the data rather than its offset (data far from the origin would
-///   otherwise lose most of its distance to rounding).
+///   residuals alone: ‖a − b‖² = ‖ra‖² + ‖rb‖² − 2 ra·rb, and a·b = ra·rb + ra·c + rb·c +
+///   ‖c‖². Centring keeps the codes' resolution for the spread of the data rather than its
+///   offset (data far from the origin would otherwise lose most of its distance to rounding).
 struct VectorCodec: Sendable {
     let encoding: VectorEncoding
     let dimension: Int

@@ -189,11 +189,7 @@ extension VectorIndex {
                 let node = candidates?[i] ?? UInt32(i)
                 if nodes.row(Int(node)).pointee.isDeleted { continue }
                 let d = try reader.withOriginal(Int(node), wholePage: wholePages) { distance(q, $0) }
-                if best.count < k {
-                    best.push(HeapEntry(distance: d, node: node))
-                } else if d < best.top.distance {
-                    best.replaceTop(HeapEntry(distance: d, node: node))
-                }
+                best.keep(HeapEntry(distance: d, node: node), limit: k)
             }
         }
         return (best.drainAscending(), true)
